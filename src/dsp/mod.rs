@@ -1,0 +1,404 @@
+//! The monitoring chain as pure DSP: plain settings in, stereo slices in and out.
+//!
+//! Processing order, per sample:
+//! 1. **Sanitize** — NaN/±Inf become silence, huge values are clamped, subnormals flushed.
+//! 2. **Matrix** — monitor mode, L/R swap and output gain as one 2×2 matrix whose
+//!    coefficients glide over [`SWITCH_MS`] (click-free mode/swap/gain changes).
+//! 3. **Limiter** — stereo-linked true-peak lookahead limiter with a final sample
+//!    clip at the ceiling (see [`limiter`]).
+//! 4. **Limiter on/off crossfade** — between the limited and the equally delayed
+//!    unlimited signal, over [`SWITCH_MS`].
+//! 5. **Bypass crossfade** — between the processed signal and the equally delayed
+//!    dry input, over [`SWITCH_MS`].
+//!
+//! The latency is the limiter's lookahead, a function of the sample rate only: it
+//! does not change with the limiter, the mode or bypass.
+//!
+//! Nothing here imports `nice_plug`; the plugin, the renderer, the tests and the
+//! benchmarks all drive this same code.
+
+pub mod kernel;
+pub mod limiter;
+pub mod matrix;
+pub mod meters;
+pub mod ramp;
+pub mod sanitize;
+
+pub use limiter::{Limiter, LimiterSettings};
+pub use matrix::MonitorMode;
+pub use meters::BlockMeters;
+
+use meters::TruePeakMeter;
+use ramp::Ramp;
+
+/// Duration of every click-free switch (mode, swap, gain moves, limiter on/off, bypass), in ms.
+pub const SWITCH_MS: f64 = 20.0;
+/// Internal block length: longer host blocks are processed in pieces of this size.
+pub const MAX_CHUNK: usize = 256;
+/// Output gains at or below this are treated as −∞ (silence), in dB.
+pub const MUTE_BELOW_DB: f32 = -60.0;
+
+/// Plain settings of the whole chain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Output gain in dB; below [`MUTE_BELOW_DB`] the output is silent.
+    pub gain_db: f32,
+    /// Monitor mode.
+    pub mode: MonitorMode,
+    /// Swap left and right (after the mode).
+    pub swap: bool,
+    /// Limiter on (the safe state) or off.
+    pub limiter_on: bool,
+    /// Limiter ceiling, in dBTP.
+    pub ceiling_db: f32,
+    /// Limiter release time constant, in ms.
+    pub release_ms: f32,
+    /// Host bypass: dry input, delayed by the latency.
+    pub bypass: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            gain_db: 0.0,
+            mode: MonitorMode::Stereo,
+            swap: false,
+            limiter_on: true,
+            ceiling_db: -1.0,
+            release_ms: 60.0,
+            bypass: false,
+        }
+    }
+}
+
+/// Converts decibels to a linear amplitude.
+pub fn db_to_gain(db: f32) -> f32 {
+    10f32.powf(db / 20.0)
+}
+
+/// Converts a linear amplitude to decibels (−∞ for 0).
+pub fn gain_to_db(gain: f32) -> f32 {
+    if gain > 0.0 {
+        20.0 * gain.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
+}
+
+/// Linear output gain for a `gain_db` setting (0 below [`MUTE_BELOW_DB`]).
+pub fn output_gain(gain_db: f32) -> f32 {
+    if gain_db.is_nan() || gain_db < MUTE_BELOW_DB {
+        0.0
+    } else {
+        db_to_gain(gain_db.min(24.0))
+    }
+}
+
+/// A fixed delay for the dry (bypass) path, stereo.
+#[derive(Debug, Clone)]
+struct DryDelay {
+    ring: [Vec<f32>; 2],
+    pos: usize,
+}
+
+impl DryDelay {
+    fn new(delay: usize) -> Self {
+        Self {
+            ring: [vec![0.0; delay.max(1)], vec![0.0; delay.max(1)]],
+            pos: 0,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.ring[0].fill(0.0);
+        self.ring[1].fill(0.0);
+        self.pos = 0;
+    }
+
+    /// Writes `(l, r)` and returns the pair written `delay` samples ago.
+    #[inline]
+    fn push(&mut self, l: f32, r: f32) -> (f32, f32) {
+        let out = (self.ring[0][self.pos], self.ring[1][self.pos]);
+        self.ring[0][self.pos] = l;
+        self.ring[1][self.pos] = r;
+        self.pos += 1;
+        if self.pos == self.ring[0].len() {
+            self.pos = 0;
+        }
+        out
+    }
+}
+
+/// The whole monitoring chain for one stereo stream.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    /// Sample rate, in Hz.
+    sample_rate: f32,
+    /// Settings last applied.
+    settings: Settings,
+    /// Matrix coefficient ramps `[ll, lr, rl, rr]`.
+    matrix: [Ramp; 4],
+    /// The limiter (and the chain's only delay of the main path).
+    limiter: Limiter,
+    /// Limiter on/off mix (1 = limited).
+    limiter_mix: Ramp,
+    /// Bypass mix (1 = dry).
+    bypass_mix: Ramp,
+    /// Dry path delay for bypass.
+    dry: DryDelay,
+    /// Scratch: unlimited delayed signal.
+    unlimited: [[f32; MAX_CHUNK]; 2],
+    /// Scratch: dry delayed signal.
+    dry_out: [[f32; MAX_CHUNK]; 2],
+    /// Input true-peak meters.
+    input_tp: [TruePeakMeter; 2],
+    /// Output true-peak meters.
+    output_tp: [TruePeakMeter; 2],
+    /// Whether true-peak meters run (sample peaks and gain are always measured).
+    true_peak_metering: bool,
+    /// Statistics since the last [`Chain::take_meters`].
+    meters: BlockMeters,
+}
+
+impl Chain {
+    /// A chain for `sample_rate` Hz with `settings` (allocates; call from `activate`).
+    pub fn new(sample_rate: f32, settings: Settings) -> Self {
+        let switch_samples = (SWITCH_MS * 1e-3 * sample_rate as f64).round() as u32;
+        let limiter = Limiter::new(sample_rate, Self::limiter_settings(&settings));
+        let latency = limiter.latency_samples();
+        let coeffs =
+            matrix::coefficients(settings.mode, settings.swap, output_gain(settings.gain_db));
+        let mut chain = Self {
+            sample_rate,
+            settings,
+            matrix: coeffs.map(|c| Ramp::new(c, switch_samples)),
+            limiter,
+            limiter_mix: Ramp::new(f32::from(u8::from(settings.limiter_on)), switch_samples),
+            bypass_mix: Ramp::new(f32::from(u8::from(settings.bypass)), switch_samples),
+            dry: DryDelay::new(latency),
+            unlimited: [[0.0; MAX_CHUNK]; 2],
+            dry_out: [[0.0; MAX_CHUNK]; 2],
+            input_tp: Default::default(),
+            output_tp: Default::default(),
+            true_peak_metering: true,
+            meters: BlockMeters::default(),
+        };
+        chain.reset();
+        chain
+    }
+
+    fn limiter_settings(s: &Settings) -> LimiterSettings {
+        LimiterSettings {
+            ceiling: db_to_gain(s.ceiling_db.clamp(-60.0, 0.0)),
+            release_ms: s.release_ms,
+        }
+    }
+
+    /// Sample rate this chain was built for, in Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// The chain's delay, in samples: fixed per sample rate.
+    pub fn latency_samples(&self) -> usize {
+        self.limiter.latency_samples()
+    }
+
+    /// The limiter (read-only), e.g. for its margins.
+    pub fn limiter(&self) -> &Limiter {
+        &self.limiter
+    }
+
+    /// Applies new settings; every audible change glides over [`SWITCH_MS`].
+    pub fn set_settings(&mut self, settings: Settings) {
+        let coeffs =
+            matrix::coefficients(settings.mode, settings.swap, output_gain(settings.gain_db));
+        for (ramp, c) in self.matrix.iter_mut().zip(coeffs) {
+            ramp.set_target(c);
+        }
+        self.limiter.set_settings(Self::limiter_settings(&settings));
+        self.limiter_mix
+            .set_target(f32::from(u8::from(settings.limiter_on)));
+        self.bypass_mix
+            .set_target(f32::from(u8::from(settings.bypass)));
+        self.settings = settings;
+    }
+
+    /// Settings last applied.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Turns the 4× true-peak meters on or off (they are the costliest meters).
+    pub fn set_true_peak_metering(&mut self, on: bool) {
+        self.true_peak_metering = on;
+    }
+
+    /// Clears all state (no allocation); ramps jump to their targets.
+    pub fn reset(&mut self) {
+        for ramp in &mut self.matrix {
+            ramp.jump_to(ramp.target());
+        }
+        self.limiter_mix.jump_to(self.limiter_mix.target());
+        self.bypass_mix.jump_to(self.bypass_mix.target());
+        self.limiter.reset();
+        self.dry.reset();
+        for m in self.input_tp.iter_mut().chain(self.output_tp.iter_mut()) {
+            m.reset();
+        }
+        self.meters = BlockMeters::default();
+    }
+
+    /// Statistics since the last call, then starts a new period.
+    pub fn take_meters(&mut self) -> BlockMeters {
+        let mut m = std::mem::take(&mut self.meters);
+        m.gain = self.limiter.current_gain();
+        m
+    }
+
+    /// Processes a stereo block in place (any length, including 0).
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let len = left.len().min(right.len());
+        let mut start = 0;
+        while start < len {
+            let end = (start + MAX_CHUNK).min(len);
+            self.process_chunk(&mut left[start..end], &mut right[start..end]);
+            start = end;
+        }
+    }
+
+    fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let len = left.len();
+        let mut block = BlockMeters::default();
+
+        // 1. Sanitize, meter the input, feed the dry delay.
+        for i in 0..len {
+            let l = sanitize::sanitize(left[i]);
+            let r = sanitize::sanitize(right[i]);
+            left[i] = l;
+            right[i] = r;
+            let (dl, dr) = self.dry.push(l, r);
+            self.dry_out[0][i] = dl;
+            self.dry_out[1][i] = dr;
+        }
+        block.input_peak = [meters::sample_peak(left), meters::sample_peak(right)];
+        if self.true_peak_metering {
+            block.input_true_peak = [
+                self.input_tp[0].process(left),
+                self.input_tp[1].process(right),
+            ];
+        }
+
+        // 2. Matrix (skipped while it rests at the identity: bit-transparent).
+        let moving = self.matrix.iter().any(Ramp::is_moving);
+        let coeffs = self.matrix.each_ref().map(Ramp::value);
+        if moving {
+            for i in 0..len {
+                let [ll, lr, rl, rr] = self.matrix.each_mut().map(Ramp::next_value);
+                let (l, r) = (left[i], right[i]);
+                left[i] = ll * l + lr * r;
+                right[i] = rl * l + rr * r;
+            }
+        } else if coeffs != matrix::IDENTITY {
+            let [ll, lr, rl, rr] = coeffs;
+            for i in 0..len {
+                let (l, r) = (left[i], right[i]);
+                left[i] = ll * l + lr * r;
+                right[i] = rl * l + rr * r;
+            }
+        }
+
+        // 3. Limiter (the detector sleeps while the limiter is fully off).
+        let limiter_active = self.limiter_mix.is_moving() || self.limiter_mix.value() > 0.0;
+        self.limiter.set_detection(limiter_active);
+        let [ul, ur] = &mut self.unlimited;
+        self.limiter
+            .process(left, right, &mut ul[..len], &mut ur[..len]);
+        block.min_gain = self.limiter.take_min_gain();
+
+        // 4. Limiter on/off crossfade.
+        if self.limiter_mix.is_moving() || self.limiter_mix.value() < 1.0 {
+            for i in 0..len {
+                let a = self.limiter_mix.next_value();
+                left[i] = a * left[i] + (1.0 - a) * ul[i];
+                right[i] = a * right[i] + (1.0 - a) * ur[i];
+            }
+        }
+
+        // 5. Bypass crossfade.
+        if self.bypass_mix.is_moving() || self.bypass_mix.value() > 0.0 {
+            let [dl, dr] = &self.dry_out;
+            for i in 0..len {
+                let b = self.bypass_mix.next_value();
+                left[i] = b * dl[i] + (1.0 - b) * left[i];
+                right[i] = b * dr[i] + (1.0 - b) * right[i];
+            }
+        }
+
+        // 6. Output hygiene and meters.
+        let (mut lr, mut ll, mut rr) = (0.0f32, 0.0f32, 0.0f32);
+        for i in 0..len {
+            let l = sanitize::flush_subnormal(left[i]);
+            let r = sanitize::flush_subnormal(right[i]);
+            left[i] = l;
+            right[i] = r;
+            lr += l * r;
+            ll += l * l;
+            rr += r * r;
+        }
+        block.sum_lr = lr as f64;
+        block.sum_ll = ll as f64;
+        block.sum_rr = rr as f64;
+        block.output_peak = [meters::sample_peak(left), meters::sample_peak(right)];
+        if self.true_peak_metering {
+            block.output_true_peak = [
+                self.output_tp[0].process(left),
+                self.output_tp[1].process(right),
+            ];
+        }
+        block.gain = self.limiter.current_gain();
+        self.meters.merge(&block);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutral_settings_are_bit_transparent_below_the_ceiling() {
+        let mut chain = Chain::new(48000.0, Settings::default());
+        let lat = chain.latency_samples();
+        let n = 6000;
+        let l: Vec<f32> = (0..n).map(|i| 0.5 * (i as f32 * 0.031).sin()).collect();
+        let r: Vec<f32> = (0..n).map(|i| 0.4 * (i as f32 * 0.017).cos()).collect();
+        let (mut yl, mut yr) = (l.clone(), r.clone());
+        chain.process(&mut yl, &mut yr);
+        for i in lat..n {
+            assert_eq!(yl[i].to_bits(), l[i - lat].to_bits(), "L {i}");
+            assert_eq!(yr[i].to_bits(), r[i - lat].to_bits(), "R {i}");
+        }
+    }
+
+    #[test]
+    fn zero_length_and_one_sample_blocks_work() {
+        let mut chain = Chain::new(44100.0, Settings::default());
+        chain.process(&mut [], &mut []);
+        let mut x = [f32::NAN];
+        let mut y = [1e30];
+        for _ in 0..1000 {
+            chain.process(&mut x, &mut y);
+            assert!(x[0].is_finite() && y[0].is_finite());
+            assert!(x[0].abs() <= db_to_gain(-1.0) && y[0].abs() <= db_to_gain(-1.0));
+            x[0] = f32::NAN;
+            y[0] = 1e30;
+        }
+    }
+
+    #[test]
+    fn mute_gain_silences() {
+        assert_eq!(output_gain(-60.5), 0.0);
+        assert_eq!(output_gain(0.0), 1.0);
+        assert!((output_gain(-60.0) - 0.001).abs() < 1e-7);
+    }
+}

@@ -1,0 +1,50 @@
+//! Input hygiene: the chain's answer to samples that are not audio.
+//!
+//! NaN and ±Inf are treated as silence; finite values beyond ±[`MAX_INPUT`]
+//! (+80 dBFS, far past any real overload) are clamped, so that 1e30 cannot make
+//! the limiter's sums lose precision; subnormals are flushed to zero so they
+//! never reach the output or slow the CPU down.
+
+/// Largest input magnitude passed on (+80 dBFS); larger finite values are clamped.
+pub const MAX_INPUT: f32 = 1.0e4;
+
+/// Maps one input sample onto a finite, normal (or zero) value in ±[`MAX_INPUT`].
+#[inline]
+pub fn sanitize(x: f32) -> f32 {
+    // `!(|x| >= MIN_POSITIVE)` is true for NaN and for subnormals (and zero).
+    let a = x.abs();
+    if !(a >= f32::MIN_POSITIVE) || a == f32::INFINITY {
+        0.0
+    } else {
+        x.clamp(-MAX_INPUT, MAX_INPUT)
+    }
+}
+
+/// Flushes a subnormal output sample to zero.
+#[inline]
+pub fn flush_subnormal(x: f32) -> f32 {
+    if x.abs() < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_get_defined_answers() {
+        assert_eq!(sanitize(f32::NAN), 0.0);
+        assert_eq!(sanitize(f32::INFINITY), 0.0);
+        assert_eq!(sanitize(f32::NEG_INFINITY), 0.0);
+        assert_eq!(sanitize(1e30), MAX_INPUT);
+        assert_eq!(sanitize(-1e30), -MAX_INPUT);
+        assert_eq!(sanitize(1e-40), 0.0);
+        assert_eq!(sanitize(0.25), 0.25);
+        assert_eq!(sanitize(-0.25), -0.25);
+        assert_eq!(flush_subnormal(1e-40), 0.0);
+        assert_eq!(flush_subnormal(1e-3), 1e-3);
+    }
+}

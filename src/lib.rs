@@ -1,0 +1,176 @@
+//! Headphone Monitor: the plugin glue (CLAP and VST3 through nice-plug).
+//!
+//! This file only maps host parameters and buffers onto [`dsp::Chain`]; all signal
+//! processing lives in [`dsp`], which never imports `nice_plug`.
+
+#![deny(missing_docs)]
+
+pub mod dsp;
+pub mod meters;
+pub mod params;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+
+use crate::dsp::Chain;
+use crate::meters::SharedMeters;
+use crate::params::MonitorParams;
+
+/// The CLAP plugin ID. Never changes once released (a test pins it).
+pub const CLAP_ID: &str = "org.headphone-monitor.headphone-monitor";
+/// The VST3 class ID. Never changes once released (a test pins it).
+pub const VST3_CLASS_ID: [u8; 16] = *b"HeadphoneMon1tor";
+
+/// The plugin instance.
+pub struct HeadphoneMonitor {
+    /// Host-visible parameters.
+    params: Arc<MonitorParams>,
+    /// Meter values for an editor.
+    meters: Arc<SharedMeters>,
+    /// The DSP, rebuilt in `activate` for the host's sample rate.
+    chain: Chain,
+    /// Main input channel count of the active layout.
+    input_channels: usize,
+    /// Scratch right channel for the mono-output layout (sized in `activate`).
+    mono_scratch: Vec<f32>,
+}
+
+impl Default for HeadphoneMonitor {
+    fn default() -> Self {
+        let params = Arc::new(MonitorParams::default());
+        let chain = Chain::new(48_000.0, params.settings());
+        Self {
+            params,
+            meters: Arc::new(SharedMeters::new()),
+            chain,
+            input_channels: 2,
+            mono_scratch: Vec::new(),
+        }
+    }
+}
+
+impl HeadphoneMonitor {
+    /// The meters this instance publishes (for an editor or a test).
+    pub fn meters(&self) -> Arc<SharedMeters> {
+        self.meters.clone()
+    }
+}
+
+impl Plugin for HeadphoneMonitor {
+    const NAME: &'static str = "Headphone Monitor";
+    const VENDOR: &'static str = "Headphone Monitor contributors";
+    const URL: &'static str = "https://github.com/headphone-monitor/headphone-monitor";
+    const EMAIL: &'static str = "headphone-monitor@users.noreply.github.com";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            aux_input_ports: &[],
+            aux_output_ports: &[],
+            names: PortNames::const_default(),
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(2),
+            aux_input_ports: &[],
+            aux_output_ports: &[],
+            names: PortNames::const_default(),
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            aux_input_ports: &[],
+            aux_output_ports: &[],
+            names: PortNames::const_default(),
+        },
+    ];
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.chain = Chain::new(buffer_config.sample_rate, self.params.settings());
+        self.input_channels = audio_io_layout
+            .main_input_channels
+            .map_or(0, |c| c.get() as usize);
+        self.mono_scratch = vec![0.0; buffer_config.max_buffer_size as usize];
+        context.set_latency_samples(self.chain.latency_samples() as u32);
+        true
+    }
+
+    fn reset(&mut self) {
+        self.chain.set_settings(self.params.settings());
+        self.chain.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        _context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        self.chain.set_settings(self.params.settings());
+        let channels = buffer.as_slice();
+        match channels {
+            [left, right, ..] => {
+                if self.input_channels == 1 {
+                    // Mono source: the same signal to both ears.
+                    right.copy_from_slice(left);
+                }
+                self.chain.process(left, right);
+            }
+            [mono] => {
+                let len = mono.len().min(self.mono_scratch.len());
+                let scratch = &mut self.mono_scratch[..len];
+                scratch.copy_from_slice(&mono[..len]);
+                self.chain.process(&mut mono[..len], scratch);
+            }
+            [] => {}
+        }
+        self.meters.publish(&self.chain.take_meters());
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for HeadphoneMonitor {
+    const CLAP_ID: &'static str = CLAP_ID;
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Headphone monitoring: output gain, mono fold-down, L/R swap and a true-peak safety limiter");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+        ClapFeature::Limiter,
+        ClapFeature::Utility,
+    ];
+}
+
+impl Vst3Plugin for HeadphoneMonitor {
+    const VST3_CLASS_ID: [u8; 16] = VST3_CLASS_ID;
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Dynamics,
+        Vst3SubCategory::Tools,
+    ];
+}
+
+nice_export_clap!(HeadphoneMonitor);
+nice_export_vst3!(HeadphoneMonitor);

@@ -1,0 +1,90 @@
+//! Meter values shared between the audio thread and a GUI, lock-free.
+//!
+//! The audio thread folds each block's [`BlockMeters`] in with `fetch_max` (peaks)
+//! and `fetch_min` (gain); a reader takes the running extremes and resets them
+//! with `swap`, so nothing is lost between two reads and nothing ever blocks.
+
+use atomic_float::AtomicF32;
+use std::sync::atomic::Ordering;
+
+use crate::dsp::BlockMeters;
+
+/// Linear meter values since the last read.
+#[derive(Debug, Default)]
+pub struct SharedMeters {
+    /// Input sample peak, left / right (linear).
+    pub input_peak: [AtomicF32; 2],
+    /// Input true peak, left / right (linear).
+    pub input_true_peak: [AtomicF32; 2],
+    /// Output sample peak, left / right (linear).
+    pub output_peak: [AtomicF32; 2],
+    /// Output true peak, left / right (linear).
+    pub output_true_peak: [AtomicF32; 2],
+    /// Current limiter gain (linear, 1 = no reduction).
+    pub gain: AtomicF32,
+    /// Smallest limiter gain since the last read (linear).
+    pub min_gain: AtomicF32,
+    /// Output stereo correlation of the last block (−1 … +1).
+    pub correlation: AtomicF32,
+}
+
+impl SharedMeters {
+    /// Meters at rest (no signal, no reduction).
+    pub fn new() -> Self {
+        let m = Self::default();
+        m.gain.store(1.0, Ordering::Relaxed);
+        m.min_gain.store(1.0, Ordering::Relaxed);
+        m
+    }
+
+    /// Publishes one block's statistics (audio thread; wait-free).
+    pub fn publish(&self, b: &BlockMeters) {
+        for c in 0..2 {
+            self.input_peak[c].fetch_max(b.input_peak[c], Ordering::Relaxed);
+            self.input_true_peak[c].fetch_max(b.input_true_peak[c], Ordering::Relaxed);
+            self.output_peak[c].fetch_max(b.output_peak[c], Ordering::Relaxed);
+            self.output_true_peak[c].fetch_max(b.output_true_peak[c], Ordering::Relaxed);
+        }
+        self.gain.store(b.gain, Ordering::Relaxed);
+        self.min_gain.fetch_min(b.min_gain, Ordering::Relaxed);
+        self.correlation.store(b.correlation(), Ordering::Relaxed);
+    }
+
+    /// Reads and resets the running extremes (GUI thread).
+    pub fn take(&self) -> BlockMeters {
+        let mut b = BlockMeters::default();
+        for c in 0..2 {
+            b.input_peak[c] = self.input_peak[c].swap(0.0, Ordering::Relaxed);
+            b.input_true_peak[c] = self.input_true_peak[c].swap(0.0, Ordering::Relaxed);
+            b.output_peak[c] = self.output_peak[c].swap(0.0, Ordering::Relaxed);
+            b.output_true_peak[c] = self.output_true_peak[c].swap(0.0, Ordering::Relaxed);
+        }
+        b.gain = self.gain.load(Ordering::Relaxed);
+        b.min_gain = self.min_gain.swap(1.0, Ordering::Relaxed);
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_keeps_extremes_and_take_resets() {
+        let m = SharedMeters::new();
+        let mut a = BlockMeters::default();
+        a.output_peak = [0.5, 0.2];
+        a.min_gain = 0.7;
+        let mut b = BlockMeters::default();
+        b.output_peak = [0.3, 0.6];
+        b.min_gain = 0.9;
+        m.publish(&a);
+        m.publish(&b);
+        let t = m.take();
+        assert_eq!(t.output_peak, [0.5, 0.6]);
+        assert_eq!(t.min_gain, 0.7);
+        let t2 = m.take();
+        assert_eq!(t2.output_peak, [0.0, 0.0]);
+        assert_eq!(t2.min_gain, 1.0);
+    }
+}

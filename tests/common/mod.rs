@@ -1,0 +1,5 @@
+//! Shared helpers for the integration tests.
+//!
+//! Use from a test file with `mod common;` and `use common::clap_host::Host;`.
+
+pub mod clap_host;
