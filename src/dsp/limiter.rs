@@ -58,8 +58,8 @@ const PAST_EXTENT: usize = kernel::SUPPORT_SAMPLES + 1;
 const CURVATURE_SAFETY: f32 = 1.25;
 /// A new requirement within this ratio of the held gain (0.1 dB) re-arms the hold.
 const HOLD_REARM_RATIO: f32 = 1.011_579_5;
-/// Log-gain above which the release snaps to exactly unity (≈ −9e-7 dB).
-const RELEASE_SNAP_LN: f32 = -1.0e-7;
+/// Log-gain above which the release snaps to exactly unity (≈ −0.0001 dB, a −100 dB step).
+const RELEASE_SNAP_LN: f32 = -1.0e-5;
 
 /// Plain settings of the limiter (linear units).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,30 +117,27 @@ impl SlidingMin {
     }
 }
 
-/// Per-channel detector state: sample history and running-sum statistics.
+/// A running sum tracked with its extremes over a sliding window of chunks.
 #[derive(Debug, Clone)]
-struct ChannelState {
-    /// Doubled ring of input samples, so any recent window is one contiguous slice.
-    history: Vec<f32>,
-    /// Running sum of the sign-alternated input, `Q = Σ (-1)^j x[j]`.
-    alt_sum: f64,
-    /// Maximum of `Q` within the chunk being filled.
+struct RunningRange {
+    /// The running sum.
+    sum: f64,
+    /// Maximum of `sum` within the chunk being filled.
     chunk_max: f64,
-    /// Minimum of `Q` within the chunk being filled.
+    /// Minimum of `sum` within the chunk being filled.
     chunk_min: f64,
-    /// Ring of completed chunks' (max, min) of `Q`.
+    /// Ring of completed chunks' (max, min).
     chunks: Vec<(f64, f64)>,
-    /// Maximum of `Q` over the completed chunks of the far-field window.
+    /// Maximum over the completed chunks of the window.
     window_max: f64,
-    /// Minimum of `Q` over the completed chunks of the far-field window.
+    /// Minimum over the completed chunks of the window.
     window_min: f64,
 }
 
-impl ChannelState {
-    fn new(history_len: usize, chunk_count: usize) -> Self {
+impl RunningRange {
+    fn new(chunk_count: usize) -> Self {
         Self {
-            history: vec![0.0; 2 * history_len],
-            alt_sum: 0.0,
+            sum: 0.0,
             chunk_max: 0.0,
             chunk_min: 0.0,
             chunks: vec![(0.0, 0.0); chunk_count],
@@ -150,8 +147,7 @@ impl ChannelState {
     }
 
     fn reset(&mut self) {
-        self.history.fill(0.0);
-        self.alt_sum = 0.0;
+        self.sum = 0.0;
         self.chunk_max = 0.0;
         self.chunk_min = 0.0;
         self.chunks.fill((0.0, 0.0));
@@ -159,10 +155,74 @@ impl ChannelState {
         self.window_min = 0.0;
     }
 
-    /// Range of `Q` over the far-field window (completed chunks plus the partial one).
     #[inline]
-    fn alt_sum_range(&self) -> f32 {
+    fn add(&mut self, v: f64) {
+        self.sum += v;
+        self.chunk_max = self.chunk_max.max(self.sum);
+        self.chunk_min = self.chunk_min.min(self.sum);
+    }
+
+    /// Range of the sum over the window (completed chunks plus the partial one).
+    #[inline]
+    fn range(&self) -> f32 {
         (self.window_max.max(self.chunk_max) - self.window_min.min(self.chunk_min)) as f32
+    }
+
+    /// Files the finished chunk and recomputes the window's extremes over `window_chunks`.
+    fn complete_chunk(&mut self, chunk_index: usize, window_chunks: usize) {
+        let ring = self.chunks.len();
+        self.chunks[chunk_index % ring] = (self.chunk_max, self.chunk_min);
+        // Re-centre now and then so f64 keeps its precision on pathological input.
+        if self.sum.abs() > 1.0e6 {
+            let offset = self.sum;
+            self.sum = 0.0;
+            for c in self.chunks.iter_mut() {
+                c.0 -= offset;
+                c.1 -= offset;
+            }
+        }
+        let mut max = f64::NEG_INFINITY;
+        let mut min = f64::INFINITY;
+        for back in 0..window_chunks.min(chunk_index + 1) {
+            let (hi, lo) = self.chunks[(chunk_index - back) % ring];
+            max = max.max(hi);
+            min = min.min(lo);
+        }
+        self.window_max = max;
+        self.window_min = min;
+        self.chunk_max = self.sum;
+        self.chunk_min = self.sum;
+    }
+}
+
+/// Per-channel detector state: sample history and the far-field running sums.
+#[derive(Debug, Clone)]
+struct ChannelState {
+    /// Doubled ring of input samples, so any recent window is one contiguous slice.
+    history: Vec<f32>,
+    /// `Q = Σ (-1)^j x[j]`, the sign-alternated signal's running sum.
+    alternating: RunningRange,
+    /// `Σ (-1)^j (x[j] − x[j−1])`, the same for first differences.
+    alternating_diff: RunningRange,
+    /// Previous input sample.
+    previous: f32,
+}
+
+impl ChannelState {
+    fn new(history_len: usize, chunk_count: usize) -> Self {
+        Self {
+            history: vec![0.0; 2 * history_len],
+            alternating: RunningRange::new(chunk_count),
+            alternating_diff: RunningRange::new(chunk_count),
+            previous: 0.0,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.history.fill(0.0);
+        self.alternating.reset();
+        self.alternating_diff.reset();
+        self.previous = 0.0;
     }
 }
 
@@ -184,8 +244,10 @@ pub struct Limiter {
     history_len: usize,
     /// Near-field taps, `taps[k][φ]` for φ = ¼, ½, ¾ (4th lane unused), k over `2S` samples.
     taps: Vec<[f32; 4]>,
-    /// Abel bound coefficient of the far field, `w(S)/(πS)`, per side.
+    /// Abel bound coefficient of the far field, `K = w(S)/(πS)`, per side.
     far_coefficient: f32,
+    /// First difference of that envelope, `D = K(S) − K(S+1)`.
+    far_difference: f32,
     /// Fraction of the ceiling reserved for the unseen future (see module docs).
     unknown_future: f32,
     /// Number of completed chunks in the far-field window.
@@ -232,7 +294,7 @@ impl Limiter {
         let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
         let latency = ((LOOKAHEAD_MS * 1e-3 * sample_rate as f64).floor() as usize).max(4);
         let near = (latency / 6).clamp(1, MAX_NEAR_TAPS);
-        let attack = (latency / 6).max(1);
+        let attack = (latency / 10).max(1);
         let future = latency + 1 - near - attack;
         debug_assert!(future >= near);
 
@@ -244,8 +306,9 @@ impl Limiter {
                 tap[lane] = kernel::kernel(phase - j_rel) as f32;
             }
         }
-        let far_coefficient =
-            (kernel::window(near as f64) / (std::f64::consts::PI * near as f64)) as f32;
+        let envelope = |t: f64| kernel::window(t) / (std::f64::consts::PI * t);
+        let far_coefficient = envelope(near as f64) as f32;
+        let far_difference = (envelope(near as f64) - envelope(near as f64 + 1.0)) as f32;
         let unknown_future = Self::unknown_future_fraction_for(future) as f32;
 
         let history_len = (latency + 2 * near + 4).next_power_of_two();
@@ -262,6 +325,7 @@ impl Limiter {
             history_len,
             taps,
             far_coefficient,
+            far_difference,
             unknown_future,
             window_chunks,
             sample_rate,
@@ -408,9 +472,11 @@ impl Limiter {
         for (ch, x) in self.channels.iter_mut().zip([xl, xr]) {
             ch.history[w] = x;
             ch.history[w + n] = x;
-            ch.alt_sum += if negate { -(x as f64) } else { x as f64 };
-            ch.chunk_max = ch.chunk_max.max(ch.alt_sum);
-            ch.chunk_min = ch.chunk_min.min(ch.alt_sum);
+            let d = x - ch.previous;
+            ch.previous = x;
+            let (x, d) = if negate { (-x, -d) } else { (x, d) };
+            ch.alternating.add(x as f64);
+            ch.alternating_diff.add(d as f64);
         }
 
         // Ceiling at arrival; recorded for the detected position.
@@ -516,36 +582,20 @@ impl Limiter {
             curvature = curvature.max((grid[k - 1] - 2.0 * grid[k] + grid[k + 1]).abs());
         }
         let near = peak + CURVATURE_SAFETY * 0.125 * curvature;
-        let far = 2.0 * self.far_coefficient * ch.alt_sum_range();
+        // Far field, both sides (module docs, term 3): ½K(|x_a| + |x_b|) + K·range(Q_d) + D·range(Q).
+        let edges = ch.history[start - 1].abs() + ch.history[end + 1].abs();
+        let far = self.far_coefficient * (0.5 * edges + ch.alternating_diff.range())
+            + self.far_difference * ch.alternating.range();
         near + far
     }
 
     /// Files the finished chunk's statistics and recomputes the window's extremes.
     fn complete_chunk(&mut self, chunk_index: usize) {
-        let window_chunks = self.window_chunks;
         for ch in &mut self.channels {
-            let ring = ch.chunks.len();
-            ch.chunks[chunk_index % ring] = (ch.chunk_max, ch.chunk_min);
-            // Re-centre the running sum now and then so f64 keeps its precision.
-            if ch.alt_sum.abs() > 1.0e6 {
-                let offset = ch.alt_sum;
-                ch.alt_sum = 0.0;
-                for c in ch.chunks.iter_mut() {
-                    c.0 -= offset;
-                    c.1 -= offset;
-                }
-            }
-            let mut max = f64::NEG_INFINITY;
-            let mut min = f64::INFINITY;
-            for back in 0..window_chunks.min(chunk_index + 1) {
-                let (hi, lo) = ch.chunks[(chunk_index - back) % ring];
-                max = max.max(hi);
-                min = min.min(lo);
-            }
-            ch.window_max = max;
-            ch.window_min = min;
-            ch.chunk_max = ch.alt_sum;
-            ch.chunk_min = ch.alt_sum;
+            ch.alternating
+                .complete_chunk(chunk_index, self.window_chunks);
+            ch.alternating_diff
+                .complete_chunk(chunk_index, self.window_chunks);
         }
     }
 }

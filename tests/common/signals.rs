@@ -1,0 +1,179 @@
+//! Test signals: the limiter's corpus, including constructed worst cases for
+//! inter-sample peaks.
+
+#![allow(dead_code)]
+
+use std::f64::consts::PI;
+
+/// A named stereo test signal.
+pub struct TestSignal {
+    /// What it is.
+    pub name: String,
+    /// Left channel.
+    pub left: Vec<f32>,
+    /// Right channel.
+    pub right: Vec<f32>,
+}
+
+fn mono(name: &str, x: Vec<f32>) -> TestSignal {
+    TestSignal {
+        name: name.to_string(),
+        right: x.clone(),
+        left: x,
+    }
+}
+
+/// Deterministic pseudo-random numbers (xorshift), uniform in −1 … 1.
+pub struct Noise(u64);
+
+impl Noise {
+    /// A generator from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    /// Next value in −1 … 1.
+    pub fn next_f32(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        ((self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32
+    }
+}
+
+/// A sine of `freq` Hz, amplitude `amp`, `len` samples at `rate`, starting phase `phase`.
+pub fn sine(rate: f64, freq: f64, amp: f64, len: usize, phase: f64) -> Vec<f32> {
+    (0..len)
+        .map(|n| (amp * (2.0 * PI * freq * n as f64 / rate + phase).sin()) as f32)
+        .collect()
+}
+
+/// The sign pattern that maximises the reconstruction at `center + 0.5`:
+/// `sign(h(center + 0.5 − j))` for `|j − center| ≤ half`, amplitude `amp`.
+pub fn isp_worst_case(len: usize, center: usize, half: usize, amp: f32) -> Vec<f32> {
+    let mut x = vec![0.0f32; len];
+    for (j, v) in x.iter_mut().enumerate() {
+        let t = center as f64 + 0.5 - j as f64;
+        if t.abs() <= half as f64 {
+            // sinc(t) sign for t = k + 0.5: (−1)^k / (t)
+            let s = (PI * t).sin() / t;
+            *v = if s >= 0.0 { amp } else { -amp };
+        }
+    }
+    x
+}
+
+/// The limiter corpus at `rate`: every signal class the issue names, plus
+/// constructed inter-sample-peak worst cases.
+pub fn corpus(rate: f64) -> Vec<TestSignal> {
+    let len = (rate * 0.25) as usize;
+    let nyq = rate / 2.0;
+    let mut out = Vec::new();
+    // Square waves, full scale and overdriven.
+    for (amp, f) in [(1.0f32, 1000.0), (4.0, 100.0), (1.0, nyq / 3.0)] {
+        let period = rate / f;
+        let x = (0..len)
+            .map(|n| {
+                if (n as f64 % period) < period / 2.0 {
+                    amp
+                } else {
+                    -amp
+                }
+            })
+            .collect();
+        out.push(mono(&format!("square {f:.0} Hz x{amp}"), x));
+    }
+    // +30 dB overload burst in silence.
+    let mut burst = vec![0.0f32; len];
+    for (n, v) in burst.iter_mut().enumerate().skip(len / 4).take(len / 4) {
+        *v = (31.6 * (2.0 * PI * 1000.0 * n as f64 / rate).sin()) as f32;
+    }
+    out.push(mono("+30 dB burst", burst));
+    // Single-sample clicks, alternating sign, and a pair.
+    let mut clicks = vec![0.0f32; len];
+    for k in 0..8 {
+        clicks[len / 10 + k * len / 10] = if k % 2 == 0 { 8.0 } else { -8.0 };
+    }
+    clicks[len - 200] = 5.0;
+    clicks[len - 199] = -5.0;
+    out.push(mono("clicks", clicks));
+    // DC steps.
+    let steps = (0..len)
+        .map(|n| match n * 4 / len {
+            0 => 0.0,
+            1 => 2.0,
+            2 => -2.0,
+            _ => 0.5,
+        })
+        .collect();
+    out.push(mono("DC steps", steps));
+    // Sines, +6 dB, up to Nyquist.
+    for f in [50.0, 1000.0, 10_000.0, nyq * 0.8, nyq * 0.95, nyq * 0.999] {
+        out.push(mono(
+            &format!("sine {f:.0} Hz +6 dB"),
+            sine(rate, f, 2.0, len, 0.3),
+        ));
+    }
+    // fs/4 sine with 45° phase: samples at 0.707, true peak 1.0 (inter-sample).
+    out.push(mono(
+        "fs/4 at 45 deg",
+        sine(rate, rate / 4.0, 1.0, len, PI / 4.0),
+    ));
+    // Exponential sweep 20 Hz → Nyquist, +6 dB.
+    let sweep: Vec<f32> = {
+        let k = (nyq / 20.0).ln();
+        let dur = len as f64 / rate;
+        (0..len)
+            .map(|n| {
+                let t = n as f64 / rate;
+                let phase = 2.0 * PI * 20.0 * dur / k * ((t / dur * k).exp() - 1.0);
+                (2.0 * phase.sin()) as f32
+            })
+            .collect()
+    };
+    out.push(mono("sweep +6 dB", sweep));
+    // White noise, +6 dBFS peak, independent channels.
+    let mut a = Noise::new(1);
+    let mut b = Noise::new(2);
+    out.push(TestSignal {
+        name: "white noise +6 dBFS".into(),
+        left: (0..len).map(|_| 2.0 * a.next_f32()).collect(),
+        right: (0..len).map(|_| 2.0 * b.next_f32()).collect(),
+    });
+    // Random full-scale signs (maximal inter-sample peaks by chance).
+    let mut c = Noise::new(3);
+    out.push(mono(
+        "random signs full scale",
+        (0..len)
+            .map(|_| if c.next_f32() >= 0.0 { 1.0 } else { -1.0 })
+            .collect(),
+    ));
+    // Constructed worst cases: the reference's own maximising sign pattern.
+    for (half, amp) in [(128usize, 1.0f32), (128, 0.3), (16, 1.0), (64, 1.0)] {
+        out.push(mono(
+            &format!("ISP worst case ±{half} x{amp}"),
+            isp_worst_case(len, len / 2, half, amp),
+        ));
+    }
+    // Tail attack: a loud low tone whose peak is followed by a coherent alternating
+    // burst just beyond the lookahead, adding to the reconstruction at the peak.
+    let mut tail = sine(rate, 100.0, 0.95, len, 0.0);
+    let peak = (rate / 400.0) as usize + len / 2 - (len / 2) % (rate / 100.0) as usize;
+    let worst = isp_worst_case(len, peak, 128, 1.0);
+    for j in peak + 40..(peak + 128).min(len) {
+        tail[j] = worst[j];
+    }
+    out.push(mono("tail attack", tail));
+    // Hard-panned and anti-phase material.
+    let l = sine(rate, 440.0, 2.0, len, 0.0);
+    out.push(TestSignal {
+        name: "hard left +6 dB".into(),
+        right: vec![0.0; len],
+        left: l.clone(),
+    });
+    out.push(TestSignal {
+        name: "anti-phase +6 dB".into(),
+        right: l.iter().map(|v| -v).collect(),
+        left: l,
+    });
+    out
+}
