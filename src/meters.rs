@@ -72,12 +72,16 @@ mod tests {
     #[test]
     fn publish_keeps_extremes_and_take_resets() {
         let m = SharedMeters::new();
-        let mut a = BlockMeters::default();
-        a.output_peak = [0.5, 0.2];
-        a.min_gain = 0.7;
-        let mut b = BlockMeters::default();
-        b.output_peak = [0.3, 0.6];
-        b.min_gain = 0.9;
+        let a = BlockMeters {
+            output_peak: [0.5, 0.2],
+            min_gain: 0.7,
+            ..Default::default()
+        };
+        let b = BlockMeters {
+            output_peak: [0.3, 0.6],
+            min_gain: 0.9,
+            ..Default::default()
+        };
         m.publish(&a);
         m.publish(&b);
         let t = m.take();

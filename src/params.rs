@@ -87,12 +87,18 @@ pub struct MonitorParams {
     pub bypass: BoolParam,
 }
 
+/// Formats a level in dB with one decimal, never as "-0.0".
+pub fn format_db(value: f32) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    format!("{:.1}", if rounded == 0.0 { 0.0 } else { rounded })
+}
+
 /// Formats a gain in dB with one decimal, "-inf" below the mute threshold.
 pub fn format_gain_db(value: f32) -> String {
     if value < dsp::MUTE_BELOW_DB {
         "-inf".to_string()
     } else {
-        format!("{value:.1}")
+        format_db(value)
     }
 }
 
@@ -143,7 +149,7 @@ impl Default for MonitorParams {
             )
             .with_step_size(0.1)
             .with_unit(" dBTP")
-            .with_value_to_string(formatters::v2s_f32_rounded(1))
+            .with_value_to_string(Arc::new(format_db))
             .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dBTP"))),
             release_ms: FloatParam::new(
                 "Release",
@@ -174,6 +180,24 @@ impl MonitorParams {
             ceiling_db: self.ceiling_db.value(),
             release_ms: self.release_ms.value(),
             bypass: self.bypass.value(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gain_text_round_trips_and_never_shows_minus_zero() {
+        assert_eq!(format_gain_db(-0.01), "0.0");
+        assert_eq!(format_gain_db(-60.0), "-60.0");
+        assert_eq!(format_gain_db(-60.5), "-inf");
+        assert_eq!(parse_gain_db("-inf"), Some(GAIN_MIN_DB));
+        assert_eq!(parse_gain_db(" -6.5 dB"), Some(-6.5));
+        assert_eq!(parse_gain_db("loud"), None);
+        for v in [-60.0f32, -12.3, 0.0, 6.1, 12.0] {
+            assert_eq!(parse_gain_db(&format_gain_db(v)), Some(v));
         }
     }
 }

@@ -120,7 +120,8 @@ fn switching_never_clicks() {
     let left = signals::sine(rate as f64, freq as f64, amp as f64, len, 0.0);
     // Right channel silent: the worst case for swap and mode changes.
     let right = vec![0.0f32; len];
-    let switches: Vec<(&str, Box<dyn Fn(&mut Settings)>)> = vec![
+    type Change = Box<dyn Fn(&mut Settings)>;
+    let switches: Vec<(&str, Change)> = vec![
         ("swap", Box::new(|s| s.swap = !s.swap)),
         ("mode side", Box::new(|s| s.mode = MonitorMode::Side)),
         ("mode right", Box::new(|s| s.mode = MonitorMode::Right)),

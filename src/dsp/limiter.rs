@@ -466,7 +466,7 @@ impl Limiter {
         let now = self.clock;
         let w = (now as usize) & mask;
         let negate = now & 1 == 1;
-        let chunk_done = (now as usize + 1) % CHUNK == 0;
+        let chunk_done = (now as usize + 1).is_multiple_of(CHUNK);
         let chunk_index = (now as usize) / CHUNK;
 
         for (ch, x) in self.channels.iter_mut().zip([xl, xr]) {

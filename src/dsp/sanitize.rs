@@ -11,12 +11,13 @@ pub const MAX_INPUT: f32 = 1.0e4;
 /// Maps one input sample onto a finite, normal (or zero) value in ±[`MAX_INPUT`].
 #[inline]
 pub fn sanitize(x: f32) -> f32 {
-    // `!(|x| >= MIN_POSITIVE)` is true for NaN and for subnormals (and zero).
-    let a = x.abs();
-    if !(a >= f32::MIN_POSITIVE) || a == f32::INFINITY {
-        0.0
-    } else {
+    // NaN, ±Inf, zero and subnormals all fail `is_normal`.
+    if x.is_normal() {
         x.clamp(-MAX_INPUT, MAX_INPUT)
+    } else if x == 0.0 {
+        x // keeps the sign of zero: bit-transparent
+    } else {
+        0.0
     }
 }
 

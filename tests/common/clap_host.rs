@@ -13,8 +13,13 @@
 //!   `process`). A panic on the audio thread is re-raised on the test thread.
 //! * After every operation the host "idles": pending `request_callback`s are answered with
 //!   `on_main_thread()`, and `request_flush` is answered with `params.flush` while inactive.
-//! * Restart requests (`request_restart`) are only recorded, never acted upon implicitly; see
-//!   [`Host::restart_requested`] and [`Host::restart_if_requested`].
+//! * Restart requests (`request_restart`) made while [`Host::activate`] runs are honoured at
+//!   once by re-activating (nice-plug makes one whenever `activate()` changes the latency).
+//!   Requests made later, e.g. from `process()`, are only recorded; see
+//!   [`Host::restart_requested`] and [`Host::restart_if_requested`]. All host callbacks are
+//!   counted in [`CallbackCounts`].
+//! * The plugin library stays loaded until the test process exits (see [`plugin_path`] for how
+//!   it is found); unloading it would crash thread exit (see `load_entry`).
 //!
 //! Parameter values in this API are **normalized** (0..=1), exactly like nice-plug's own
 //! normalized values. The CLAP wrapper of nice-plug exposes stepped parameters (bool, enum, int)
@@ -46,7 +51,8 @@ pub const PLUGIN_ID: &str = "org.headphone-monitor.headphone-monitor";
 /// File name of the plugin library that cargo builds for the `cdylib` crate type.
 pub const LIBRARY_NAME: &str = "libheadphone_monitor.so";
 
-/// Environment variable that overrides the plugin path (e.g. `target/bundled/Headphone Monitor.clap`).
+/// Environment variable that overrides the plugin path, e.g. `target/bundled/Headphone
+/// Monitor.clap` (on Linux the bundle is the `.so` itself).
 pub const PATH_ENV_VAR: &str = "HM_CLAP_PATH";
 
 /// The largest number of parameter events delivered in one audio-thread run before the test
@@ -445,7 +451,8 @@ struct Activation {
 /// plugin.
 pub struct Host {
     // Field order matters for dropping: the processor (if any) is handled in `Drop`, then the
-    // instance is destroyed, and only then the entry (library) may go away.
+    // instance is destroyed, then this entry handle is released (`load_entry` keeps the
+    // library itself loaded).
     processor: Option<PluginAudioProcessor<Handlers>>,
     instance: PluginInstance<Handlers>,
     _entry: PluginEntry,
@@ -494,7 +501,7 @@ impl Host {
         let shared = Arc::clone(&callbacks);
         let main_thread = Arc::clone(&callbacks);
         let instance = PluginInstance::<Handlers>::new(
-            move |_| SharedCallbacks(shared),
+            move |()| SharedCallbacks(shared),
             move |_| MainThreadCallbacks(main_thread),
             &entry,
             &id,
@@ -511,7 +518,8 @@ impl Host {
                 })
                 .unwrap_or_default();
             panic!(
-                "failed to instantiate plugin {plugin_id:?} from {}: {e} (available ids: {available:?})",
+                "failed to instantiate plugin {plugin_id:?} from {}: {e} \
+                 (available ids: {available:?})",
                 path.display()
             )
         });
@@ -700,9 +708,10 @@ impl Host {
     /// frame, at offset `frame - block_start`. They are stably sorted by frame, so events on the
     /// same frame keep their order.
     ///
-    /// Blocks run on the audio thread; the test thread services main-thread callbacks every
-    /// 1024 events and at the end. A `steady_time` counter continues
-    /// across calls (reset only when the `Host` is created); no transport is sent.
+    /// Blocks run on the audio thread; the test thread services main-thread callbacks after
+    /// every 1024 delivered events and at the end. `steady_time` counts frames across calls
+    /// (from 0 when the `Host` is created); no transport is sent. Input buffers are non-constant
+    /// copies, so the plugin may not alias or modify the caller's data.
     ///
     /// # Panics
     ///
@@ -922,7 +931,7 @@ impl Host {
                 // SAFETY: `get` writes at most one config into the buffer we own.
                 let ok = raw
                     .get
-                    .is_some_and(|get| unsafe { get(plugin, index, &mut config) });
+                    .is_some_and(|get| unsafe { get(plugin, index, &raw mut config) });
                 ok.then(|| PortConfig {
                     id: config.id,
                     name: c_chars_to_string(&config.name),
@@ -970,7 +979,7 @@ impl Host {
         result
     }
 
-    /// One deactivate/activate/start_processing cycle, without restart handling.
+    /// One `deactivate` + `activate` + `start_processing` cycle, without restart handling.
     fn activate_once(&mut self, sample_rate: f64, max_block: u32) {
         self.deactivate();
         let (input_channels, output_channels) = self.main_channels();
@@ -1223,7 +1232,7 @@ fn c_chars_to_string(chars: &[c_char]) -> String {
     let bytes: Vec<u8> = chars
         .iter()
         .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
+        .map(|&c| c.to_ne_bytes()[0]) // `c_char` is `i8` or `u8` depending on the target
         .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }

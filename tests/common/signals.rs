@@ -159,9 +159,8 @@ pub fn corpus(rate: f64) -> Vec<TestSignal> {
     let mut tail = sine(rate, 100.0, 0.95, len, 0.0);
     let peak = (rate / 400.0) as usize + len / 2 - (len / 2) % (rate / 100.0) as usize;
     let worst = isp_worst_case(len, peak, 128, 1.0);
-    for j in peak + 40..(peak + 128).min(len) {
-        tail[j] = worst[j];
-    }
+    let end = (peak + 128).min(len);
+    tail[peak + 40..end].copy_from_slice(&worst[peak + 40..end]);
     out.push(mono("tail attack", tail));
     // Hard-panned and anti-phase material.
     let l = sine(rate, 440.0, 2.0, len, 0.0);

@@ -1,0 +1,97 @@
+//! Speed of the whole chain, as a real-time factor: seconds of stereo audio
+//! processed per second of one core. Criterion reports throughput in frames per
+//! second; divide by the sample rate for the real-time factor (the README does).
+//!
+//! `cargo bench --bench chain` (all cases) or e.g. `cargo bench --bench chain -- 48000/512`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use headphone_monitor::dsp::{Chain, Settings};
+use std::time::Duration;
+
+/// One second of music-like stereo programme that keeps the limiter busy now and then.
+fn programme(rate: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut seed = 0x1234_5678u32;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed as f32 / u32::MAX as f32 - 0.5
+    };
+    let l = (0..rate)
+        .map(|n| {
+            let t = n as f32 / rate as f32;
+            0.6 * (2.0 * std::f32::consts::PI * 110.0 * t).sin() + 0.3 * noise()
+        })
+        .collect();
+    let r = (0..rate)
+        .map(|n| {
+            let t = n as f32 / rate as f32;
+            0.6 * (2.0 * std::f32::consts::PI * 165.0 * t).sin() + 0.3 * noise()
+        })
+        .collect();
+    (l, r)
+}
+
+fn chain_speed(c: &mut Criterion) {
+    let mut group = c.benchmark_group("chain");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    for rate in [44_100usize, 48_000, 96_000] {
+        let (l, r) = programme(rate);
+        for block in [32usize, 128, 512, 4096] {
+            for limiter_on in [true, false] {
+                let settings = Settings {
+                    limiter_on,
+                    ..Settings::default()
+                };
+                let mut chain = Chain::new(rate as f32, settings);
+                chain.set_true_peak_metering(false);
+                let (mut bl, mut br) = (l.clone(), r.clone());
+                group.throughput(Throughput::Elements(rate as u64));
+                let id = BenchmarkId::new(
+                    format!(
+                        "{rate}/{block}/limiter_{}",
+                        if limiter_on { "on" } else { "off" }
+                    ),
+                    "1s",
+                );
+                group.bench_with_input(id, &block, |b, &block| {
+                    b.iter(|| {
+                        bl.copy_from_slice(&l);
+                        br.copy_from_slice(&r);
+                        for (cl, cr) in bl.chunks_mut(block).zip(br.chunks_mut(block)) {
+                            chain.process(cl, cr);
+                        }
+                    })
+                });
+            }
+        }
+    }
+    // Reference point: a plain copy of the same audio.
+    let (l, r) = programme(48_000);
+    let (mut bl, mut br) = (l.clone(), r.clone());
+    group.throughput(Throughput::Elements(48_000));
+    group.bench_function("48000/copy_only", |b| {
+        b.iter(|| {
+            bl.copy_from_slice(&l);
+            br.copy_from_slice(&r);
+        })
+    });
+    // With the true-peak meters on (what an open editor costs).
+    let mut chain = Chain::new(48_000.0, Settings::default());
+    group.bench_function("48000/512/limiter_on_with_tp_meters", |b| {
+        b.iter(|| {
+            bl.copy_from_slice(&l);
+            br.copy_from_slice(&r);
+            for (cl, cr) in bl.chunks_mut(512).zip(br.chunks_mut(512)) {
+                chain.process(cl, cr);
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, chain_speed);
+criterion_main!(benches);

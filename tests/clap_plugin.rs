@@ -1,0 +1,223 @@
+//! The built plugin, loaded through CLAP (clack-host), doing its job: latency by
+//! impulse equals the reported latency, routing of hard-panned and anti-phase
+//! signals, parameter events, the ceiling, state round trips, mono layouts, and
+//! pinned identities. Run with `--features assert_process_allocs` (the README's
+//! test command does), so any allocation inside `process` aborts the run.
+
+mod common;
+
+use common::clap_host::{make_state, param_id, Host, PLUGIN_ID};
+use headphone_monitor::dsp::db_to_gain;
+
+fn sine(rate: f64, freq: f64, amp: f32, len: usize) -> Vec<f32> {
+    (0..len)
+        .map(|n| amp * (2.0 * std::f64::consts::PI * freq * n as f64 / rate).sin() as f32)
+        .collect()
+}
+
+fn rms(x: &[f32]) -> f32 {
+    (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt()
+}
+
+#[test]
+fn identities_are_pinned() {
+    assert_eq!(PLUGIN_ID, "org.headphone-monitor.headphone-monitor");
+    assert_eq!(headphone_monitor::CLAP_ID, PLUGIN_ID);
+    assert_eq!(&headphone_monitor::VST3_CLASS_ID, b"HeadphoneMon1tor");
+    let host = Host::new();
+    let mut ids: Vec<(u32, String)> = host
+        .param_infos()
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    ids.sort();
+    let mut expected: Vec<(u32, String)> = [
+        ("gain", "Output Gain"),
+        ("mode", "Monitor Mode"),
+        ("swap", "Swap L/R"),
+        ("limiter", "Limiter"),
+        ("ceiling", "Ceiling"),
+        ("release", "Release"),
+        ("bypass", "Bypass"),
+    ]
+    .iter()
+    .map(|(id, name)| (param_id(id), name.to_string()))
+    .collect();
+    expected.sort();
+    assert_eq!(ids, expected);
+    assert!(host.param_info("bypass").is_bypass());
+    // Defaults as declared.
+    let mut host = Host::new();
+    let gain_default = host.param_info("gain").default_normalized();
+    let ceiling_default = host.param_info("ceiling").default_normalized();
+    assert_eq!(
+        host.value_to_text("gain", gain_default).as_deref(),
+        Some("0.0 dB")
+    );
+    assert_eq!(
+        host.value_to_text("ceiling", ceiling_default).as_deref(),
+        Some("-1.0 dBTP")
+    );
+    assert_eq!(host.get_param("limiter"), 1.0);
+}
+
+#[test]
+fn latency_by_impulse_equals_reported_latency() {
+    for rate in [44_100.0, 48_000.0, 96_000.0] {
+        let mut host = Host::new();
+        host.activate(rate, 512);
+        let reported = host.latency() as usize;
+        assert!(reported > 0 && reported as f64 <= 0.0015 * rate);
+        let mut x = vec![0.0f32; 4000];
+        x[777] = 0.5;
+        let out = host.process(&[x.clone(), x], 512, &[]);
+        let peak = out[0]
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .unwrap()
+            .0;
+        assert_eq!(peak, 777 + reported, "{rate} Hz");
+        assert_eq!(
+            out[0][peak], 0.5,
+            "{rate} Hz: impulse below the ceiling passes unchanged"
+        );
+    }
+}
+
+#[test]
+fn routing_through_parameter_events() {
+    let rate = 48_000.0;
+    let len = 48_000;
+    let s = sine(rate, 300.0, 0.4, len);
+    let silent = vec![0.0f32; len];
+    let anti: Vec<f32> = s.iter().map(|v| -v).collect();
+    let tail = 24_000..len;
+    // Swap via an event at sample 0: hard-left comes out on the right.
+    let mut host = Host::new();
+    host.activate(rate, 256);
+    let out = host.process(&[s.clone(), silent.clone()], 256, &[(0, "swap", 1.0)]);
+    assert!(
+        rms(&out[0][tail.clone()]) < 1e-4 && (rms(&out[1][tail.clone()]) - 0.283).abs() < 0.003
+    );
+    // Mono (mode 1 of 0..4) cancels anti-phase content, Side keeps it.
+    let mut host = Host::new();
+    host.activate(rate, 256);
+    let out = host.process(&[s.clone(), anti.clone()], 256, &[(0, "mode", 0.25)]);
+    assert!(rms(&out[0][tail.clone()]) < 1e-4 && rms(&out[1][tail.clone()]) < 1e-4);
+    let mut host = Host::new();
+    host.activate(rate, 256);
+    let out = host.process(&[s.clone(), anti], 256, &[(0, "mode", 0.5)]);
+    assert!((rms(&out[0][tail.clone()]) - 0.283).abs() < 0.003);
+    // Left mode: a hard-left source in both ears.
+    let mut host = Host::new();
+    host.activate(rate, 256);
+    let out = host.process(&[s, silent], 256, &[(0, "mode", 0.75)]);
+    assert!((rms(&out[1][tail.clone()]) - 0.283).abs() < 0.003);
+}
+
+#[test]
+fn gain_boost_never_pushes_past_the_ceiling() {
+    let rate = 48_000.0;
+    let mut host = Host::new();
+    host.activate(rate, 128);
+    let loud = sine(rate, 997.0, 0.9, 24_000);
+    // +12 dB and a −6 dBTP ceiling, set sample-accurately mid-stream.
+    let gain_norm = host.text_to_value("gain", "12").unwrap();
+    let ceiling_norm = host.text_to_value("ceiling", "-6").unwrap();
+    let out = host.process(
+        &[loud.clone(), loud],
+        128,
+        &[(100, "gain", gain_norm), (100, "ceiling", ceiling_norm)],
+    );
+    let ceiling_m1 = db_to_gain(-1.0);
+    for ch in &out {
+        assert!(ch.iter().all(|v| v.is_finite() && v.abs() <= ceiling_m1));
+        // After the 20 ms ceiling glide, nothing above −6 dBTP.
+        assert!(ch[2_000..].iter().all(|v| v.abs() <= db_to_gain(-6.0)));
+        assert!(
+            ch[2_000..].iter().any(|v| v.abs() > db_to_gain(-6.5)),
+            "limiter too deep"
+        );
+    }
+}
+
+#[test]
+fn state_restores_into_a_fresh_instance_with_identical_output() {
+    let rate = 44_100.0;
+    let input = vec![
+        sine(rate, 440.0, 1.5, 20_000),
+        sine(rate, 660.0, 0.7, 20_000),
+    ];
+    let mut a = Host::new();
+    a.set_param("mode", 0.25);
+    a.set_param("swap", 1.0);
+    a.set_param("release", 0.8);
+    let minus3 = a.text_to_value("gain", "-3").unwrap();
+    a.set_param("gain", minus3);
+    let state = a.save_state();
+    a.activate(rate, 333);
+    let out_a = a.process(&input, 333, &[]);
+    let mut b = Host::new();
+    b.load_state(&state).expect("state loads");
+    assert_eq!(
+        b.save_state(),
+        state,
+        "save → load → save is byte-identical"
+    );
+    b.activate(rate, 333);
+    let out_b = b.process(&input, 333, &[]);
+    assert_eq!(out_a, out_b);
+}
+
+#[test]
+fn corrupted_state_is_rejected_and_changes_nothing() {
+    let mut host = Host::new();
+    host.set_param("swap", 1.0);
+    let before = host.save_state();
+    assert!(host.load_state(&[]).is_err());
+    assert!(host.load_state(&[0xde, 0xad, 0xbe, 0xef, 1, 2, 3]).is_err());
+    assert!(host.load_state(&make_state("{\"truncated\": ")).is_err());
+    assert_eq!(host.save_state(), before);
+    host.activate(48_000.0, 64);
+    let out = host.process(&[vec![f32::NAN; 1000], vec![1e30; 1000]], 64, &[]);
+    assert!(out
+        .iter()
+        .flatten()
+        .all(|v| v.is_finite() && v.abs() <= db_to_gain(-1.0)));
+}
+
+#[test]
+fn mono_layouts_route_sensibly() {
+    let rate = 48_000.0;
+    let s = sine(rate, 500.0, 0.3, 10_000);
+    // Mono in → stereo out: the source in both ears, equal.
+    let mut host = Host::new();
+    host.activate_with_channels(rate, 256, 1, 2);
+    let lat = host.latency() as usize;
+    let out = host.process(std::slice::from_ref(&s), 256, &[]);
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0], out[1]);
+    assert_eq!(out[0][lat..], s[..s.len() - lat]);
+    // Mono in → mono out: transparent at neutral settings; Side is silence.
+    let mut host = Host::new();
+    host.activate_with_channels(rate, 256, 1, 1);
+    let out = host.process(std::slice::from_ref(&s), 256, &[]);
+    assert_eq!(out[0][lat..], s[..s.len() - lat]);
+    let out = host.process(std::slice::from_ref(&s), 256, &[(0, "mode", 0.5)]);
+    assert!(rms(&out[0][5_000..]) < 1e-4);
+}
+
+#[test]
+fn activation_at_extreme_rates_and_tiny_blocks() {
+    for rate in [8_000.0, 384_000.0] {
+        let mut host = Host::new();
+        host.activate(rate, 1);
+        let lat = host.latency() as usize;
+        assert!(lat as f64 <= 0.0015 * rate);
+        let mut x = vec![0.0f32; 2_000];
+        x[10] = 0.25;
+        let out = host.process(&[x.clone(), x], 1, &[]);
+        assert_eq!(out[0][10 + lat], 0.25, "{rate} Hz");
+    }
+}
