@@ -13,19 +13,22 @@
 //!    rise above its 4× grid by about `|second difference| / 8` (a Taylor bound at
 //!    the maximum); we add 1.25× that.
 //! 3. **Far field, bounded.** Beyond the near field the kernel is
-//!    `(-1)^k · sin(πφ) · w(t)/(πt)` with `w(t)/(πt)` decreasing, so by Abel's
-//!    summation the far contribution is at most `w(S)/(πS)` times the largest
-//!    partial sum of the sign-alternated signal `z[j] = (-1)^j x[j]`. That partial
-//!    sum is bounded by the *range* of the running sum `Q = Σ z` over the window,
-//!    which is tracked in 8-sample chunks at O(1) cost per sample. For ordinary
-//!    (low-pass) audio the range is about one sample amplitude, so this costs a few
-//!    tenths of a dB of headroom; for the pathological alternating sequences that
-//!    build the largest inter-sample peaks it grows exactly as their peaks do.
+//!    `(-1)^k · sin(πφ) · K(t)` with `K(t) = w(t)/(πt)` positive and decreasing.
+//!    Splitting the alternating series as `½·z_a·K_a + ½·Σ(z_k + z_{k+1})·K_k +
+//!    ½·Σ z_{k+1}·(K_{k+1} − K_k)` and applying Abel's summation to each sum bounds
+//!    both sides together by `½K(|x_a| + |x_b|) + K·range(Q_d) + D·range(Q)`, where
+//!    `Q` is the running sum of the sign-alternated signal `z[j] = (-1)^j x[j]`,
+//!    `Q_d` the same for first differences, `K = K(S)` and `D = K(S) − K(S+1)`.
+//!    Both ranges are tracked in 8-sample chunks over the full ±128-sample support
+//!    at O(1) cost per sample. For ordinary (low-pass) audio `range(Q_d)` is tiny,
+//!    so this costs a few tenths of a dB of headroom; for the pathological
+//!    alternating sequences that build the largest inter-sample peaks it grows
+//!    exactly as their peaks do.
 //! 4. **The unknown future.** Samples further ahead than the lookahead can still
 //!    reach the reference's ±128-sample support. Their contribution is bounded by
 //!    `ceiling · Σ|h|` over those taps (the output never exceeds the ceiling in
-//!    sample value), and the target level is lowered by that amount (0.5 dB at
-//!    48 kHz, 0.005 dB at 96 kHz; see [`Limiter::unknown_future_fraction`]).
+//!    sample value), and the target level is lowered by that amount (0.35 dB at
+//!    48 kHz, 0.0003 dB at 96 kHz; see [`Limiter::unknown_future_fraction`]).
 //!
 //! # Gain computer
 //! `required[p] = min(1, target / estimate[p])`, linked over both channels. A
