@@ -109,7 +109,7 @@ impl Plugin for HeadphoneMonitor {
         self.input_channels = audio_io_layout
             .main_input_channels
             .map_or(0, |c| c.get() as usize);
-        self.mono_scratch = vec![0.0; buffer_config.max_buffer_size as usize];
+        self.mono_scratch = vec![0.0; (buffer_config.max_buffer_size as usize).max(1)];
         context.set_latency_samples(self.chain.latency_samples() as u32);
         true
     }
@@ -136,10 +136,19 @@ impl Plugin for HeadphoneMonitor {
                 self.chain.process(left, right);
             }
             [mono] => {
-                let len = mono.len().min(self.mono_scratch.len());
-                let scratch = &mut self.mono_scratch[..len];
-                scratch.copy_from_slice(&mono[..len]);
-                self.chain.process(&mut mono[..len], scratch);
+                // The chain is stereo: run the mono signal on both sides, keep the left.
+                // Pieces of the scratch size, in case a host exceeds its own maximum.
+                let piece = self.mono_scratch.len().max(1);
+                for chunk in mono.chunks_mut(piece) {
+                    let len = chunk.len().min(self.mono_scratch.len());
+                    if len < chunk.len() {
+                        chunk.fill(0.0); // no scratch at all: silence, never unlimited audio
+                        continue;
+                    }
+                    let scratch = &mut self.mono_scratch[..len];
+                    scratch.copy_from_slice(chunk);
+                    self.chain.process(chunk, scratch);
+                }
             }
             [] => {}
         }
