@@ -283,6 +283,8 @@ pub struct Limiter {
     average_sum: f64,
     /// Number of entries below 1 in `average_ring` (0 means the gain is exactly 1).
     average_below_one: u32,
+    /// Next write position in `average_ring`.
+    average_slot: usize,
     /// Index of the next input sample.
     clock: u64,
     /// When false the detector is skipped and the requirement is 1 (limiter switched off).
@@ -349,6 +351,7 @@ impl Limiter {
             average_ring: vec![1.0; attack],
             average_sum: attack as f64,
             average_below_one: 0,
+            average_slot: 0,
             clock: 0,
             detect: true,
             min_gain: 1.0,
@@ -433,6 +436,7 @@ impl Limiter {
         self.average_ring.fill(1.0);
         self.average_sum = self.attack_samples as f64;
         self.average_below_one = 0;
+        self.average_slot = 0;
         self.clock = 0;
         self.min_gain = 1.0;
     }
@@ -530,7 +534,8 @@ impl Limiter {
         }
 
         // Moving average over W.
-        let slot = (now as usize) % self.attack_samples;
+        let slot = self.average_slot;
+        self.average_slot = if slot + 1 == self.attack_samples { 0 } else { slot + 1 };
         let old = self.average_ring[slot];
         let new = self.envelope;
         self.average_ring[slot] = new;
