@@ -535,7 +535,11 @@ impl Limiter {
 
         // Moving average over W.
         let slot = self.average_slot;
-        self.average_slot = if slot + 1 == self.attack_samples { 0 } else { slot + 1 };
+        self.average_slot = if slot + 1 == self.attack_samples {
+            0
+        } else {
+            slot + 1
+        };
         let old = self.average_ring[slot];
         let new = self.envelope;
         self.average_ring[slot] = new;
