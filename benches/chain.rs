@@ -8,7 +8,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use headphone_monitor::dsp::{Chain, Settings};
 use std::time::Duration;
 
-/// One second of music-like stereo programme that keeps the limiter busy now and then.
+/// One second of stereo programme (two bass tones and white noise, peaks near
+/// −2.5 dBFS) that keeps the limiter reducing gain in every block at −1 dBTP.
 fn programme(rate: usize) -> (Vec<f32>, Vec<f32>) {
     let mut seed = 0x1234_5678u32;
     let mut noise = move || {
@@ -38,25 +39,30 @@ fn chain_speed(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(2))
         .warm_up_time(Duration::from_millis(500));
+    // Three cases per rate and block size: the limiter working all the time (the
+    // programme as generated: peaks near the ceiling, gain reduction in every
+    // block), the limiter armed but idle (the same programme 8 dB lower, the
+    // usual state on a monitoring bus), and the limiter switched off.
+    let cases = [
+        ("limiter_busy", true, 1.0f32),
+        ("limiter_idle", true, 0.4),
+        ("limiter_off", false, 1.0),
+    ];
     for rate in [44_100usize, 48_000, 96_000] {
         let (l, r) = programme(rate);
         for block in [32usize, 128, 512, 4096] {
-            for limiter_on in [true, false] {
+            for (name, limiter_on, level) in cases {
                 let settings = Settings {
                     limiter_on,
                     ..Settings::default()
                 };
                 let mut chain = Chain::new(rate as f32, settings);
                 chain.set_true_peak_metering(false);
+                let l: Vec<f32> = l.iter().map(|x| x * level).collect();
+                let r: Vec<f32> = r.iter().map(|x| x * level).collect();
                 let (mut bl, mut br) = (l.clone(), r.clone());
                 group.throughput(Throughput::Elements(rate as u64));
-                let id = BenchmarkId::new(
-                    format!(
-                        "{rate}/{block}/limiter_{}",
-                        if limiter_on { "on" } else { "off" }
-                    ),
-                    "1s",
-                );
+                let id = BenchmarkId::new(format!("{rate}/{block}/{name}"), "1s");
                 group.bench_with_input(id, &block, |b, &block| {
                     b.iter(|| {
                         bl.copy_from_slice(&l);
@@ -81,7 +87,7 @@ fn chain_speed(c: &mut Criterion) {
     });
     // With the true-peak meters on (what an open editor costs).
     let mut chain = Chain::new(48_000.0, Settings::default());
-    group.bench_function("48000/512/limiter_on_with_tp_meters", |b| {
+    group.bench_function("48000/512/limiter_busy_with_tp_meters", |b| {
         b.iter(|| {
             bl.copy_from_slice(&l);
             br.copy_from_slice(&r);

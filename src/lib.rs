@@ -126,6 +126,9 @@ impl Plugin for HeadphoneMonitor {
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         self.chain.set_settings(self.params.settings());
+        // The 4× true-peak meters only run while someone (an editor) reads them.
+        let watched = self.meters.watched();
+        self.chain.set_true_peak_metering(watched);
         let channels = buffer.as_slice();
         match channels {
             [left, right, ..] => {
@@ -152,7 +155,10 @@ impl Plugin for HeadphoneMonitor {
             }
             [] => {}
         }
-        self.meters.publish(&self.chain.take_meters());
+        let block = self.chain.take_meters();
+        if watched {
+            self.meters.publish(&block);
+        }
         ProcessStatus::Normal
     }
 }

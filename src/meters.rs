@@ -5,7 +5,7 @@
 //! with `swap`, so nothing is lost between two reads and nothing ever blocks.
 
 use atomic_float::AtomicF32;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::dsp::BlockMeters;
 
@@ -26,6 +26,9 @@ pub struct SharedMeters {
     pub min_gain: AtomicF32,
     /// Output stereo correlation of the last block (−1 … +1).
     pub correlation: AtomicF32,
+    /// Whether anyone (an open editor) reads the meters; while false the audio
+    /// thread skips the true-peak meters and publishing.
+    watched: AtomicBool,
 }
 
 impl SharedMeters {
@@ -35,6 +38,16 @@ impl SharedMeters {
         m.gain.store(1.0, Ordering::Relaxed);
         m.min_gain.store(1.0, Ordering::Relaxed);
         m
+    }
+
+    /// Marks the meters as read (an editor opened) or not (it closed).
+    pub fn set_watched(&self, watched: bool) {
+        self.watched.store(watched, Ordering::Relaxed);
+    }
+
+    /// Whether anyone reads the meters.
+    pub fn watched(&self) -> bool {
+        self.watched.load(Ordering::Relaxed)
     }
 
     /// Publishes one block's statistics (audio thread; wait-free).

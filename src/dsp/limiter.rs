@@ -8,7 +8,8 @@
 //!
 //! 1. **Near field, exact.** The kernel's own taps for the ±`near_taps` samples
 //!    around `p`, evaluated at the 4× grid (`p`, `p+¼`, `p+½`, `p+¾`) — the same
-//!    numbers the reference adds up, not an approximation of them.
+//!    products the reference adds up (folded by the kernel's symmetry, so equal up
+//!    to float rounding), not an approximation of them.
 //! 2. **Between grid points.** A curvature margin: a band-limited waveform can
 //!    rise above its 4× grid by about `|second difference| / 8` (a Taylor bound at
 //!    the maximum); we add 1.25× that.
@@ -20,7 +21,8 @@
 //!    `Q` is the running sum of the sign-alternated signal `z[j] = (-1)^j x[j]`,
 //!    `Q_d` the same for first differences, `K = K(S)` and `D = K(S) − K(S+1)`.
 //!    Both ranges are tracked in 8-sample chunks over the full ±128-sample support
-//!    at O(1) cost per sample. For ordinary (low-pass) audio `range(Q_d)` is tiny,
+//!    at O(1) cost per sample (each position takes the range as of the end of its
+//!    chunk: a window a few samples wider than needed, so still a bound). For ordinary (low-pass) audio `range(Q_d)` is tiny,
 //!    so this costs a few tenths of a dB of headroom; for the pathological
 //!    alternating sequences that build the largest inter-sample peaks it grows
 //!    exactly as their peaks do.
@@ -42,8 +44,17 @@
 //!
 //! Output: the input delayed by [`Limiter::latency_samples`], times the gain, then
 //! clipped to the ceiling (the final safety stage).
+//!
+//! # Speed
+//! Everything runs a block of up to [`BLOCK`] samples at a time: the bound in
+//! [`super::detector`] (near-field FIR vectorised across positions, AVX2 picked at
+//! run time), the attack minimum and the moving average in [`super::sliding`]
+//! (vectorised window loops), and only the hold/release walk per sample — skipped
+//! too while nothing needs reduction and the gain rests at exactly 1.
 
+use super::detector::{Detector, BLOCK, MAX_NEAR_TAPS};
 use super::kernel;
+use super::sliding::{min_of, SlidingBuffer};
 
 /// Maximum lookahead, in milliseconds: the latency the limiter adds.
 pub const LOOKAHEAD_MS: f64 = 1.5;
@@ -51,14 +62,6 @@ pub const LOOKAHEAD_MS: f64 = 1.5;
 pub const HOLD_MS: f64 = 30.0;
 /// Length of a ceiling change, in ms (the ceiling glides, it never jumps).
 pub const CEILING_RAMP_MS: f64 = 20.0;
-/// Chunk length of the far-field running-sum statistics, in samples.
-const CHUNK: usize = 8;
-/// Near-field half-width cap, in samples.
-const MAX_NEAR_TAPS: usize = 12;
-/// Past extent of the far field, in samples (the kernel's support).
-const PAST_EXTENT: usize = kernel::SUPPORT_SAMPLES + 1;
-/// Safety factor on the between-grid curvature margin.
-const CURVATURE_SAFETY: f32 = 1.25;
 /// A new requirement within this ratio of the held gain (0.1 dB) re-arms the hold.
 const HOLD_REARM_RATIO: f32 = 1.011_579_5;
 /// Log-gain above which the release snaps to exactly unity (≈ −0.0001 dB, a −100 dB step).
@@ -73,159 +76,59 @@ pub struct LimiterSettings {
     pub release_ms: f32,
 }
 
-/// Sliding minimum over the last `span` pushed values (monotonic deque on a ring).
-#[derive(Debug, Clone)]
-struct SlidingMin {
-    values: Vec<f32>,
-    stamps: Vec<u64>,
-    mask: usize,
-    head: usize,
-    tail: usize,
-    span: u64,
+/// Hold and release of the gain envelope (before the moving average).
+#[derive(Debug, Clone, Copy)]
+struct Envelope {
+    /// Held / releasing gain.
+    gain: f32,
+    /// Natural log of `gain`.
+    gain_ln: f32,
+    /// Samples of hold left.
+    hold_left: u32,
+    /// Hold length, in samples.
+    hold_samples: u32,
+    /// Per-sample release coefficient on the log-gain.
+    release_coeff: f32,
 }
 
-impl SlidingMin {
-    fn new(span: usize) -> Self {
-        let cap = (span + 2).next_power_of_two();
+impl Envelope {
+    /// At unity, not holding.
+    fn unity(hold_samples: u32, release_coeff: f32) -> Self {
         Self {
-            values: vec![0.0; cap],
-            stamps: vec![0; cap],
-            mask: cap - 1,
-            head: 0,
-            tail: 0,
-            span: span as u64,
+            gain: 1.0,
+            gain_ln: 0.0,
+            hold_left: 0,
+            hold_samples,
+            release_coeff,
         }
     }
 
-    fn reset(&mut self) {
-        self.head = 0;
-        self.tail = 0;
-    }
-
-    /// Pushes `value` stamped `stamp` and returns the minimum of the last `span` values.
-    #[inline]
-    fn push(&mut self, value: f32, stamp: u64) -> f32 {
-        while self.tail != self.head
-            && self.values[(self.tail.wrapping_sub(1)) & self.mask] >= value
-        {
-            self.tail = self.tail.wrapping_sub(1);
-        }
-        self.values[self.tail & self.mask] = value;
-        self.stamps[self.tail & self.mask] = stamp;
-        self.tail = self.tail.wrapping_add(1);
-        while stamp - self.stamps[self.head & self.mask] >= self.span {
-            self.head = self.head.wrapping_add(1);
-        }
-        self.values[self.head & self.mask]
-    }
-}
-
-/// A running sum tracked with its extremes over a sliding window of chunks.
-#[derive(Debug, Clone)]
-struct RunningRange {
-    /// The running sum.
-    sum: f64,
-    /// Maximum of `sum` within the chunk being filled.
-    chunk_max: f64,
-    /// Minimum of `sum` within the chunk being filled.
-    chunk_min: f64,
-    /// Ring of completed chunks' (max, min).
-    chunks: Vec<(f64, f64)>,
-    /// Maximum over the completed chunks of the window.
-    window_max: f64,
-    /// Minimum over the completed chunks of the window.
-    window_min: f64,
-}
-
-impl RunningRange {
-    fn new(chunk_count: usize) -> Self {
-        Self {
-            sum: 0.0,
-            chunk_max: 0.0,
-            chunk_min: 0.0,
-            chunks: vec![(0.0, 0.0); chunk_count],
-            window_max: 0.0,
-            window_min: 0.0,
-        }
-    }
-
-    fn reset(&mut self) {
-        self.sum = 0.0;
-        self.chunk_max = 0.0;
-        self.chunk_min = 0.0;
-        self.chunks.fill((0.0, 0.0));
-        self.window_max = 0.0;
-        self.window_min = 0.0;
-    }
-
-    #[inline]
-    fn add(&mut self, v: f64) {
-        self.sum += v;
-        self.chunk_max = self.chunk_max.max(self.sum);
-        self.chunk_min = self.chunk_min.min(self.sum);
-    }
-
-    /// Range of the sum over the window (completed chunks plus the partial one).
-    #[inline]
-    fn range(&self) -> f32 {
-        (self.window_max.max(self.chunk_max) - self.window_min.min(self.chunk_min)) as f32
-    }
-
-    /// Files the finished chunk and recomputes the window's extremes over `window_chunks`.
-    fn complete_chunk(&mut self, chunk_index: usize, window_chunks: usize) {
-        let ring = self.chunks.len();
-        self.chunks[chunk_index % ring] = (self.chunk_max, self.chunk_min);
-        // Re-centre now and then so f64 keeps its precision on pathological input.
-        if self.sum.abs() > 1.0e6 {
-            let offset = self.sum;
-            self.sum = 0.0;
-            for c in self.chunks.iter_mut() {
-                c.0 -= offset;
-                c.1 -= offset;
+    /// One sample: follow a lower requirement `m` at once and hold it; otherwise,
+    /// once the hold has run out, release exponentially in dB, never above `m`.
+    #[inline(always)]
+    fn step(&mut self, m: f32) -> f32 {
+        if m < 1.0 && m <= self.gain * HOLD_REARM_RATIO {
+            if m < self.gain {
+                self.gain = m;
+                self.gain_ln = m.ln();
+            }
+            self.hold_left = self.hold_samples;
+        } else if self.hold_left > 0 {
+            self.hold_left -= 1;
+        } else if self.gain < 1.0 {
+            self.gain_ln *= self.release_coeff;
+            if self.gain_ln > RELEASE_SNAP_LN {
+                self.gain_ln = 0.0;
+                self.gain = 1.0;
+            } else {
+                self.gain = self.gain_ln.exp();
+            }
+            if m < self.gain {
+                self.gain = m;
+                self.gain_ln = m.ln();
             }
         }
-        let mut max = f64::NEG_INFINITY;
-        let mut min = f64::INFINITY;
-        for back in 0..window_chunks.min(chunk_index + 1) {
-            let (hi, lo) = self.chunks[(chunk_index - back) % ring];
-            max = max.max(hi);
-            min = min.min(lo);
-        }
-        self.window_max = max;
-        self.window_min = min;
-        self.chunk_max = self.sum;
-        self.chunk_min = self.sum;
-    }
-}
-
-/// Per-channel detector state: sample history and the far-field running sums.
-#[derive(Debug, Clone)]
-struct ChannelState {
-    /// Doubled ring of input samples, so any recent window is one contiguous slice.
-    history: Vec<f32>,
-    /// `Q = Σ (-1)^j x[j]`, the sign-alternated signal's running sum.
-    alternating: RunningRange,
-    /// `Σ (-1)^j (x[j] − x[j−1])`, the same for first differences.
-    alternating_diff: RunningRange,
-    /// Previous input sample.
-    previous: f32,
-}
-
-impl ChannelState {
-    fn new(history_len: usize, chunk_count: usize) -> Self {
-        Self {
-            history: vec![0.0; 2 * history_len],
-            alternating: RunningRange::new(chunk_count),
-            alternating_diff: RunningRange::new(chunk_count),
-            previous: 0.0,
-        }
-    }
-
-    fn reset(&mut self) {
-        self.history.fill(0.0);
-        self.alternating.reset();
-        self.alternating_diff.reset();
-        self.previous = 0.0;
+        self.gain
     }
 }
 
@@ -235,56 +138,38 @@ pub struct Limiter {
     // --- geometry, fixed per sample rate ---
     /// Total delay, in samples.
     latency_samples: usize,
-    /// Near-field half-width `S`, in samples.
-    near_taps: usize,
-    /// Attack ramp (moving-average) length `W`, in samples.
-    attack_samples: usize,
     /// Far-field visibility ahead of the detected position `F`, in samples.
     future_samples: usize,
-    /// Hold length, in samples.
-    hold_samples: u32,
-    /// History ring length (power of two).
-    history_len: usize,
-    /// Near-field taps, `taps[k][φ]` for φ = ¼, ½, ¾ (4th lane unused), k over `2S` samples.
-    taps: Vec<[f32; 4]>,
-    /// Abel bound coefficient of the far field, `K = w(S)/(πS)`, per side.
-    far_coefficient: f32,
-    /// First difference of that envelope, `D = K(S) − K(S+1)`.
-    far_difference: f32,
     /// Fraction of the ceiling reserved for the unseen future (see module docs).
     unknown_future: f32,
-    /// Number of completed chunks in the far-field window.
-    window_chunks: usize,
     /// Sample rate, in Hz.
     sample_rate: f32,
 
     // --- settings ---
-    /// Per-sample release coefficient on the log-gain.
-    release_coeff: f32,
     /// Ceiling glide.
     ceiling: super::ramp::Ramp,
 
     // --- running state ---
-    channels: [ChannelState; 2],
+    /// History, far-field sums and the block-wise true-peak bound.
+    detector: Detector,
     /// Ceiling recorded per detected position, to clip each output sample with the
-    /// same ceiling its gain was computed for.
+    /// same ceiling its gain was computed for (a doubled power-of-two ring, so a
+    /// block's worth is one slice).
     ceiling_history: Vec<f32>,
-    /// Sliding minimum of the requirements over `S + W` positions.
-    attack_min: SlidingMin,
-    /// Held / releasing gain before the moving average.
-    envelope: f32,
-    /// Natural log of `envelope`.
-    envelope_ln: f32,
-    /// Samples of hold left.
-    hold_left: u32,
-    /// Moving-average ring of envelope values.
-    average_ring: Vec<f32>,
-    /// Sum of `average_ring`.
-    average_sum: f64,
-    /// Number of entries below 1 in `average_ring` (0 means the gain is exactly 1).
-    average_below_one: u32,
-    /// Next write position in `average_ring`.
-    average_slot: usize,
+    /// Length of one copy of the `ceiling_history` ring.
+    ceiling_len: usize,
+    /// Per-sample scratch of one block: target level, then the requirement.
+    required: [f32; BLOCK],
+    /// Per-sample scratch of one block: the detector's estimate, then the gain.
+    gain: [f32; BLOCK],
+    /// Requirements, for the attack's sliding minimum over `S + W` positions.
+    requirements: SlidingBuffer,
+    /// Hold and release.
+    envelope: Envelope,
+    /// Envelope values, for the moving average over `W` samples.
+    envelopes: SlidingBuffer,
+    /// Gain applied to the last output sample (for meters).
+    last_gain: f32,
     /// Index of the next input sample.
     clock: u64,
     /// When false the detector is skipped and the requirement is 1 (limiter switched off).
@@ -301,57 +186,29 @@ impl Limiter {
         let near = (latency / 6).clamp(1, MAX_NEAR_TAPS);
         let attack = (latency / 10).max(1);
         let future = latency + 1 - near - attack;
-        debug_assert!(future >= near);
+        debug_assert!(future > near);
 
-        let mut taps = vec![[0.0f32; 4]; 2 * near];
-        // Value at p + φ = Σ_j x[j] h(p + φ − j), j = p − near + 1 ..= p + near.
-        for (idx, tap) in taps.iter_mut().enumerate() {
-            let j_rel = idx as f64 - (near as f64 - 1.0); // j − p
-            for (lane, phase) in [0.25, 0.5, 0.75].iter().enumerate() {
-                tap[lane] = kernel::kernel(phase - j_rel) as f32;
-            }
-        }
-        let envelope = |t: f64| kernel::window(t) / (std::f64::consts::PI * t);
-        let far_coefficient = envelope(near as f64) as f32;
-        let far_difference = (envelope(near as f64) - envelope(near as f64 + 1.0)) as f32;
         let unknown_future = Self::unknown_future_fraction_for(future) as f32;
-
-        let history_len = (latency + 2 * near + 4).next_power_of_two();
-        let window_span = PAST_EXTENT + future + CHUNK;
-        let window_chunks = window_span.div_ceil(CHUNK) + 1;
-        let chunk_ring = (window_chunks + 1).next_power_of_two();
+        let ceiling_len = (latency + BLOCK + 4).next_power_of_two();
 
         let mut limiter = Self {
             latency_samples: latency,
-            near_taps: near,
-            attack_samples: attack,
             future_samples: future,
-            hold_samples: (HOLD_MS * 1e-3 * sample_rate as f64).round() as u32,
-            history_len,
-            taps,
-            far_coefficient,
-            far_difference,
             unknown_future,
-            window_chunks,
             sample_rate,
-            release_coeff: 0.0,
             ceiling: super::ramp::Ramp::new(
                 settings.ceiling,
                 (CEILING_RAMP_MS * 1e-3 * sample_rate as f64) as u32,
             ),
-            channels: [
-                ChannelState::new(history_len, chunk_ring),
-                ChannelState::new(history_len, chunk_ring),
-            ],
-            ceiling_history: vec![settings.ceiling; history_len],
-            attack_min: SlidingMin::new(near + attack),
-            envelope: 1.0,
-            envelope_ln: 0.0,
-            hold_left: 0,
-            average_ring: vec![1.0; attack],
-            average_sum: attack as f64,
-            average_below_one: 0,
-            average_slot: 0,
+            detector: Detector::new(near, future, latency),
+            ceiling_history: vec![settings.ceiling; 2 * ceiling_len],
+            ceiling_len,
+            required: [1.0; BLOCK],
+            gain: [1.0; BLOCK],
+            requirements: SlidingBuffer::new(near + attack, BLOCK, 1.0),
+            envelope: Envelope::unity((HOLD_MS * 1e-3 * sample_rate as f64).round() as u32, 0.0),
+            envelopes: SlidingBuffer::new(attack, BLOCK, 1.0),
+            last_gain: 1.0,
             clock: 0,
             detect: true,
             min_gain: 1.0,
@@ -399,7 +256,7 @@ impl Limiter {
         self.ceiling.set_target(ceiling);
         let release_samples =
             (settings.release_ms.clamp(1.0, 10_000.0) * 1e-3 * self.sample_rate).max(1.0);
-        self.release_coeff = (-1.0 / release_samples).exp();
+        self.envelope.release_coeff = (-1.0 / release_samples).exp();
     }
 
     /// Turns the detector on or off; off, the requirement is 1 (the gain releases to unity).
@@ -414,29 +271,19 @@ impl Limiter {
 
     /// Current gain of the moving average (for meters).
     pub fn current_gain(&self) -> f32 {
-        if self.average_below_one == 0 {
-            1.0
-        } else {
-            (self.average_sum / self.attack_samples as f64) as f32
-        }
+        self.last_gain
     }
 
     /// Clears all state (no allocation): silence in, unity gain, ceiling at its target.
     pub fn reset(&mut self) {
-        for ch in &mut self.channels {
-            ch.reset();
-        }
+        self.detector.reset();
         let c = self.ceiling.target();
         self.ceiling.jump_to(c);
         self.ceiling_history.fill(c);
-        self.attack_min.reset();
-        self.envelope = 1.0;
-        self.envelope_ln = 0.0;
-        self.hold_left = 0;
-        self.average_ring.fill(1.0);
-        self.average_sum = self.attack_samples as f64;
-        self.average_below_one = 0;
-        self.average_slot = 0;
+        self.requirements.reset(1.0);
+        self.envelope = Envelope::unity(self.envelope.hold_samples, self.envelope.release_coeff);
+        self.envelopes.reset(1.0);
+        self.last_gain = 1.0;
         self.clock = 0;
         self.min_gain = 1.0;
     }
@@ -453,162 +300,111 @@ impl Limiter {
         unlimited_right: &mut [f32],
     ) {
         let len = left.len();
-        debug_assert!(
-            right.len() == len && unlimited_left.len() >= len && unlimited_right.len() >= len
-        );
+        assert!(right.len() == len && unlimited_left.len() >= len && unlimited_right.len() >= len);
+        let mut start = 0;
+        while start < len {
+            let end = (start + BLOCK).min(len);
+            self.process_block(
+                &mut left[start..end],
+                &mut right[start..end],
+                &mut unlimited_left[start..end],
+                &mut unlimited_right[start..end],
+            );
+            start = end;
+        }
+    }
+
+    /// [`Self::process`] for at most [`BLOCK`] samples.
+    fn process_block(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        unlimited_left: &mut [f32],
+        unlimited_right: &mut [f32],
+    ) {
+        let len = left.len();
+        let start = self.clock;
+        self.detector.push(left, right);
+
+        // Ceiling per sample at arrival, recorded for its detected position.
+        let ring = self.ceiling_len;
+        let mask = ring - 1;
+        let headroom = 1.0 - self.unknown_future;
         for i in 0..len {
-            let (yl, yr, ul, ur) = self.step(left[i], right[i]);
-            left[i] = yl;
-            right[i] = yr;
-            unlimited_left[i] = ul;
-            unlimited_right[i] = ur;
-        }
-    }
-
-    /// One stereo sample in, one delayed stereo sample out: (limited L, limited R, unlimited L, unlimited R).
-    #[inline]
-    fn step(&mut self, xl: f32, xr: f32) -> (f32, f32, f32, f32) {
-        let n = self.history_len;
-        let mask = n - 1;
-        let now = self.clock;
-        let w = (now as usize) & mask;
-        let negate = now & 1 == 1;
-        let chunk_done = (now as usize + 1).is_multiple_of(CHUNK);
-        let chunk_index = (now as usize) / CHUNK;
-
-        for (ch, x) in self.channels.iter_mut().zip([xl, xr]) {
-            ch.history[w] = x;
-            ch.history[w + n] = x;
-            let d = x - ch.previous;
-            ch.previous = x;
-            let (x, d) = if negate { (-x, -d) } else { (x, d) };
-            ch.alternating.add(x as f64);
-            ch.alternating_diff.add(d as f64);
+            let ceiling = self.ceiling.next_value();
+            let p = (start + i as u64).wrapping_sub(self.future_samples as u64) as usize & mask;
+            self.ceiling_history[p] = ceiling;
+            self.ceiling_history[p + ring] = ceiling;
+            self.required[i] = ceiling * headroom;
         }
 
-        // Ceiling at arrival; recorded for the detected position.
-        let ceiling = self.ceiling.next_value();
-        let p = now.wrapping_sub(self.future_samples as u64);
-        self.ceiling_history[(p as usize) & mask] = ceiling;
-
-        let required = if self.detect {
-            let target = ceiling * (1.0 - self.unknown_future);
-            let estimate = self.estimate(0, w).max(self.estimate(1, w));
-            if estimate > target {
-                target / estimate
-            } else {
-                1.0
+        // Requirement per position: min(1, target / estimate), linked over channels.
+        let requirements = self.requirements.start_block(len);
+        let mut reductions = 0u32;
+        if self.detect {
+            let estimate = &mut self.gain[..len];
+            self.detector.estimate(estimate);
+            for ((r, &target), &e) in requirements.iter_mut().zip(&self.required).zip(&*estimate) {
+                *r = if e > target { target / e } else { 1.0 };
+                reductions += u32::from(e > target);
             }
         } else {
-            1.0
-        };
-
-        if chunk_done {
-            self.complete_chunk(chunk_index);
+            requirements.fill(1.0);
         }
 
-        // Attack: minimum over the next S + W positions.
-        let m = self.attack_min.push(required, now);
-
-        // Hold / release.
-        if m < 1.0 && m <= self.envelope * HOLD_REARM_RATIO {
-            if m < self.envelope {
-                self.envelope = m;
-                self.envelope_ln = m.ln();
-            }
-            self.hold_left = self.hold_samples;
-        } else if self.hold_left > 0 {
-            self.hold_left -= 1;
-        } else if self.envelope < 1.0 {
-            self.envelope_ln *= self.release_coeff;
-            if self.envelope_ln > RELEASE_SNAP_LN {
-                self.envelope_ln = 0.0;
-                self.envelope = 1.0;
-            } else {
-                self.envelope = self.envelope_ln.exp();
-            }
-            if m < self.envelope {
-                self.envelope = m;
-                self.envelope_ln = m.ln();
-            }
-        }
-
-        // Moving average over W.
-        let slot = self.average_slot;
-        self.average_slot = if slot + 1 == self.attack_samples {
-            0
+        self.envelopes.start_block(len);
+        let mut envelope = self.envelope;
+        let at_rest = reductions == 0
+            && envelope.gain == 1.0
+            && self.requirements.history_min() >= 1.0
+            && self.envelopes.history_min() >= 1.0;
+        if at_rest {
+            // Nothing to reduce and nothing pending: the gain stays exactly 1 (the
+            // usual case on a monitoring bus), without the per-sample walk.
+            self.envelopes.start_block_again().fill(1.0);
+            envelope.hold_left = envelope.hold_left.saturating_sub(len as u32);
+            self.gain[..len].fill(1.0);
         } else {
-            slot + 1
-        };
-        let old = self.average_ring[slot];
-        let new = self.envelope;
-        self.average_ring[slot] = new;
-        self.average_sum += new as f64 - old as f64;
-        self.average_below_one =
-            self.average_below_one + u32::from(new < 1.0) - u32::from(old < 1.0);
-        let gain = if self.average_below_one == 0 {
-            self.average_sum = self.attack_samples as f64;
-            1.0
-        } else {
-            ((self.average_sum / self.attack_samples as f64) as f32).min(1.0)
-        };
-        self.min_gain = self.min_gain.min(gain);
+            // Attack: the minimum requirement over the next S + W positions.
+            let minimum = &mut self.required[..len];
+            self.requirements.min_into(minimum);
+            // Hold and release, per sample.
+            let envelopes = self.envelopes.start_block_again();
+            for (env, &m) in envelopes.iter_mut().zip(&*minimum) {
+                *env = envelope.step(m);
+            }
+            // Smoothing: the mean envelope over W samples (exactly 1 when all are 1).
+            self.envelopes.mean_into(&mut self.gain[..len]);
+        }
+        self.envelope = envelope;
 
-        // Output: the sample `latency` behind, with its own ceiling.
-        let out = now.wrapping_sub(self.latency_samples as u64) as usize & mask;
-        let clip = self.ceiling_history[out];
-        let ul = self.channels[0].history[out];
-        let ur = self.channels[1].history[out];
-        self.clock = now + 1;
-        let yl = (ul * gain).clamp(-clip, clip);
-        let yr = (ur * gain).clamp(-clip, clip);
-        (yl, yr, ul, ur)
-    }
-
-    /// Upper bound of the reconstructed |waveform| on `[p, p+1]` for one channel,
-    /// `p = newest − F`, where `w` is the ring index of the newest sample.
-    #[inline]
-    fn estimate(&self, channel: usize, w: usize) -> f32 {
-        let ch = &self.channels[channel];
-        let n = self.history_len;
-        let s = self.near_taps;
-        // Window j = p − S + 1 ..= p + S ends at newest − F + S.
-        let end = w + n - self.future_samples + s; // index of j = p + S (in the doubled ring)
-        let start = end + 1 - 2 * s;
-        let window = &ch.history[start..=end];
-        let mut acc = [0.0f32; 4];
-        for (x, tap) in window.iter().zip(self.taps.iter()) {
-            for lane in 0..4 {
-                acc[lane] += x * tap[lane];
+        // Output: the input `latency` behind, times the gain, clipped to its own ceiling.
+        let latency = self.latency_samples;
+        let last = (start + len as u64 - 1).wrapping_sub(latency as u64) as usize & mask;
+        let clip = &self.ceiling_history[last + ring + 1 - len..last + ring + 1];
+        let min_gain = self.min_gain;
+        for (c, (out, unlimited)) in [left, right]
+            .into_iter()
+            .zip([unlimited_left, unlimited_right])
+            .enumerate()
+        {
+            let delayed = self.detector.delayed(c, latency);
+            unlimited.copy_from_slice(delayed);
+            for (((y, &x), &g), &clip) in out.iter_mut().zip(delayed).zip(&self.gain).zip(clip) {
+                let v = x * g;
+                *y = if v > clip {
+                    clip
+                } else if v < -clip {
+                    -clip
+                } else {
+                    v
+                };
             }
         }
-        let x0 = window[s - 1];
-        let x1 = window[s];
-        let grid = [x0, acc[0], acc[1], acc[2], x1];
-        let mut peak = 0.0f32;
-        for v in grid {
-            peak = peak.max(v.abs());
-        }
-        let mut curvature = 0.0f32;
-        for k in 1..4 {
-            curvature = curvature.max((grid[k - 1] - 2.0 * grid[k] + grid[k + 1]).abs());
-        }
-        let near = peak + CURVATURE_SAFETY * 0.125 * curvature;
-        // Far field, both sides (module docs, term 3): ½K(|x_a| + |x_b|) + K·range(Q_d) + D·range(Q).
-        let edges = ch.history[start - 1].abs() + ch.history[end + 1].abs();
-        let far = self.far_coefficient * (0.5 * edges + ch.alternating_diff.range())
-            + self.far_difference * ch.alternating.range();
-        near + far
-    }
-
-    /// Files the finished chunk's statistics and recomputes the window's extremes.
-    fn complete_chunk(&mut self, chunk_index: usize) {
-        for ch in &mut self.channels {
-            ch.alternating
-                .complete_chunk(chunk_index, self.window_chunks);
-            ch.alternating_diff
-                .complete_chunk(chunk_index, self.window_chunks);
-        }
+        let lowest = min_of(&self.gain[..len]);
+        self.min_gain = if lowest < min_gain { lowest } else { min_gain };
+        self.last_gain = self.gain[len - 1];
+        self.clock = start + len as u64;
     }
 }
 

@@ -17,12 +17,14 @@
 //! Nothing here imports `nice_plug`; the plugin, the renderer, the tests and the
 //! benchmarks all drive this same code.
 
+pub mod detector;
 pub mod kernel;
 pub mod limiter;
 pub mod matrix;
 pub mod meters;
 pub mod ramp;
 pub mod sanitize;
+pub mod sliding;
 
 pub use limiter::{Limiter, LimiterSettings};
 pub use matrix::MonitorMode;
@@ -94,38 +96,38 @@ pub fn output_gain(gain_db: f32) -> f32 {
     }
 }
 
-/// A fixed delay for the dry (bypass) path, stereo.
+/// A fixed delay for the dry (bypass) path, stereo, processed a block at a time.
 #[derive(Debug, Clone)]
 struct DryDelay {
-    ring: [Vec<f32>; 2],
-    pos: usize,
+    /// Delay, in samples.
+    delay: usize,
+    /// Per channel: the last `delay` samples, then room for one chunk.
+    lines: [Vec<f32>; 2],
 }
 
 impl DryDelay {
     fn new(delay: usize) -> Self {
         Self {
-            ring: [vec![0.0; delay.max(1)], vec![0.0; delay.max(1)]],
-            pos: 0,
+            delay,
+            lines: [vec![0.0; delay + MAX_CHUNK], vec![0.0; delay + MAX_CHUNK]],
         }
     }
 
     fn reset(&mut self) {
-        self.ring[0].fill(0.0);
-        self.ring[1].fill(0.0);
-        self.pos = 0;
+        for line in &mut self.lines {
+            line.fill(0.0);
+        }
     }
 
-    /// Writes `(l, r)` and returns the pair written `delay` samples ago.
-    #[inline]
-    fn push(&mut self, l: f32, r: f32) -> (f32, f32) {
-        let out = (self.ring[0][self.pos], self.ring[1][self.pos]);
-        self.ring[0][self.pos] = l;
-        self.ring[1][self.pos] = r;
-        self.pos += 1;
-        if self.pos == self.ring[0].len() {
-            self.pos = 0;
+    /// Writes a block (at most [`MAX_CHUNK`] samples) and returns it delayed in `out`.
+    fn process(&mut self, inputs: [&[f32]; 2], out: &mut [[f32; MAX_CHUNK]; 2]) {
+        let d = self.delay;
+        for ((line, input), out) in self.lines.iter_mut().zip(inputs).zip(out) {
+            let len = input.len();
+            line[d..d + len].copy_from_slice(input);
+            out[..len].copy_from_slice(&line[..len]);
+            line.copy_within(len..len + d, 0);
         }
-        out
     }
 }
 
@@ -230,7 +232,13 @@ impl Chain {
     }
 
     /// Turns the 4× true-peak meters on or off (they are the costliest meters).
+    /// Turned on, they start from silence rather than from stale history.
     pub fn set_true_peak_metering(&mut self, on: bool) {
+        if on && !self.true_peak_metering {
+            for m in self.input_tp.iter_mut().chain(self.output_tp.iter_mut()) {
+                m.reset();
+            }
+        }
         self.true_peak_metering = on;
     }
 
@@ -272,15 +280,9 @@ impl Chain {
         let mut block = BlockMeters::default();
 
         // 1. Sanitize, meter the input, feed the dry delay.
-        for i in 0..len {
-            let l = sanitize::sanitize(left[i]);
-            let r = sanitize::sanitize(right[i]);
-            left[i] = l;
-            right[i] = r;
-            let (dl, dr) = self.dry.push(l, r);
-            self.dry_out[0][i] = dl;
-            self.dry_out[1][i] = dr;
-        }
+        sanitize::sanitize_slice(left);
+        sanitize::sanitize_slice(right);
+        self.dry.process([left, right], &mut self.dry_out);
         block.input_peak = [meters::sample_peak(left), meters::sample_peak(right)];
         if self.true_peak_metering {
             block.input_true_peak = [
@@ -336,19 +338,9 @@ impl Chain {
         }
 
         // 6. Output hygiene and meters.
-        let (mut lr, mut ll, mut rr) = (0.0f32, 0.0f32, 0.0f32);
-        for i in 0..len {
-            let l = sanitize::flush_subnormal(left[i]);
-            let r = sanitize::flush_subnormal(right[i]);
-            left[i] = l;
-            right[i] = r;
-            lr += l * r;
-            ll += l * l;
-            rr += r * r;
-        }
-        block.sum_lr = lr as f64;
-        block.sum_ll = ll as f64;
-        block.sum_rr = rr as f64;
+        sanitize::flush_subnormal_slice(left);
+        sanitize::flush_subnormal_slice(right);
+        (block.sum_lr, block.sum_ll, block.sum_rr) = meters::correlation_sums(left, right);
         block.output_peak = [meters::sample_peak(left), meters::sample_peak(right)];
         if self.true_peak_metering {
             block.output_true_peak = [

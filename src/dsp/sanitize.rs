@@ -9,25 +9,47 @@
 pub const MAX_INPUT: f32 = 1.0e4;
 
 /// Maps one input sample onto a finite, normal (or zero) value in ±[`MAX_INPUT`].
-#[inline]
+///
+/// Written as selects without early exits, so loops over it vectorise.
+#[inline(always)]
 pub fn sanitize(x: f32) -> f32 {
-    // NaN, ±Inf, zero and subnormals all fail `is_normal`.
-    if x.is_normal() {
-        x.clamp(-MAX_INPUT, MAX_INPUT)
-    } else if x == 0.0 {
-        x // keeps the sign of zero: bit-transparent
+    let a = x.abs();
+    // NaN fails every comparison, so it ends up as 0 like ±Inf.
+    let mut y = if a <= MAX_INPUT { x } else { 0.0 };
+    y = if a > MAX_INPUT && a <= f32::MAX {
+        MAX_INPUT.copysign(x)
     } else {
-        0.0
+        y
+    };
+    // Zero keeps its sign (bit-transparent); subnormals become zero.
+    if a < f32::MIN_POSITIVE {
+        x * 0.0
+    } else {
+        y
+    }
+}
+
+/// [`sanitize`] over a slice, in place.
+pub fn sanitize_slice(samples: &mut [f32]) {
+    for x in samples {
+        *x = sanitize(*x);
     }
 }
 
 /// Flushes a subnormal output sample to zero.
-#[inline]
+#[inline(always)]
 pub fn flush_subnormal(x: f32) -> f32 {
     if x.abs() < f32::MIN_POSITIVE {
         0.0
     } else {
         x
+    }
+}
+
+/// [`flush_subnormal`] over a slice, in place.
+pub fn flush_subnormal_slice(samples: &mut [f32]) {
+    for x in samples {
+        *x = flush_subnormal(*x);
     }
 }
 
@@ -47,5 +69,24 @@ mod tests {
         assert_eq!(sanitize(-0.25), -0.25);
         assert_eq!(flush_subnormal(1e-40), 0.0);
         assert_eq!(flush_subnormal(1e-3), 1e-3);
+        assert_eq!(sanitize(-0.0).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(sanitize(f32::MAX), MAX_INPUT);
+        assert_eq!(sanitize(MAX_INPUT), MAX_INPUT);
+        let mut block = [
+            f32::NAN,
+            1e-41,
+            -1e31,
+            0.5,
+            f32::NEG_INFINITY,
+            -0.0,
+            3.0,
+            1e5,
+            -2e-39,
+        ];
+        sanitize_slice(&mut block);
+        assert_eq!(
+            block,
+            [0.0, 0.0, -MAX_INPUT, 0.5, 0.0, 0.0, 3.0, MAX_INPUT, 0.0]
+        );
     }
 }
