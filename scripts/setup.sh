@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Builds the CLAP and VST3 bundles on a fresh Debian/Ubuntu machine, installing
-# what is missing first (a C toolchain; Rust through rustup if cargo is absent).
+# what is missing first (system packages; Rust through rustup if cargo is absent),
+# and the standalone app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-if ! command -v cc >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1; then
+# A C toolchain; ALSA and JACK headers for the standalone app; Xvfb, xdotool and
+# ImageMagick for the editor's screenshot test.
+PACKAGES="build-essential pkg-config ca-certificates curl libasound2-dev libjack-jackd2-dev xvfb xdotool imagemagick"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
-    build-essential pkg-config ca-certificates curl
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -20,6 +28,8 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 cargo xtask bundle headphone_monitor --release
+cargo build --release --features standalone --bin headphone_monitor_standalone
 echo
 echo "Bundles:"
 ls -d target/bundled/*
+echo "Standalone: target/release/headphone_monitor_standalone (--help; --backend dummy runs without audio)"

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod dsp;
+pub mod editor;
 pub mod meters;
 pub mod params;
 
@@ -35,6 +36,8 @@ pub struct HeadphoneMonitor {
     input_channels: usize,
     /// Scratch right channel for the mono-output layout (sized in `activate`).
     mono_scratch: Vec<f32>,
+    /// Editor size and open state (kept for the instance's lifetime).
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
 }
 
 impl Default for HeadphoneMonitor {
@@ -47,6 +50,7 @@ impl Default for HeadphoneMonitor {
             chain,
             input_channels: 2,
             mono_scratch: Vec::new(),
+            editor_state: editor::default_state(),
         }
     }
 }
@@ -91,12 +95,20 @@ impl Plugin for HeadphoneMonitor {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<editor::MonitorEditor>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.meters.clone(),
+            self.editor_state.clone(),
+        )
     }
 
     fn activate(
@@ -127,7 +139,7 @@ impl Plugin for HeadphoneMonitor {
     ) -> ProcessStatus {
         self.chain.set_settings(self.params.settings());
         // The 4× true-peak meters only run while someone (an editor) reads them.
-        let watched = self.meters.watched();
+        let watched = self.editor_state.is_open() || self.meters.watched();
         self.chain.set_true_peak_metering(watched);
         let channels = buffer.as_slice();
         match channels {

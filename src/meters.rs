@@ -4,7 +4,7 @@
 //! and `fetch_min` (gain); a reader takes the running extremes and resets them
 //! with `swap`, so nothing is lost between two reads and nothing ever blocks.
 
-use atomic_float::AtomicF32;
+use atomic_float::{AtomicF32, AtomicF64};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::dsp::BlockMeters;
@@ -24,8 +24,12 @@ pub struct SharedMeters {
     pub gain: AtomicF32,
     /// Smallest limiter gain since the last read (linear).
     pub min_gain: AtomicF32,
-    /// Output stereo correlation of the last block (−1 … +1).
-    pub correlation: AtomicF32,
+    /// Σ l·r of the output since the last read (for the correlation meter).
+    pub sum_lr: AtomicF64,
+    /// Σ l² of the output since the last read.
+    pub sum_ll: AtomicF64,
+    /// Σ r² of the output since the last read.
+    pub sum_rr: AtomicF64,
     /// Whether anyone (an open editor) reads the meters; while false the audio
     /// thread skips the true-peak meters and publishing.
     watched: AtomicBool,
@@ -60,7 +64,9 @@ impl SharedMeters {
         }
         self.gain.store(b.gain, Ordering::Relaxed);
         self.min_gain.fetch_min(b.min_gain, Ordering::Relaxed);
-        self.correlation.store(b.correlation(), Ordering::Relaxed);
+        self.sum_lr.fetch_add(b.sum_lr, Ordering::Relaxed);
+        self.sum_ll.fetch_add(b.sum_ll, Ordering::Relaxed);
+        self.sum_rr.fetch_add(b.sum_rr, Ordering::Relaxed);
     }
 
     /// Reads and resets the running extremes (GUI thread).
@@ -74,6 +80,9 @@ impl SharedMeters {
         }
         b.gain = self.gain.load(Ordering::Relaxed);
         b.min_gain = self.min_gain.swap(1.0, Ordering::Relaxed);
+        b.sum_lr = self.sum_lr.swap(0.0, Ordering::Relaxed);
+        b.sum_ll = self.sum_ll.swap(0.0, Ordering::Relaxed);
+        b.sum_rr = self.sum_rr.swap(0.0, Ordering::Relaxed);
         b
     }
 }
@@ -93,6 +102,9 @@ mod tests {
         let b = BlockMeters {
             output_peak: [0.3, 0.6],
             min_gain: 0.9,
+            sum_lr: -2.0,
+            sum_ll: 1.0,
+            sum_rr: 4.0,
             ..Default::default()
         };
         m.publish(&a);
@@ -100,8 +112,11 @@ mod tests {
         let t = m.take();
         assert_eq!(t.output_peak, [0.5, 0.6]);
         assert_eq!(t.min_gain, 0.7);
+        assert_eq!((t.sum_lr, t.sum_ll, t.sum_rr), (-2.0, 1.0, 4.0));
+        assert_eq!(t.correlation(), -1.0);
         let t2 = m.take();
         assert_eq!(t2.output_peak, [0.0, 0.0]);
         assert_eq!(t2.min_gain, 1.0);
+        assert_eq!((t2.sum_lr, t2.sum_ll, t2.sum_rr), (0.0, 0.0, 0.0));
     }
 }
