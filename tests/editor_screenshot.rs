@@ -93,6 +93,20 @@ fn require(tool: &str) {
     );
 }
 
+/// Moves the pointer to (x, y) inside `window`.
+fn move_to(display: &str, window: &str, x: usize, y: usize) {
+    xdotool(
+        display,
+        &[
+            "mousemove",
+            "--window",
+            window,
+            &x.to_string(),
+            &y.to_string(),
+        ],
+    );
+}
+
 fn xdotool(display: &str, args: &[&str]) -> String {
     let out = Command::new("xdotool")
         .args(args)
@@ -264,16 +278,7 @@ fn standalone_editor_draws_and_answers_the_mouse() {
     let (x0, y0, x1, y1) = first.bounds_of(ACCENT).expect("a selected mode segment");
     let segment = x1 - x0 + 1;
     let click = |x: usize, y: usize, repeat: &str| {
-        xdotool(
-            &display,
-            &[
-                "mousemove",
-                "--window",
-                &window,
-                &x.to_string(),
-                &y.to_string(),
-            ],
-        );
+        move_to(&display, &window, x, y);
         sleep(Duration::from_millis(150));
         xdotool(
             &display,
@@ -302,30 +307,12 @@ fn standalone_editor_draws_and_answers_the_mouse() {
             .collect();
         (rows[0] + rows[rows.len() - 1]) / 2
     };
-    xdotool(
-        &display,
-        &[
-            "mousemove",
-            "--window",
-            &window,
-            &((g0 + g1) / 2).to_string(),
-            &bar_y.to_string(),
-        ],
-    );
+    move_to(&display, &window, (g0 + g1) / 2, bar_y);
     sleep(Duration::from_millis(150));
     xdotool(&display, &["mousedown", "1"]);
     for step in 1..=10 {
         let x = (g0 + g1) / 2 - 8 * step;
-        xdotool(
-            &display,
-            &[
-                "mousemove",
-                "--window",
-                &window,
-                &x.to_string(),
-                &bar_y.to_string(),
-            ],
-        );
+        move_to(&display, &window, x, bar_y);
         sleep(Duration::from_millis(40));
     }
     xdotool(&display, &["mouseup", "1"]);

@@ -146,17 +146,7 @@ pub fn param_bar(
         ],
         Stroke::new(1.0, theme::TEXT_DIM),
     );
-    let border = if hovered {
-        theme::ACCENT
-    } else {
-        theme::BORDER
-    };
-    painter.rect_stroke(
-        rect,
-        CornerRadius::same(4),
-        Stroke::new(1.0, border),
-        StrokeKind::Inside,
-    );
+    outline(&painter, rect, hovered);
     let value_anchor = if style.show_name {
         painter.text(
             pos2(rect.left() + 8.0, rect.center().y),
@@ -185,6 +175,21 @@ pub fn param_bar(
     ))
 }
 
+/// A control's outline: accent while hovered, a quiet border otherwise.
+fn outline(painter: &egui::Painter, rect: Rect, hovered: bool) {
+    let color = if hovered {
+        theme::ACCENT
+    } else {
+        theme::BORDER
+    };
+    painter.rect_stroke(
+        rect,
+        CornerRadius::same(4),
+        Stroke::new(1.0, color),
+        StrokeKind::Inside,
+    );
+}
+
 /// A toggle button for a boolean parameter, lit in `on_color` when on.
 pub fn toggle(
     ui: &mut Ui,
@@ -209,17 +214,7 @@ pub fn toggle(
         (theme::CONTROL_BG, theme::TEXT)
     };
     painter.rect_filled(rect, CornerRadius::same(4), bg);
-    let border = if response.hovered() {
-        theme::ACCENT
-    } else {
-        theme::BORDER
-    };
-    painter.rect_stroke(
-        rect,
-        CornerRadius::same(4),
-        Stroke::new(1.0, border),
-        StrokeKind::Inside,
-    );
+    outline(&painter, rect, response.hovered());
     painter.text(
         rect.center(),
         Align2::CENTER_CENTER,
