@@ -221,3 +221,14 @@ fn activation_at_extreme_rates_and_tiny_blocks() {
         assert_eq!(out[0][10 + lat], 0.25, "{rate} Hz");
     }
 }
+
+#[test]
+fn the_clap_build_offers_an_embedded_x11_editor() {
+    // Creating the window needs a display: `tests/editor_screenshot.rs` does that
+    // under Xvfb and checks the size and resizability too.
+    let mut host = Host::new();
+    let info = host
+        .gui_info(false)
+        .expect("the plugin has the CLAP GUI extension");
+    assert!(info.x11_embedded, "X11 embedding not supported: {info:?}");
+}

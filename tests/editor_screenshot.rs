@@ -3,13 +3,17 @@
 //! mouse through `xdotool`:
 //! - the window appears at the expected size with real content (not blank);
 //! - one click on "Mono" moves the mode selection one segment to the right;
-//! - dragging the output gain changes it, and a double-click resets it.
+//! - dragging the output gain changes it, and a double-click resets it;
+//! - before that, the built CLAP plugin's editor is created through the CLAP GUI
+//!   extension on the same display and reports the documented size and resizability.
 //!
 //! Needs `Xvfb`, `xdotool` and ImageMagick's `import` (installed by
 //! `scripts/setup.sh` and `.ci/run`). `HM_UPDATE_SCREENSHOT=1` also writes the
 //! first screenshot to `docs/editor.png`.
 
 #![cfg(feature = "standalone")]
+
+mod common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -202,6 +206,23 @@ fn standalone_editor_draws_and_answers_the_mouse() {
     while !Path::new(&socket).exists() {
         assert!(Instant::now() < deadline, "Xvfb did not start");
         sleep(Duration::from_millis(100));
+    }
+
+    // The CLAP build's editor, through the GUI extension, on this display. (One test
+    // function on purpose: the environment is set before any other thread runs.)
+    std::env::set_var("DISPLAY", &display);
+    {
+        let mut host = common::clap_host::Host::new();
+        let info = host
+            .gui_info(true)
+            .expect("the plugin has the CLAP GUI extension");
+        assert!(info.x11_embedded && info.created, "{info:?}");
+        assert_eq!(
+            info.size,
+            Some((DEFAULT_SIZE.0 as u32, DEFAULT_SIZE.1 as u32)),
+            "{info:?}"
+        );
+        assert!(info.can_resize, "{info:?}");
     }
 
     let _app = Guard(

@@ -35,6 +35,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::gui::{
+    GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui,
+};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
@@ -323,6 +326,26 @@ impl HostParamsImplShared for SharedCallbacks {
     }
 }
 
+/// The host side of the GUI extension: a host that accepts every request (nice-plug
+/// requires it before `gui.create`). No window is ever shown by the harness.
+impl HostGuiImpl for SharedCallbacks {
+    fn resize_hints_changed(&self) {}
+
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn closed(&self, _was_destroyed: bool) {}
+}
+
 /// `[main-thread]` host callbacks.
 struct MainThreadCallbacks(Arc<Callbacks>);
 
@@ -363,6 +386,7 @@ impl HostHandlers for Handlers {
 
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder
+            .register::<HostGui>()
             .register::<HostLatency>()
             .register::<HostParams>()
             .register::<HostState>();
@@ -465,6 +489,19 @@ pub struct Host {
     params: Vec<ParamInfo>,
     activation: Option<Activation>,
     steady_time: u64,
+}
+
+/// The plugin's editor as seen through the CLAP GUI extension.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuiInfo {
+    /// X11 embedding is supported.
+    pub x11_embedded: bool,
+    /// `create` succeeded.
+    pub created: bool,
+    /// Size after `create`, in pixels.
+    pub size: Option<(u32, u32)>,
+    /// The editor can be resized by the host.
+    pub can_resize: bool,
 }
 
 impl Default for Host {
@@ -644,6 +681,39 @@ impl Host {
             Some(latency) => latency.get(&self.instance.plugin_handle()),
             None => 0,
         }
+    }
+
+    /// What a host learns about the plugin's editor before showing it: whether it
+    /// embeds with X11 and, when `create` is true (this needs an X display), whether
+    /// `create` works, the size it reports and whether it can be resized.
+    /// `None` without the GUI extension.
+    pub fn gui_info(&mut self, create: bool) -> Option<GuiInfo> {
+        let gui = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension::<PluginGui>()?;
+        let handle = self.instance.plugin_handle();
+        let config = GuiConfiguration {
+            api_type: GuiApiType::X11,
+            is_floating: false,
+        };
+        let x11_embedded = gui.is_api_supported(&handle, config);
+        let created = create && gui.create(&handle, config).is_ok();
+        let size = if created {
+            gui.get_size(&handle).map(|s| (s.width, s.height))
+        } else {
+            None
+        };
+        let can_resize = created && gui.can_resize(&handle);
+        if created {
+            gui.destroy(&handle);
+        }
+        Some(GuiInfo {
+            x11_embedded,
+            created,
+            size,
+            can_resize,
+        })
     }
 
     /// Whether the plugin requested a restart that has not been handled yet.
