@@ -9,6 +9,7 @@ pub mod dsp;
 pub mod editor;
 pub mod meters;
 pub mod params;
+pub mod render;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

@@ -1,0 +1,306 @@
+//! `render`: Headphone Monitor without a DAW.
+//!
+//! ```text
+//! render INPUT.wav OUTPUT.wav [--gain-db X] [--mode stereo|mono|side|left|right] [--swap]
+//!        [--no-limiter] [--ceiling-db X] [--release-ms X] [--block N] [--bits 32|24] [--json]
+//! render --check INPUT.wav [--ceiling-db X] [--json]
+//! render --demo OUTPUT.wav
+//! ```
+//!
+//! Exit codes: 0 success (or `--check` passed), 1 `--check` found overs, 2 error,
+//! 130 interrupted. Errors are one line on stderr; no output file is left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Parser, ValueEnum};
+use headphone_monitor::dsp::{MonitorMode, Settings};
+use headphone_monitor::params::{
+    CEILING_MAX_DB, CEILING_MIN_DB, GAIN_MAX_DB, GAIN_MIN_DB, RELEASE_MAX_MS, RELEASE_MIN_MS,
+};
+use headphone_monitor::render::{
+    analysis, demo, process, report::Report, wav, wav::OutputFormat, Audio, RenderError,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Monitor mode names on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Mode {
+    Stereo,
+    Mono,
+    Side,
+    Left,
+    Right,
+}
+
+impl From<Mode> for MonitorMode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Stereo => Self::Stereo,
+            Mode::Mono => Self::Mono,
+            Mode::Side => Self::Side,
+            Mode::Left => Self::Left,
+            Mode::Right => Self::Right,
+        }
+    }
+}
+
+/// Renders a WAV file through Headphone Monitor's DSP (the plugin's own code),
+/// latency-compensated, and reports levels, loudness and limiting.
+#[derive(Debug, Parser)]
+#[command(name = "render", version, about, long_about = None)]
+struct Cli {
+    /// Input WAV (16/24/32-bit integer or 32-bit float, mono or stereo, 8–384 kHz).
+    /// With --demo: the output file.
+    input: Option<PathBuf>,
+    /// Output WAV (32-bit float unless --bits 24); never the input file.
+    output: Option<PathBuf>,
+    /// Only check INPUT against the ceiling (true peak, BS.1770-4); writes nothing.
+    /// Exit code 0 = pass, 1 = overs found.
+    #[arg(long)]
+    check: bool,
+    /// Render the built-in demonstration programme to the one file given.
+    #[arg(long)]
+    demo: bool,
+    /// Output gain in dB (−60 … +12; below −60 is silence).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    gain_db: f32,
+    /// Monitor mode.
+    #[arg(long, value_enum, default_value_t = Mode::Stereo)]
+    mode: Mode,
+    /// Swap left and right (after the mode).
+    #[arg(long)]
+    swap: bool,
+    /// Switch the limiter off (unsafe for listening; for comparisons).
+    #[arg(long)]
+    no_limiter: bool,
+    /// Limiter ceiling in dBTP (−24 … 0).
+    #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
+    ceiling_db: f32,
+    /// Limiter release in ms (10 … 1000).
+    #[arg(long, default_value_t = 60.0)]
+    release_ms: f32,
+    /// Host-like block length in samples (1 … 65536).
+    #[arg(long, default_value_t = process::DEFAULT_BLOCK)]
+    block: usize,
+    /// Output sample format: 32 (float) or 24 (integer).
+    #[arg(long, default_value_t = 32)]
+    bits: u8,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// A usage problem: one line, exit code 2.
+fn usage(message: impl Into<String>) -> RenderError {
+    RenderError::Input(message.into())
+}
+
+impl Cli {
+    fn settings(&self) -> Result<Settings, RenderError> {
+        let in_range = |name: &str, value: f32, min: f32, max: f32| {
+            if value.is_finite() && (min..=max).contains(&value) {
+                Ok(value)
+            } else {
+                Err(usage(format!("--{name} {value} is outside {min} … {max}")))
+            }
+        };
+        Ok(Settings {
+            gain_db: in_range("gain-db", self.gain_db, GAIN_MIN_DB, GAIN_MAX_DB)?,
+            mode: self.mode.into(),
+            swap: self.swap,
+            limiter_on: !self.no_limiter,
+            ceiling_db: in_range(
+                "ceiling-db",
+                self.ceiling_db,
+                CEILING_MIN_DB,
+                CEILING_MAX_DB,
+            )?,
+            release_ms: in_range(
+                "release-ms",
+                self.release_ms,
+                RELEASE_MIN_MS,
+                RELEASE_MAX_MS,
+            )?,
+            bypass: false,
+        })
+    }
+
+    fn format(&self) -> Result<OutputFormat, RenderError> {
+        match self.bits {
+            32 => Ok(OutputFormat::Float32),
+            24 => Ok(OutputFormat::Int24),
+            other => Err(usage(format!(
+                "--bits {other}: use 32 (float) or 24 (integer)"
+            ))),
+        }
+    }
+}
+
+fn progress_bar(quiet: bool, json: bool, total: usize) -> ProgressBar {
+    if quiet || json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {percent:>3}% {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Renders `audio` to `output` and returns the report.
+fn render_file(
+    cli: &Cli,
+    audio: &Audio,
+    input: Option<&Path>,
+    output: &Path,
+    label: &str,
+    cancel: &AtomicBool,
+    started: Instant,
+) -> Result<Report, RenderError> {
+    let settings = cli.settings()?;
+    let format = cli.format()?;
+    if !(1..=65_536).contains(&cli.block) {
+        return Err(usage(format!("--block {} is outside 1 … 65536", cli.block)));
+    }
+    if let Some(input) = input {
+        if wav::same_file(input, output) {
+            return Err(RenderError::Output(format!(
+                "refusing to write over the input file {}",
+                output.display()
+            )));
+        }
+    }
+    let bar = progress_bar(cli.quiet, cli.json, audio.frames());
+    let (rendered, stats) = process::render(audio, settings, cli.block, cancel, |done, _| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    wav::write_safely(output, &rendered, format, input, cancel)?;
+    let input_levels = analysis::levels(audio)?;
+    let output_levels = analysis::levels(&rendered)?;
+    Ok(Report::new(
+        label,
+        &output.display().to_string(),
+        audio.sample_rate,
+        audio.channels.len(),
+        audio.duration_s(),
+        input_levels,
+        output_levels,
+        &stats,
+        cli.block,
+        started.elapsed().as_secs_f64(),
+    ))
+}
+
+fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
+    let started = Instant::now();
+    if cli.check {
+        if cli.demo || cli.output.is_some() {
+            return Err(usage("--check takes one input file and writes nothing"));
+        }
+        let input = cli
+            .input
+            .as_deref()
+            .ok_or_else(|| usage("--check needs an input file"))?;
+        let ceiling = f64::from(cli.settings()?.ceiling_db);
+        let report = analysis::check(&wav::read(input)?, ceiling)?;
+        if cli.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+        } else {
+            println!("{report}");
+        }
+        return Ok(if report.pass {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let report = if cli.demo {
+        if cli.output.is_some() {
+            return Err(usage("--demo takes one file: the output"));
+        }
+        let output = cli
+            .input
+            .as_deref()
+            .ok_or_else(|| usage("--demo needs an output file"))?;
+        render_file(
+            cli,
+            &demo::programme(),
+            None,
+            output,
+            "demo programme",
+            cancel,
+            started,
+        )?
+    } else {
+        let (Some(input), Some(output)) = (cli.input.as_deref(), cli.output.as_deref()) else {
+            return Err(usage(
+                "need INPUT.wav and OUTPUT.wav (or --check INPUT.wav, or --demo OUTPUT.wav)",
+            ));
+        };
+        let audio = wav::read(input)?;
+        render_file(
+            cli,
+            &audio,
+            Some(input),
+            output,
+            &input.display().to_string(),
+            cancel,
+            started,
+        )?
+    };
+    if cli.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        println!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!(
+                "render: {} (see render --help)",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    match run(&cli, &cancel) {
+        Ok(code) => code,
+        Err(RenderError::Cancelled) => {
+            eprintln!("render: interrupted; no output written");
+            ExitCode::from(130)
+        }
+        Err(e) => {
+            eprintln!("render: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

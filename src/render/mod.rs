@@ -1,0 +1,70 @@
+//! The offline renderer's library side: WAV in, the very same [`crate::dsp::Chain`]
+//! the plugin runs, WAV out, and a report. The `render` binary
+//! (`src/bin/render.rs`) only parses arguments and prints.
+//!
+//! - [`wav`] reads 16/24/32-bit integer and 32-bit float WAV (mono or stereo,
+//!   8–384 kHz) and writes 32-bit float or 24-bit WAV through a temporary file
+//!   that is renamed into place only when complete.
+//! - [`process`] runs the chain in host-like blocks and removes the latency, so
+//!   output sample *n* lines up with input sample *n*.
+//! - [`analysis`] measures levels for the report and finds overs for `--check`,
+//!   with `ebur128` (ITU-R BS.1770-4 loudness and true peak) — the report's
+//!   numbers do not come from the limiter's own detector.
+//! - [`demo`] synthesises the demonstration programme of `render --demo`.
+//! - [`report`] holds the report and its human-readable form (JSON via serde).
+
+pub mod analysis;
+pub mod demo;
+pub mod process;
+pub mod report;
+pub mod wav;
+
+use std::fmt;
+
+/// Lowest sample rate accepted, in Hz.
+pub const MIN_RATE_HZ: u32 = 8_000;
+/// Highest sample rate accepted, in Hz.
+pub const MAX_RATE_HZ: u32 = 384_000;
+
+/// Planar audio: one `Vec` per channel (1 or 2 channels), all the same length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audio {
+    /// Sample rate, in Hz.
+    pub sample_rate: u32,
+    /// The channels.
+    pub channels: Vec<Vec<f32>>,
+}
+
+impl Audio {
+    /// Number of frames.
+    pub fn frames(&self) -> usize {
+        self.channels.first().map_or(0, Vec::len)
+    }
+
+    /// Duration, in seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.frames() as f64 / self.sample_rate as f64
+    }
+}
+
+/// Everything that can go wrong, each with a one-line message.
+#[derive(Debug)]
+pub enum RenderError {
+    /// The input cannot be used (format, channels, rate, unreadable).
+    Input(String),
+    /// The output cannot be written.
+    Output(String),
+    /// The user interrupted (Ctrl-C).
+    Cancelled,
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Input(message) | Self::Output(message) => f.write_str(message),
+            Self::Cancelled => f.write_str("interrupted; no output written"),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
