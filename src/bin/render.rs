@@ -200,6 +200,18 @@ fn render_file(
     ))
 }
 
+/// Prints a report on stdout, as text or as JSON.
+fn print_report<R: std::fmt::Display + serde::Serialize>(report: &R, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        );
+    } else {
+        println!("{report}");
+    }
+}
+
 fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
     let started = Instant::now();
     if cli.check {
@@ -212,14 +224,7 @@ fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
             .ok_or_else(|| usage("--check needs an input file"))?;
         let ceiling = f64::from(cli.settings()?.ceiling_db);
         let report = analysis::check(&wav::read(input)?, ceiling)?;
-        if cli.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
-        } else {
-            println!("{report}");
-        }
+        print_report(&report, cli.json);
         return Ok(if report.pass {
             ExitCode::SUCCESS
         } else {
@@ -260,14 +265,7 @@ fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
             started,
         )?
     };
-    if cli.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else {
-        println!("{report}");
-    }
+    print_report(&report, cli.json);
     Ok(ExitCode::SUCCESS)
 }
 
