@@ -498,7 +498,7 @@ pub struct GuiInfo {
     pub x11_embedded: bool,
     /// `create` succeeded.
     pub created: bool,
-    /// Size after `create`, in pixels.
+    /// Reported size, in pixels.
     pub size: Option<(u32, u32)>,
     /// The editor can be resized by the host.
     pub can_resize: bool,
@@ -684,8 +684,8 @@ impl Host {
     }
 
     /// What a host learns about the plugin's editor before showing it: whether it
-    /// embeds with X11 and, when `create` is true (this needs an X display), whether
-    /// `create` works, the size it reports and whether it can be resized.
+    /// embeds with X11, the size it reports, whether it can be resized and, when
+    /// `create` is true (this needs an X display), whether `create` works.
     /// `None` without the GUI extension.
     pub fn gui_info(&mut self, create: bool) -> Option<GuiInfo> {
         let gui = self
@@ -699,12 +699,8 @@ impl Host {
         };
         let x11_embedded = gui.is_api_supported(&handle, config);
         let created = create && gui.create(&handle, config).is_ok();
-        let size = if created {
-            gui.get_size(&handle).map(|s| (s.width, s.height))
-        } else {
-            None
-        };
-        let can_resize = created && gui.can_resize(&handle);
+        let size = gui.get_size(&handle).map(|s| (s.width, s.height));
+        let can_resize = gui.can_resize(&handle);
         if created {
             gui.destroy(&handle);
         }
