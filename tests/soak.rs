@@ -32,7 +32,7 @@ fn fill(regime: u64, rng: &mut Rng, block: &mut [f32], n0: usize) {
         *x = match regime {
             0 => 0.8 * (rng.unit() - 0.5) + 0.5 * (n as f32 * 0.013).sin(),
             1 => 0.0,
-            2 => 1e-39 * if n % 2 == 0 { 1.0 } else { -1.0 },
+            2 => 1e-39 * if n.is_multiple_of(2) { 1.0 } else { -1.0 },
             3 => 0.7,
             4 => {
                 if n % 2 == 0 {
