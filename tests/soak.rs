@@ -35,7 +35,7 @@ fn fill(regime: u64, rng: &mut Rng, block: &mut [f32], n0: usize) {
             2 => 1e-39 * if n.is_multiple_of(2) { 1.0 } else { -1.0 },
             3 => 0.7,
             4 => {
-                if n % 2 == 0 {
+                if n.is_multiple_of(2) {
                     1.0
                 } else {
                     -1.0
