@@ -2,7 +2,7 @@
 //! community CLAP validator checks, as tests of ours that can fail): parameter
 //! fuzzing with sample-accurate events at the exact bounds, text round trips for
 //! every parameter, identical output after reset and reactivation, random block
-//! sizes within one activation, and a saved-state fixture from version 0.1.0 that
+//! sizes and zero-frame calls within one activation, and a saved-state fixture from version 0.1.0 that
 //! every later version must keep loading.
 
 mod common;
@@ -156,6 +156,31 @@ fn reset_and_reactivation_give_identical_output() {
 
 fn host_text(host: &mut Host, id: &str, text: &str) -> f64 {
     host.text_to_value(id, text).unwrap()
+}
+
+#[test]
+fn zero_frame_process_calls_are_harmless() {
+    // Zero-frame calls between (and before) real blocks change nothing.
+    let mut rng = Rng(11);
+    let input = nasty_input(32 * 256, &mut rng);
+    let mut host = Host::new();
+    host.activate(48_000.0, 256);
+    let reference = host.process(&input, 256, &[]);
+    host.deactivate();
+    host.activate(48_000.0, 256);
+    assert!(host.process_zero_frames(), "a zero-frame call was refused");
+    let mut out = vec![Vec::new(), Vec::new()];
+    for start in (0..input[0].len()).step_by(256) {
+        let piece: Vec<Vec<f32>> = input
+            .iter()
+            .map(|c| c[start..start + 256].to_vec())
+            .collect();
+        for (o, p) in out.iter_mut().zip(host.process(&piece, 256, &[])) {
+            o.extend(p);
+        }
+        assert!(host.process_zero_frames(), "a zero-frame call was refused");
+    }
+    assert_eq!(out, reference);
 }
 
 #[test]

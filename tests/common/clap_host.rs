@@ -876,6 +876,51 @@ impl Host {
             })
     }
 
+    /// Calls `process` with zero frames (empty buffers for every channel of the active
+    /// layout, no events), as some hosts do, and returns whether the plugin accepted it.
+    pub fn process_zero_frames(&mut self) -> bool {
+        let activation = self
+            .activation
+            .expect("process_zero_frames() called while the plugin is inactive");
+        let steady_time = self.steady_time;
+        let (inputs, outputs) = (activation.input_channels, activation.output_channels);
+        self.on_audio_thread(move |processor| {
+            let processor = processor
+                .as_started_mut()
+                .expect("the plugin is active but not processing");
+            let mut input_data: Vec<Vec<f32>> = vec![Vec::new(); inputs];
+            let mut output_data: Vec<Vec<f32>> = vec![Vec::new(); outputs];
+            let mut input_ports = AudioPorts::with_capacity(inputs, 1);
+            let mut output_ports = AudioPorts::with_capacity(outputs, 1);
+            let input_buffers = input_ports.with_input_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only(
+                    input_data
+                        .iter_mut()
+                        .map(|channel| InputChannel::variable(&mut channel[..])),
+                ),
+            }]);
+            let mut output_buffers = output_ports.with_output_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only(
+                    output_data.iter_mut().map(|channel| &mut channel[..]),
+                ),
+            }]);
+            let input_events = EventBuffer::new();
+            let mut output_events = EventBuffer::new();
+            processor
+                .process(
+                    &input_buffers,
+                    &mut output_buffers,
+                    &input_events.as_input(),
+                    &mut output_events.as_output(),
+                    Some(steady_time),
+                    None,
+                )
+                .is_ok()
+        })
+    }
+
     /// Sets a parameter to a normalized value immediately, through `clap_plugin_params.flush`:
     /// on the main thread while inactive, on the audio thread (between process calls) while
     /// active. The value is visible to [`Host::get_param`] right away and applies from the
