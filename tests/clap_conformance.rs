@@ -6,38 +6,16 @@
 //! every later version must keep loading.
 
 mod common;
+#[path = "common/rng.rs"]
+mod rng;
 
 use common::clap_host::{param_id, state_json, Host};
+use rng::Rng;
 
 /// Every parameter's string ID.
 const PARAM_IDS: [&str; 7] = [
     "gain", "mode", "swap", "limiter", "ceiling", "release", "bypass",
 ];
-
-/// A small deterministic random source.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Uniform in 0 … 1, with the exact bounds 0 and 1 one time in eight each.
-    fn normalized(&mut self) -> f64 {
-        match self.next() % 8 {
-            0 => 0.0,
-            1 => 1.0,
-            _ => (self.next() >> 11) as f64 / (1u64 << 53) as f64,
-        }
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Loud, nasty stereo input: noise up to +12 dBFS, a full-scale alternating run,
 /// and a few NaN/Inf/1e30 samples.
@@ -56,7 +34,7 @@ fn nasty_input(frames: usize, rng: &mut Rng) -> Vec<Vec<f32>> {
                             -1.0
                         }
                     }
-                    _ => 4.0 * ((rng.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 2.0,
+                    _ => 8.0 * (rng.unit() - 0.5),
                 })
                 .collect()
         })

@@ -6,27 +6,14 @@
 //! never above 0 dBFS while the limiter is on; afterwards, neutral settings must
 //! be bit-transparent again (nothing stuck, nothing drifted).
 
+#[path = "common/rng.rs"]
+mod rng;
+
 use headphone_monitor::dsp::{Chain, MonitorMode, Settings};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use rng::Rng;
 
 /// One input block in the given regime.
-fn fill(regime: u64, rng: &mut Rng, block: &mut [f32], n0: usize) {
+fn fill(regime: usize, rng: &mut Rng, block: &mut [f32], n0: usize) {
     for (i, x) in block.iter_mut().enumerate() {
         let n = n0 + i;
         *x = match regime {
@@ -69,7 +56,7 @@ fn ten_minutes_of_abuse_then_transparent_again() {
         if position >= next_change {
             chain.set_settings(Settings {
                 gain_db: -70.0 + 82.0 * rng.unit(),
-                mode: modes[rng.below(5) as usize],
+                mode: modes[rng.below(5)],
                 swap: rng.below(2) == 1,
                 limiter_on: true,
                 ceiling_db: -24.0 * rng.unit(),
@@ -77,9 +64,9 @@ fn ten_minutes_of_abuse_then_transparent_again() {
                 bypass: false,
             });
             regime = rng.below(7);
-            next_change = position + rate / 20 + rng.below(rate as u64 / 10) as usize;
+            next_change = position + rate / 20 + rng.below(rate / 10);
         }
-        let len = (1 + rng.below(2048) as usize).min(total - position);
+        let len = (1 + rng.below(2048)).min(total - position);
         fill(regime, &mut rng, &mut left[..len], position);
         fill(regime, &mut rng, &mut right[..len], position + 7);
         chain.process(&mut left[..len], &mut right[..len]);
