@@ -9,7 +9,7 @@ mod common;
 #[path = "common/rng.rs"]
 mod rng;
 
-use common::clap_host::{param_id, state_json, Host};
+use common::clap_host::{param_id, plugin_path, probe_factory, state_json, Host, PLUGIN_ID};
 use rng::Rng;
 
 /// Every parameter's string ID.
@@ -219,4 +219,37 @@ fn state_from_version_0_1_0_still_loads() {
     assert_eq!(host.get_param("mode"), 0.25, "Mono");
     assert_eq!(host.get_param("swap"), 1.0);
     assert_eq!(host.get_param("limiter"), 1.0);
+}
+
+#[test]
+fn the_factory_describes_one_plugin_and_refuses_unknown_ids() {
+    let garbage = format!("{PLUGIN_ID}x");
+    let (descriptors, created) = probe_factory(
+        &plugin_path(),
+        &[PLUGIN_ID, garbage.as_str(), "", "org.example.unknown"],
+    );
+    assert_eq!(descriptors.len(), 1, "{descriptors:?}");
+    let d = &descriptors[0];
+    assert_eq!(
+        (d.id.as_str(), d.name.as_str()),
+        (PLUGIN_ID, "Headphone Monitor")
+    );
+    assert!(!d.version.is_empty());
+    // At least one main category, no duplicate features.
+    assert!(
+        d.features.iter().any(|f| f == "audio-effect"),
+        "{:?}",
+        d.features
+    );
+    let mut unique = d.features.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        d.features.len(),
+        "duplicate features: {:?}",
+        d.features
+    );
+    // The real ID creates a plugin; trailing garbage, empty and unknown IDs do not.
+    assert_eq!(created, [true, false, false, false]);
 }

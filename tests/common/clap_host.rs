@@ -174,6 +174,70 @@ pub fn make_state(json: &str) -> Vec<u8> {
     state
 }
 
+/// What the library's plugin factory describes: one entry per plugin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DescriptorInfo {
+    /// Plugin ID.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Version string.
+    pub version: String,
+    /// Feature strings, in order.
+    pub features: Vec<String>,
+}
+
+/// Lists the factory's descriptors and, for each of `probe_ids`, whether the
+/// factory creates a plugin for it (it must return null for unknown IDs).
+pub fn probe_factory(path: &Path, probe_ids: &[&str]) -> (Vec<DescriptorInfo>, Vec<bool>) {
+    let entry = load_entry(path);
+    let text = |c: Option<&std::ffi::CStr>| {
+        c.map(|c| c.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let descriptors = entry
+        .get_plugin_factory()
+        .map(|factory| {
+            factory
+                .plugin_descriptors()
+                .map(|d| DescriptorInfo {
+                    id: text(d.id()),
+                    name: text(d.name()),
+                    version: text(d.version()),
+                    features: d
+                        .features()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let host_info = HostInfo::new(
+        "probe",
+        "headphone_monitor",
+        "https://example.invalid",
+        "0.1.0",
+    )
+    .expect("host info strings contain no NUL bytes");
+    let created = probe_ids
+        .iter()
+        .map(|id| {
+            let id = CString::new(*id).expect("plugin id contains no NUL bytes");
+            let callbacks = Arc::new(Callbacks::default());
+            let (shared, main_thread) = (Arc::clone(&callbacks), Arc::clone(&callbacks));
+            PluginInstance::<Handlers>::new(
+                move |()| SharedCallbacks(shared),
+                move |_| MainThreadCallbacks(main_thread),
+                &entry,
+                &id,
+                &host_info,
+            )
+            .is_ok()
+        })
+        .collect();
+    (descriptors, created)
+}
+
 /// Owned copy of a parameter's CLAP `clap_param_info`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamInfo {
