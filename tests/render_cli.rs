@@ -4,6 +4,8 @@
 //! success, `--check` gates on overs, `--json` parses, `--demo` works.
 
 mod common;
+#[path = "common/rng.rs"]
+mod rng;
 #[path = "common/strict.rs"]
 mod strict;
 
@@ -14,6 +16,7 @@ use std::sync::atomic::AtomicBool;
 use common::clap_host::Host;
 use headphone_monitor::dsp::{db_to_gain, MonitorMode, Settings};
 use headphone_monitor::render::{process, Audio};
+use rng::Rng;
 use strict::StrictTruePeak;
 
 fn render(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
@@ -30,16 +33,10 @@ fn stderr_line(out: &Output) -> String {
 
 /// A test signal: a loud 997 Hz sine with noise on the left, a quieter 440 Hz on the right.
 fn signal(rate: u32, frames: usize) -> Vec<Vec<f32>> {
-    let mut seed = 0x1357_9bdfu32;
-    let mut noise = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as f32 / u32::MAX as f32 - 0.5
-    };
+    let mut rng = Rng(0x1357_9bdf);
     let w = |f: f32, n: usize| (2.0 * std::f32::consts::PI * f * n as f32 / rate as f32).sin();
     let left = (0..frames)
-        .map(|n| 1.4 * w(997.0, n) + 0.2 * noise())
+        .map(|n| 1.4 * w(997.0, n) + 0.2 * (rng.unit() - 0.5))
         .collect();
     let right = (0..frames).map(|n| 0.3 * w(440.0, n)).collect();
     vec![left, right]
