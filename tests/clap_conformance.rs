@@ -1,9 +1,11 @@
-//! Host-conformance checks of the built CLAP plugin (a first part of what the
-//! community CLAP validator checks, as tests of ours that can fail): parameter
-//! fuzzing with sample-accurate events at the exact bounds, text round trips for
-//! every parameter, identical output after reset and reactivation, random block
-//! sizes and zero-frame calls within one activation, and a saved-state fixture from version 0.1.0 that
-//! every later version must keep loading.
+//! Host-conformance checks of the built CLAP plugin (what the community CLAP
+//! validator checks, as tests of ours that can fail): factory and instance
+//! descriptors, unknown IDs refused, `dlopen(RTLD_NOW)`, declared audio ports,
+//! parameter fuzzing with sample-accurate events at the exact bounds, text round
+//! trips for every parameter, identical output after reset and reactivation,
+//! random block sizes and zero-frame calls within one activation, null and random
+//! transports, state delivered a few bytes at a time, and a saved-state fixture
+//! from version 0.1.0 that every later version must keep loading.
 
 mod common;
 #[path = "common/rng.rs"]
@@ -252,4 +254,92 @@ fn the_factory_describes_one_plugin_and_refuses_unknown_ids() {
     );
     // The real ID creates a plugin; trailing garbage, empty and unknown IDs do not.
     assert_eq!(created, [true, false, false, false]);
+}
+
+#[test]
+fn the_instance_descriptor_matches_the_factory() {
+    let (descriptors, _) = probe_factory(&plugin_path(), &[]);
+    let host = Host::new();
+    assert_eq!(host.instance_descriptor(), descriptors[0]);
+}
+
+#[test]
+fn the_library_loads_with_rtld_now_and_exports_a_clap_entry() {
+    use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
+    let path = plugin_path();
+    // SAFETY: loading runs the library's initialisers; the tests trust the plugin. Every
+    // symbol must resolve at load time with RTLD_NOW (a missing one fails here).
+    let library = unsafe { Library::open(Some(&path), RTLD_NOW | RTLD_LOCAL) }
+        .unwrap_or_else(|e| panic!("dlopen({}, RTLD_NOW): {e}", path.display()));
+    // SAFETY: `clap_entry` is a `clap_plugin_entry` struct whose first field is the
+    // `clap_version` (three u32: major, minor, revision).
+    let version = unsafe {
+        let entry = library
+            .get::<*const [u32; 3]>(b"clap_entry\0")
+            .expect("clap_entry is exported");
+        **entry
+    };
+    assert_eq!(version[0], 1, "CLAP major version 1, got {version:?}");
+    // Never unloaded: the plugin's std keeps thread-local destructors (see clap_host.rs).
+    std::mem::forget(library);
+}
+
+#[test]
+fn audio_ports_declare_what_the_plugin_does() {
+    let mut host = Host::new();
+    let ports = host.audio_ports();
+    assert_eq!(ports.len(), 2, "{ports:?}");
+    for port in &ports {
+        assert!(port.is_main && port.channel_count == 2, "{port:?}");
+        // 32-bit only: nice-plug does not process 64-bit buffers, and says so.
+        assert!(!port.supports_64bit, "{port:?}");
+    }
+}
+
+#[test]
+fn null_and_random_transport_never_change_the_audio() {
+    let rate = 48_000.0;
+    let mut rng = Rng(0x7a7a_5eed);
+    let input = nasty_input(30_000, &mut rng);
+    let events = [
+        (0, "gain", 0.9),
+        (9_000, "mode", 0.25),
+        (20_000, "ceiling", 0.3),
+    ];
+    let mut plain = Host::new();
+    plain.activate(rate, 256);
+    let expected = plain.process(&input, 256, &events);
+    for seed in [1, 0xfeed, 0xdead_beef] {
+        let mut host = Host::new();
+        host.set_random_transport(seed);
+        host.activate(rate, 256);
+        let out = host.process(&input, 256, &events);
+        assert!(
+            out == expected,
+            "seed {seed}: a transport changed the audio"
+        );
+    }
+}
+
+#[test]
+fn state_loads_when_the_host_delivers_it_a_few_bytes_at_a_time() {
+    let mut source = Host::new();
+    source.set_param("mode", 0.75);
+    source.set_param("swap", 1.0);
+    let gain = host_text(&mut source, "gain", "-7.5");
+    source.set_param("gain", gain);
+    let state = source.save_state();
+    for max_read in [1, 3, 7, 64] {
+        let mut host = Host::new();
+        host.load_state_chunked(&state, max_read)
+            .unwrap_or_else(|e| panic!("{max_read}-byte reads: {e}"));
+        assert_eq!(host.save_state(), state, "{max_read}-byte reads");
+    }
+    // A blob cut short is refused in pieces too, and changes nothing.
+    let mut host = Host::new();
+    let before = host.save_state();
+    assert!(host
+        .load_state_chunked(&state[..state.len() - 5], 3)
+        .is_err());
+    assert_eq!(host.save_state(), before);
 }

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::audio_ports::{AudioPortFlags, AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::gui::{
     GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui,
 };
@@ -44,9 +44,11 @@ use clack_extensions::params::{
     ParamInfoFlags, ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
-use clack_host::events::event_types::ParamValueEvent;
+use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
+use clack_host::events::{EventFlags, EventHeader};
 use clack_host::extensions::{Extension, PluginExtensionSide, RawExtension};
 use clack_host::prelude::*;
+use clack_host::utils::{BeatTime, SecondsTime};
 
 /// The CLAP id of the plugin under test.
 pub const PLUGIN_ID: &str = "org.headphone-monitor.headphone-monitor";
@@ -553,6 +555,23 @@ pub struct Host {
     params: Vec<ParamInfo>,
     activation: Option<Activation>,
     steady_time: u64,
+    /// xorshift64 state for random transports (0: none); see [`Host::set_random_transport`].
+    transport_rng: u64,
+}
+
+/// One audio port as the audio-ports extension declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortSummary {
+    /// Input (true) or output port.
+    pub is_input: bool,
+    /// Channel count.
+    pub channel_count: u32,
+    /// `CLAP_AUDIO_PORT_IS_MAIN`.
+    pub is_main: bool,
+    /// `CLAP_AUDIO_PORT_SUPPORTS_64BITS`.
+    pub supports_64bit: bool,
+    /// The paired port for in-place processing, if any.
+    pub in_place_pair: Option<u32>,
 }
 
 /// The plugin's editor as seen through the CLAP GUI extension.
@@ -645,6 +664,7 @@ impl Host {
             params: Vec::new(),
             activation: None,
             steady_time: 0,
+            transport_rng: 0,
         };
         host.params = host.query_param_infos();
         host.pump_main_thread();
@@ -898,6 +918,7 @@ impl Host {
             frame: 0,
             event: 0,
             steady_time: self.steady_time,
+            transport_rng: self.transport_rng,
         };
         while position.frame < frames {
             position = self.on_audio_thread(|processor| {
@@ -913,6 +934,7 @@ impl Host {
             });
         }
         self.steady_time = position.steady_time;
+        self.transport_rng = position.transport_rng;
         outputs
     }
 
@@ -1068,6 +1090,77 @@ impl Host {
             .unwrap_or_else(|e| panic!("saving the plugin state failed: {e}"));
         self.pump_main_thread();
         bytes
+    }
+
+    /// From now on, [`Host::process`] sends a random (and often nonsensical) transport with
+    /// most blocks, seeded by `seed`; 0 switches back to no transport.
+    pub fn set_random_transport(&mut self, seed: u64) {
+        self.transport_rng = seed;
+    }
+
+    /// The descriptor of the created instance (`clap_plugin.desc`), to compare with the
+    /// factory's.
+    pub fn instance_descriptor(&self) -> DescriptorInfo {
+        let raw = self.instance.raw_instance();
+        assert!(!raw.desc.is_null(), "the instance has no descriptor");
+        // SAFETY: a non-null descriptor the plugin keeps alive as long as the instance.
+        let desc = unsafe { &*raw.desc };
+        let text = |p: *const c_char| {
+            if p.is_null() {
+                String::new()
+            } else {
+                // SAFETY: NUL-terminated strings owned by the descriptor.
+                unsafe { std::ffi::CStr::from_ptr(p) }
+                    .to_string_lossy()
+                    .into_owned()
+            }
+        };
+        let mut features = Vec::new();
+        if !desc.features.is_null() {
+            // SAFETY: a NULL-terminated array of C strings.
+            unsafe {
+                let mut cursor = desc.features;
+                while !(*cursor).is_null() {
+                    features.push(text(*cursor));
+                    cursor = cursor.add(1);
+                }
+            }
+        }
+        DescriptorInfo {
+            id: text(desc.id),
+            name: text(desc.name),
+            version: text(desc.version),
+            features,
+        }
+    }
+
+    /// Like [`Host::load_state`], but the stream hands the plugin at most `max_read` bytes per
+    /// read call (a host may deliver state in pieces; the plugin must loop).
+    pub fn load_state_chunked(&mut self, bytes: &[u8], max_read: usize) -> Result<(), String> {
+        struct Chunked<'a> {
+            rest: &'a [u8],
+            max_read: usize,
+        }
+        impl std::io::Read for Chunked<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let count = buf.len().min(self.max_read).min(self.rest.len());
+                buf[..count].copy_from_slice(&self.rest[..count]);
+                self.rest = &self.rest[count..];
+                Ok(count)
+            }
+        }
+        let state = self
+            .state_ext
+            .ok_or_else(|| "the plugin has no state extension".to_owned())?;
+        let mut reader = Chunked {
+            rest: bytes,
+            max_read,
+        };
+        let result = state
+            .load(&self.instance.plugin_handle(), &mut reader)
+            .map_err(|e| e.to_string());
+        self.pump_main_thread();
+        result
     }
 
     /// Loads a plugin state, active or not (on the main thread, never concurrently with
@@ -1229,6 +1322,31 @@ impl Host {
             .collect()
     }
 
+    /// Every audio port the plugin declares in its current configuration.
+    pub fn audio_ports(&mut self) -> Vec<PortSummary> {
+        let Some(ports) = self.audio_ports_ext else {
+            return Vec::new();
+        };
+        let handle = self.instance.plugin_handle();
+        let mut buffer = AudioPortInfoBuffer::new();
+        let mut summaries = Vec::new();
+        for is_input in [true, false] {
+            for index in 0..ports.count(&handle, is_input) {
+                let info = ports
+                    .get(&handle, index, is_input, &mut buffer)
+                    .expect("a declared port has info");
+                summaries.push(PortSummary {
+                    is_input,
+                    channel_count: info.channel_count,
+                    is_main: info.flags.contains(AudioPortFlags::IS_MAIN),
+                    supports_64bit: info.flags.contains(AudioPortFlags::SUPPORTS_64BITS),
+                    in_place_pair: info.in_place_pair.map(|id| id.get()),
+                });
+            }
+        }
+        summaries
+    }
+
     /// Main (input, output) channels from the audio-ports extension; stereo if it is missing.
     fn main_channels(&mut self) -> (u32, u32) {
         let Some(ports) = self.audio_ports_ext else {
@@ -1318,6 +1436,41 @@ struct BlockPosition {
     event: usize,
     /// `steady_time` of the next block.
     steady_time: u64,
+    /// xorshift64 state for random transports; 0 sends no transport.
+    transport_rng: u64,
+}
+
+/// A random transport for one block (one block in four gets none), from the xorshift64 state
+/// `rng`: random flags, tempi including 0, negative, huge and NaN, time signatures including
+/// 0/0, and random positions — what a confused host might send.
+fn random_transport(rng: &mut u64) -> Option<TransportEvent> {
+    let mut next = || {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        *rng
+    };
+    if next() % 4 == 0 {
+        return None;
+    }
+    let tempo = [120.0, 0.0, -90.0, 1e12, f64::NAN, f64::INFINITY][(next() % 6) as usize];
+    let position = (next() as i64) >> (next() % 64);
+    Some(TransportEvent {
+        header: EventHeader::new_core(0, EventFlags::empty()),
+        flags: TransportFlags::from_bits_retain(next() as u32),
+        song_pos_beats: BeatTime::from_bits(position),
+        song_pos_seconds: SecondsTime::from_bits(-position),
+        tempo,
+        tempo_inc: [0.0, 1.0, -1e9, f64::NAN][(next() % 4) as usize],
+        loop_start_beats: BeatTime::from_bits(next() as i64),
+        loop_end_beats: BeatTime::from_bits(next() as i64),
+        loop_start_seconds: SecondsTime::from_bits(next() as i64),
+        loop_end_seconds: SecondsTime::from_bits(next() as i64),
+        bar_start: BeatTime::from_bits(next() as i64),
+        bar_number: next() as i32,
+        time_signature_numerator: [4, 0, 7, u16::MAX][(next() % 4) as usize],
+        time_signature_denominator: [4, 0, 3, u16::MAX][(next() % 4) as usize],
+    })
 }
 
 /// Audio-thread side of [`Host::process`]: runs blocks from `position` until the signal ends or
@@ -1384,13 +1537,18 @@ fn process_blocks(
             }])
         };
 
+        let transport = if position.transport_rng == 0 {
+            None
+        } else {
+            random_transport(&mut position.transport_rng)
+        };
         let status = processor.process(
             &input_buffers,
             &mut output_buffers,
             &input_events.as_input(),
             &mut output_events.as_output(),
             Some(position.steady_time),
-            None,
+            transport.as_ref(),
         );
         if let Err(error) = status {
             panic!("plugin process() failed for frames {start}..{end}: {error}");
