@@ -11,6 +11,7 @@ mod common;
 #[path = "common/rng.rs"]
 mod rng;
 
+use clack_host::prelude::ProcessStatus;
 use common::clap_host::{param_id, plugin_path, probe_factory, state_json, Host, PLUGIN_ID};
 use rng::Rng;
 
@@ -342,4 +343,42 @@ fn state_loads_when_the_host_delivers_it_a_few_bytes_at_a_time() {
         .load_state_chunked(&state[..state.len() - 5], 3)
         .is_err());
     assert_eq!(host.save_state(), before);
+}
+
+#[test]
+fn constant_mask_silence_sleep_and_wake_up() {
+    let rate = 48_000.0;
+    let len = 48_000;
+    let mut host = Host::new();
+    host.activate(rate, 480);
+    let latency = host.latency() as usize;
+    let mut rng = Rng(0xc0ff_ee00_1234_5678);
+    let music: Vec<f32> = (0..len).map(|_| 0.3 * (rng.unit() - 0.5)).collect();
+    host.process(&[music.clone(), music.clone()], 480, &[]);
+    // nice-plug answers CONTINUE_IF_NOT_QUIET: a host may stop calling process once the
+    // outputs are quiet, so the outputs must really be quiet by then (checked below).
+    let allowed = [ProcessStatus::Continue, ProcessStatus::ContinueIfNotQuiet];
+    assert!(allowed.contains(&host.last_status().unwrap()));
+
+    // Silence flagged constant: the lookahead delay drains the music, then exact zeros.
+    host.set_constant_input(true);
+    let silence = vec![0.0f32; len];
+    let out = host.process(&[silence.clone(), silence], 480, &[]);
+    assert_eq!(
+        out[0][..latency],
+        music[len - latency..],
+        "the delay drains"
+    );
+    assert!(out.iter().all(|c| c[latency..].iter().all(|&v| v == 0.0)));
+    assert!(allowed.contains(&host.last_status().unwrap()));
+
+    // Constant blocks of DC with different values are read as such, delayed exactly — and
+    // after the "sleep" (no process calls in between) nothing stale comes out.
+    let dc: Vec<f32> = (0..len)
+        .map(|n| if (n / 480) % 2 == 0 { 0.25 } else { -0.125 })
+        .collect();
+    let out = host.process(&[dc.clone(), dc.clone()], 480, &[]);
+    assert!(out[0][..latency].iter().all(|&v| v == 0.0));
+    assert_eq!(out[0][latency..], dc[..len - latency]);
+    assert_eq!(out[1], out[0]);
 }

@@ -557,6 +557,10 @@ pub struct Host {
     steady_time: u64,
     /// xorshift64 state for random transports (0: none); see [`Host::set_random_transport`].
     transport_rng: u64,
+    /// See [`Host::set_constant_input`].
+    constant_input: bool,
+    /// See [`Host::last_status`].
+    last_status: Option<ProcessStatus>,
 }
 
 /// One audio port as the audio-ports extension declares it.
@@ -665,6 +669,8 @@ impl Host {
             activation: None,
             steady_time: 0,
             transport_rng: 0,
+            constant_input: false,
+            last_status: None,
         };
         host.params = host.query_param_infos();
         host.pump_main_thread();
@@ -919,6 +925,8 @@ impl Host {
             event: 0,
             steady_time: self.steady_time,
             transport_rng: self.transport_rng,
+            constant_input: self.constant_input,
+            last_status: None,
         };
         while position.frame < frames {
             position = self.on_audio_thread(|processor| {
@@ -935,6 +943,7 @@ impl Host {
         }
         self.steady_time = position.steady_time;
         self.transport_rng = position.transport_rng;
+        self.last_status = position.last_status;
         outputs
     }
 
@@ -1090,6 +1099,17 @@ impl Host {
             .unwrap_or_else(|e| panic!("saving the plugin state failed: {e}"));
         self.pump_main_thread();
         bytes
+    }
+
+    /// From now on, [`Host::process`] flags every input channel as constant (CLAP
+    /// `constant_mask`: each block holds one value repeated). The caller must pass such blocks.
+    pub fn set_constant_input(&mut self, constant: bool) {
+        self.constant_input = constant;
+    }
+
+    /// The status the plugin returned for the last processed block.
+    pub fn last_status(&self) -> Option<ProcessStatus> {
+        self.last_status
     }
 
     /// From now on, [`Host::process`] sends a random (and often nonsensical) transport with
@@ -1438,6 +1458,10 @@ struct BlockPosition {
     steady_time: u64,
     /// xorshift64 state for random transports; 0 sends no transport.
     transport_rng: u64,
+    /// Mark input channels constant (`constant_mask`); see [`Host::set_constant_input`].
+    constant_input: bool,
+    /// Status the plugin returned for the last block.
+    last_status: Option<ProcessStatus>,
 }
 
 /// A random transport for one block (one block in four gets none), from the xorshift64 state
@@ -1519,11 +1543,9 @@ fn process_blocks(
         } else {
             input_ports.with_input_buffers([AudioPortBuffer {
                 latency: 0,
-                channels: AudioPortBufferType::f32_input_only(
-                    inputs
-                        .iter_mut()
-                        .map(|channel| InputChannel::variable(&mut channel[start..end])),
-                ),
+                channels: AudioPortBufferType::f32_input_only(inputs.iter_mut().map(|channel| {
+                    InputChannel::from_buffer(&mut channel[start..end], position.constant_input)
+                })),
             }])
         };
         let mut output_buffers = if outputs.is_empty() {
@@ -1550,8 +1572,9 @@ fn process_blocks(
             Some(position.steady_time),
             transport.as_ref(),
         );
-        if let Err(error) = status {
-            panic!("plugin process() failed for frames {start}..{end}: {error}");
+        match status {
+            Ok(status) => position.last_status = Some(status),
+            Err(error) => panic!("plugin process() failed for frames {start}..{end}: {error}"),
         }
 
         position.steady_time += (end - start) as u64;
