@@ -21,7 +21,7 @@ const PARAM_IDS: [&str; 7] = [
 ];
 
 /// Loud, nasty stereo input: noise up to +12 dBFS, a full-scale alternating run,
-/// and a few NaN/Inf/1e30 samples.
+/// and a few NaN/Inf/1e30 samples and denormals.
 fn nasty_input(frames: usize, rng: &mut Rng) -> Vec<Vec<f32>> {
     (0..2)
         .map(|_| {
@@ -30,6 +30,8 @@ fn nasty_input(frames: usize, rng: &mut Rng) -> Vec<Vec<f32>> {
                     13 => f32::NAN,
                     14 => f32::INFINITY,
                     15 => -1e30,
+                    16 => 1e-40,
+                    17 => -3e-39,
                     100..=160 => {
                         if n % 2 == 0 {
                             1.0
@@ -381,4 +383,68 @@ fn constant_mask_silence_sleep_and_wake_up() {
     assert!(out[0][..latency].iter().all(|&v| v == 0.0));
     assert_eq!(out[0][latency..], dc[..len - latency]);
     assert_eq!(out[1], out[0]);
+}
+
+#[test]
+fn events_in_a_foreign_namespace_are_ignored() {
+    let rate = 48_000.0;
+    let mut rng = Rng(0xf0e1_9e00);
+    let input = nasty_input(24_000, &mut rng);
+    let events: Vec<(usize, &str, f64)> = (0..24_000)
+        .step_by(1_500)
+        .map(|frame| {
+            let id = ["gain", "mode", "swap", "ceiling", "release"][rng.below(5)];
+            (frame, id, rng.normalized())
+        })
+        .collect();
+    let mut plain = Host::new();
+    plain.activate(rate, 512);
+    let expected = plain.process(&input, 512, &events);
+    let mut host = Host::new();
+    host.set_foreign_namespace_decoys(true);
+    host.activate(rate, 512);
+    let out = host.process(&input, 512, &events);
+    assert!(
+        out == expected,
+        "a decoy in a foreign event space changed the audio"
+    );
+    for id in ["gain", "mode", "swap", "ceiling", "release"] {
+        assert_eq!(host.get_param(id), plain.get_param(id), "{id}");
+    }
+}
+
+#[test]
+fn one_instance_reactivated_at_every_rate_from_8_to_384_khz() {
+    let mut host = Host::new();
+    let mut rng = Rng(0x0005_a3e5);
+    for rate in [
+        8_000.0, 11_025.0, 16_000.0, 22_050.0, 32_000.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0,
+        176_400.0, 192_000.0, 352_800.0, 384_000.0,
+    ] {
+        let block = [1, 64, 512][rng.below(3)];
+        host.activate(rate, block as u32);
+        let latency = host.latency() as usize;
+        assert_eq!(
+            latency,
+            headphone_monitor::dsp::Chain::new(rate as f32, Default::default()).latency_samples(),
+            "{rate} Hz"
+        );
+        let mut x = vec![0.0f32; 3_000];
+        x[321] = 0.25;
+        let out = host.process(&[x.clone(), x], block, &[]);
+        assert_eq!(
+            out[0][321 + latency],
+            0.25,
+            "{rate} Hz: impulse after the latency"
+        );
+        let loud = host.process(&nasty_input(3_000, &mut rng), block, &[]);
+        let ceiling = headphone_monitor::dsp::db_to_gain(-1.0);
+        assert!(
+            loud.iter()
+                .flatten()
+                .all(|v| v.is_finite() && v.abs() <= ceiling),
+            "{rate} Hz"
+        );
+        host.deactivate();
+    }
 }

@@ -60,6 +60,9 @@ pub const LIBRARY_NAME: &str = "libheadphone_monitor.so";
 /// Monitor.clap` (on Linux the bundle is the `.so` itself).
 pub const PATH_ENV_VAR: &str = "HM_CLAP_PATH";
 
+/// An event space id no plugin has registered (CLAP's core space is 0).
+pub const FOREIGN_SPACE_ID: u16 = 0x7e57;
+
 /// The largest number of parameter events delivered in one audio-thread run before the test
 /// thread gets a chance to service main-thread callbacks. nice-plug queues one GUI task per
 /// parameter change in a bounded (4096 entries) queue that is drained from `on_main_thread()`.
@@ -559,6 +562,8 @@ pub struct Host {
     transport_rng: u64,
     /// See [`Host::set_constant_input`].
     constant_input: bool,
+    /// See [`Host::set_foreign_namespace_decoys`].
+    foreign_copies: bool,
     /// See [`Host::last_status`].
     last_status: Option<ProcessStatus>,
 }
@@ -670,6 +675,7 @@ impl Host {
             steady_time: 0,
             transport_rng: 0,
             constant_input: false,
+            foreign_copies: false,
             last_status: None,
         };
         host.params = host.query_param_infos();
@@ -926,6 +932,7 @@ impl Host {
             steady_time: self.steady_time,
             transport_rng: self.transport_rng,
             constant_input: self.constant_input,
+            foreign_copies: self.foreign_copies,
             last_status: None,
         };
         while position.frame < frames {
@@ -1105,6 +1112,13 @@ impl Host {
     /// `constant_mask`: each block holds one value repeated). The caller must pass such blocks.
     pub fn set_constant_input(&mut self, constant: bool) {
         self.constant_input = constant;
+    }
+
+    /// From now on, every parameter event [`Host::process`] sends is followed by a decoy: the
+    /// same event with another value, in an event space that is not CLAP's core space
+    /// ([`FOREIGN_SPACE_ID`]). A conforming plugin ignores the decoys.
+    pub fn set_foreign_namespace_decoys(&mut self, on: bool) {
+        self.foreign_copies = on;
     }
 
     /// The status the plugin returned for the last processed block.
@@ -1460,6 +1474,8 @@ struct BlockPosition {
     transport_rng: u64,
     /// Mark input channels constant (`constant_mask`); see [`Host::set_constant_input`].
     constant_input: bool,
+    /// Send foreign-namespace decoys; see [`Host::set_foreign_namespace_decoys`].
+    foreign_copies: bool,
     /// Status the plugin returned for the last block.
     last_status: Option<ProcessStatus>,
 }
@@ -1533,6 +1549,29 @@ fn process_blocks(
                 Pckn::match_all(),
                 value,
             ));
+            if position.foreign_copies {
+                // The same event with another value in a namespace that is not CLAP's core
+                // one: a plugin must ignore it (a space id it never registered).
+                let decoy = ParamValueEvent::new(
+                    offset,
+                    ClapId::new(id),
+                    Pckn::match_all(),
+                    if value < 0.5 { 1.0 } else { 0.0 },
+                );
+                let bytes = decoy.as_ref().as_bytes();
+                let mut words = [0u64; 8];
+                assert!(bytes.len() <= std::mem::size_of_val(&words));
+                // SAFETY: copying the event's bytes into an aligned buffer of sufficient size.
+                let raw = unsafe {
+                    let dst = words.as_mut_ptr().cast::<u8>();
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len());
+                    // clap_event_header: size u32, time u32, space_id u16, type u16, flags u32.
+                    dst.add(8).cast::<u16>().write_unaligned(FOREIGN_SPACE_ID);
+                    std::slice::from_raw_parts(dst, bytes.len())
+                };
+                // SAFETY: `raw` is a complete event with a valid header.
+                input_events.push(unsafe { UnknownEvent::from_bytes_unchecked(raw) });
+            }
             position.event += 1;
             delivered += 1;
         }
