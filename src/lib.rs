@@ -13,9 +13,11 @@ pub mod render;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Instant;
 
 use nice_plug::prelude::*;
 
+use crate::dsp::render_guard::RenderGuard;
 use crate::dsp::Chain;
 use crate::meters::SharedMeters;
 use crate::params::MonitorParams;
@@ -39,6 +41,10 @@ pub struct HeadphoneMonitor {
     mono_scratch: Vec<f32>,
     /// Editor size and open state (kept for the instance's lifetime).
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    /// Decides when an offline render may pass through ("monitor only").
+    render_guard: RenderGuard,
+    /// Origin of the wall clock the render guard reads.
+    clock_origin: Instant,
 }
 
 impl Default for HeadphoneMonitor {
@@ -52,6 +58,8 @@ impl Default for HeadphoneMonitor {
             input_channels: 2,
             mono_scratch: Vec::new(),
             editor_state: editor::default_state(),
+            render_guard: RenderGuard::new(48_000.0),
+            clock_origin: Instant::now(),
         }
     }
 }
@@ -124,12 +132,17 @@ impl Plugin for HeadphoneMonitor {
             .map_or(0, |c| c.get() as usize);
         self.mono_scratch = vec![0.0; (buffer_config.max_buffer_size as usize).max(1)];
         context.set_latency_samples(self.chain.latency_samples() as u32);
+        self.render_guard = RenderGuard::new(buffer_config.sample_rate);
+        self.render_guard
+            .set_offline_claimed(buffer_config.process_mode == ProcessMode::Offline);
+        self.clock_origin = Instant::now();
         true
     }
 
     fn reset(&mut self) {
         self.chain.set_settings(self.params.settings());
         self.chain.reset();
+        self.render_guard.restart();
     }
 
     fn process(
@@ -138,7 +151,16 @@ impl Plugin for HeadphoneMonitor {
         _aux: &mut AuxiliaryBuffers,
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        self.chain.set_settings(self.params.settings());
+        // Render-aware monitoring: during a genuine offline render (claimed by the host and
+        // running faster than real time), "monitor only" passes the audio through unchanged.
+        self.render_guard
+            .set_monitor_only(self.params.monitor_only.value());
+        let now_s = self.clock_origin.elapsed().as_secs_f64();
+        let render_state = self.render_guard.observe(buffer.samples(), now_s);
+        self.meters.set_render_state(render_state);
+        let mut settings = self.params.settings();
+        settings.bypass |= self.render_guard.passing_through();
+        self.chain.set_settings(settings);
         // The 4× true-peak meters only run while someone (an editor) reads them.
         let watched = self.editor_state.is_open() || self.meters.watched();
         self.chain.set_true_peak_metering(watched);

@@ -5,8 +5,9 @@
 //! with `swap`, so nothing is lost between two reads and nothing ever blocks.
 
 use atomic_float::{AtomicF32, AtomicF64};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
+use crate::dsp::render_guard::RenderState;
 use crate::dsp::BlockMeters;
 
 /// Linear meter values since the last read.
@@ -33,6 +34,10 @@ pub struct SharedMeters {
     /// Whether anyone (an open editor) reads the meters; while false the audio
     /// thread skips the true-peak meters and publishing.
     watched: AtomicBool,
+    /// The render guard's current decision ([`RenderState::to_u8`]).
+    render_state: AtomicU8,
+    /// The last decision other than real time, kept after the render ends.
+    last_offline_state: AtomicU8,
 }
 
 impl SharedMeters {
@@ -52,6 +57,25 @@ impl SharedMeters {
     /// Whether anyone reads the meters.
     pub fn watched(&self) -> bool {
         self.watched.load(Ordering::Relaxed)
+    }
+
+    /// Records the render guard's decision for this block (audio thread; wait-free).
+    pub fn set_render_state(&self, state: RenderState) {
+        self.render_state.store(state.to_u8(), Ordering::Relaxed);
+        if state != RenderState::Realtime {
+            self.last_offline_state
+                .store(state.to_u8(), Ordering::Relaxed);
+        }
+    }
+
+    /// The render guard's current decision.
+    pub fn render_state(&self) -> RenderState {
+        RenderState::from_u8(self.render_state.load(Ordering::Relaxed))
+    }
+
+    /// The last offline decision (what happened to the last export), `Realtime` if none yet.
+    pub fn last_offline_state(&self) -> RenderState {
+        RenderState::from_u8(self.last_offline_state.load(Ordering::Relaxed))
     }
 
     /// Publishes one block's statistics (audio thread; wait-free).

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
-use crate::dsp::{self, MonitorMode};
+use crate::dsp::crossfeed::{self, Preset};
+use crate::dsp::{self, CrossfeedSettings, MonitorMode};
 
 /// Bottom of the gain range, in dB; everything below [`dsp::MUTE_BELOW_DB`] is −∞.
 pub const GAIN_MIN_DB: f32 = -61.0;
@@ -61,6 +62,32 @@ impl From<ModeParam> for MonitorMode {
     }
 }
 
+/// The crossfeed presets as a host-visible enum (IDs are stable).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrossfeedPresetParam {
+    /// 700 Hz, 4.5 dB.
+    #[id = "default"]
+    #[name = "Default (700 Hz, 4.5 dB)"]
+    Default,
+    /// 700 Hz, 6 dB.
+    #[id = "chu_moy"]
+    #[name = "Chu Moy (700 Hz, 6 dB)"]
+    ChuMoy,
+    /// 650 Hz, 9.5 dB.
+    #[id = "jan_meier"]
+    #[name = "Jan Meier (650 Hz, 9.5 dB)"]
+    JanMeier,
+    /// The cut-off and feed level parameters.
+    #[id = "custom"]
+    #[name = "Custom"]
+    Custom,
+}
+
+/// Crossfeed cut-off default, in Hz.
+pub const CROSSFEED_CUTOFF_DEFAULT_HZ: f32 = 700.0;
+/// Crossfeed feed level default, in dB.
+pub const CROSSFEED_FEED_DEFAULT_DB: f32 = 4.5;
+
 /// All parameters of Headphone Monitor.
 #[derive(Params)]
 pub struct MonitorParams {
@@ -85,6 +112,21 @@ pub struct MonitorParams {
     /// Host bypass (latency-compensated, crossfaded).
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// Crossfeed on/off (off by default).
+    #[id = "crossfeed"]
+    pub crossfeed: BoolParam,
+    /// Crossfeed preset, or Custom.
+    #[id = "xf_preset"]
+    pub crossfeed_preset: EnumParam<CrossfeedPresetParam>,
+    /// Custom crossfeed cut-off, in Hz.
+    #[id = "xf_cutoff"]
+    pub crossfeed_cutoff_hz: FloatParam,
+    /// Custom crossfeed feed level (cross path below direct path), in dB.
+    #[id = "xf_feed"]
+    pub crossfeed_feed_db: FloatParam,
+    /// "Monitor only": pass audio through unchanged during genuine offline renders.
+    #[id = "monitor_only"]
+    pub monitor_only: BoolParam,
 }
 
 /// Formats a level in dB with one decimal, never as "-0.0".
@@ -165,6 +207,34 @@ impl Default for MonitorParams {
             .with_value_to_string(formatters::v2s_f32_rounded(0))
             .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms"))),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            crossfeed: BoolParam::new("Crossfeed", false),
+            crossfeed_preset: EnumParam::new("Crossfeed Preset", CrossfeedPresetParam::Default),
+            crossfeed_cutoff_hz: FloatParam::new(
+                "Crossfeed Cut-off",
+                CROSSFEED_CUTOFF_DEFAULT_HZ,
+                FloatRange::Skewed {
+                    min: crossfeed::MIN_CUTOFF_HZ,
+                    max: crossfeed::MAX_CUTOFF_HZ,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+            )
+            .with_step_size(1.0)
+            .with_unit(" Hz")
+            .with_value_to_string(formatters::v2s_f32_rounded(0))
+            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "Hz"))),
+            crossfeed_feed_db: FloatParam::new(
+                "Crossfeed Level",
+                CROSSFEED_FEED_DEFAULT_DB,
+                FloatRange::Linear {
+                    min: crossfeed::MIN_FEED_DB,
+                    max: crossfeed::MAX_FEED_DB,
+                },
+            )
+            .with_step_size(0.1)
+            .with_unit(" dB")
+            .with_value_to_string(Arc::new(format_db))
+            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
+            monitor_only: BoolParam::new("Monitor Only", true),
         }
     }
 }
@@ -180,6 +250,25 @@ impl MonitorParams {
             ceiling_db: self.ceiling_db.value(),
             release_ms: self.release_ms.value(),
             bypass: self.bypass.value(),
+            crossfeed: self.crossfeed_settings(),
+        }
+    }
+
+    /// The crossfeed settings: a preset's values, or the custom cut-off and level.
+    pub fn crossfeed_settings(&self) -> CrossfeedSettings {
+        let (cutoff_hz, feed_db) = match self.crossfeed_preset.value() {
+            CrossfeedPresetParam::Default => Preset::Default.cutoff_and_feed(),
+            CrossfeedPresetParam::ChuMoy => Preset::ChuMoy.cutoff_and_feed(),
+            CrossfeedPresetParam::JanMeier => Preset::JanMeier.cutoff_and_feed(),
+            CrossfeedPresetParam::Custom => (
+                self.crossfeed_cutoff_hz.value(),
+                self.crossfeed_feed_db.value(),
+            ),
+        };
+        CrossfeedSettings {
+            on: self.crossfeed.value(),
+            cutoff_hz,
+            feed_db,
         }
     }
 }

@@ -16,8 +16,34 @@ use common::clap_host::{param_id, plugin_path, probe_factory, state_json, Host, 
 use rng::Rng;
 
 /// Every parameter's string ID.
-const PARAM_IDS: [&str; 7] = [
-    "gain", "mode", "swap", "limiter", "ceiling", "release", "bypass",
+const PARAM_IDS: [&str; 12] = [
+    "gain",
+    "mode",
+    "swap",
+    "limiter",
+    "ceiling",
+    "release",
+    "bypass",
+    "crossfeed",
+    "xf_preset",
+    "xf_cutoff",
+    "xf_feed",
+    "monitor_only",
+];
+
+/// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
+/// lets the input through on purpose).
+const FUZZED: [&str; 10] = [
+    "gain",
+    "mode",
+    "swap",
+    "ceiling",
+    "release",
+    "crossfeed",
+    "xf_preset",
+    "xf_cutoff",
+    "xf_feed",
+    "monitor_only",
 ];
 
 /// Loud, nasty stereo input: noise up to +12 dBFS, a full-scale alternating run,
@@ -51,7 +77,7 @@ fn parameter_fuzzing_at_sample_accurate_intervals_never_breaks_the_promise() {
     // Every parameter except the limiter switch and bypass (either one lets the
     // input through on purpose) gets random values, exact bounds included, as
     // sample-accurate events every 1, 100 and 1000 samples.
-    let fuzzed = ["gain", "mode", "swap", "ceiling", "release"];
+    let fuzzed = FUZZED;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for (rate, interval) in [
         (44_100.0, 1usize),
@@ -393,7 +419,7 @@ fn events_in_a_foreign_namespace_are_ignored() {
     let events: Vec<(usize, &str, f64)> = (0..24_000)
         .step_by(1_500)
         .map(|frame| {
-            let id = ["gain", "mode", "swap", "ceiling", "release"][rng.below(5)];
+            let id = FUZZED[rng.below(FUZZED.len())];
             (frame, id, rng.normalized())
         })
         .collect();
@@ -408,7 +434,7 @@ fn events_in_a_foreign_namespace_are_ignored() {
         out == expected,
         "a decoy in a foreign event space changed the audio"
     );
-    for id in ["gain", "mode", "swap", "ceiling", "release"] {
+    for id in FUZZED {
         assert_eq!(host.get_param(id), plain.get_param(id), "{id}");
     }
 }

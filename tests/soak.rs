@@ -9,8 +9,17 @@
 #[path = "common/rng.rs"]
 mod rng;
 
-use headphone_monitor::dsp::{Chain, MonitorMode, Settings};
+use headphone_monitor::dsp::{Chain, CrossfeedSettings, MonitorMode, Settings};
 use rng::Rng;
+
+/// Crossfeed on half of the time, with a random cut-off and feed level.
+fn random_crossfeed(rng: &mut Rng) -> CrossfeedSettings {
+    CrossfeedSettings {
+        on: rng.below(2) == 1,
+        cutoff_hz: 300.0 + 1700.0 * rng.unit(),
+        feed_db: 1.0 + 14.0 * rng.unit(),
+    }
+}
 
 /// One input block in the given regime.
 fn fill(regime: usize, rng: &mut Rng, block: &mut [f32], n0: usize) {
@@ -62,6 +71,7 @@ fn ten_minutes_of_abuse_then_transparent_again() {
                 ceiling_db: -24.0 * rng.unit(),
                 release_ms: 10.0 + 990.0 * rng.unit(),
                 bypass: false,
+                crossfeed: random_crossfeed(&mut rng),
             });
             regime = rng.below(7);
             next_change = position + rate / 20 + rng.below(rate / 10);
@@ -230,6 +240,7 @@ fn one_hour_of_random_automation_keeps_latency_gain_meters_and_speed() {
                     ceiling_db: -12.0 * rng.unit(),
                     release_ms: 10.0 + 990.0 * rng.unit(),
                     bypass: false,
+                    crossfeed: random_crossfeed(&mut rng),
                 });
                 changes += 1;
                 next_change = done + rate / 20 + rng.below(rate * 9 / 20);

@@ -30,8 +30,34 @@ use vst3::Steinberg::{
 };
 
 /// The string ids of the parameters, in declaration order.
-const PARAM_IDS: [&str; 7] = [
-    "gain", "mode", "swap", "limiter", "ceiling", "release", "bypass",
+const PARAM_IDS: [&str; 12] = [
+    "gain",
+    "mode",
+    "swap",
+    "limiter",
+    "ceiling",
+    "release",
+    "bypass",
+    "crossfeed",
+    "xf_preset",
+    "xf_cutoff",
+    "xf_feed",
+    "monitor_only",
+];
+
+/// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
+/// lets the input through on purpose).
+const FUZZED: [&str; 10] = [
+    "gain",
+    "mode",
+    "swap",
+    "ceiling",
+    "release",
+    "crossfeed",
+    "xf_preset",
+    "xf_cutoff",
+    "xf_feed",
+    "monitor_only",
 ];
 
 /// Deterministic full-band noise at `amp` peak.
@@ -282,7 +308,7 @@ fn parameters_have_pinned_ids_flags_defaults_and_round_trip_through_text() {
             cases += 1;
         }
     }
-    assert_eq!(cases, 7 * 201);
+    assert_eq!(cases, PARAM_IDS.len() * 201);
 }
 
 #[test]
@@ -361,7 +387,7 @@ fn in_place_processing_equals_out_of_place() {
 
 #[test]
 fn random_blocks_automation_and_abusive_input_stay_finite_and_below_the_ceiling() {
-    let fuzzed = ["gain", "mode", "swap", "ceiling", "release"];
+    let fuzzed = FUZZED;
     let mut rng = Rng(0x005e_ed0f_7e57);
     let mut cases = 0;
     for rate in [8_000.0, 44_100.0, 96_000.0, 384_000.0] {

@@ -129,6 +129,7 @@ impl Cli {
                 RELEASE_MAX_MS,
             )?,
             bypass: false,
+            crossfeed: Default::default(),
         })
     }
 

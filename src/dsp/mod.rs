@@ -4,11 +4,15 @@
 //! 1. **Sanitize** — NaN/±Inf become silence, huge values are clamped, subnormals flushed.
 //! 2. **Matrix** — monitor mode, L/R swap and output gain as one 2×2 matrix whose
 //!    coefficients glide over [`SWITCH_MS`] (click-free mode/swap/gain changes).
-//! 3. **Limiter** — stereo-linked true-peak lookahead limiter with a final sample
+//! 3. **Crossfeed** (off by default, see [`crossfeed`]) — after the matrix, so that in the
+//!    Mono, Side, Left and Right modes, where both ears carry the same signal, it changes
+//!    nothing at all (it only filters the difference between the ears); before the limiter,
+//!    so the ceiling holds for what reaches the ears. No latency.
+//! 4. **Limiter** — stereo-linked true-peak lookahead limiter with a final sample
 //!    clip at the ceiling (see [`limiter`]).
-//! 4. **Limiter on/off crossfade** — between the limited and the equally delayed
+//! 5. **Limiter on/off crossfade** — between the limited and the equally delayed
 //!    unlimited signal, over [`SWITCH_MS`].
-//! 5. **Bypass crossfade** — between the processed signal and the equally delayed
+//! 6. **Bypass crossfade** — between the processed signal and the equally delayed
 //!    dry input, over [`SWITCH_MS`].
 //!
 //! The latency is the limiter's lookahead, a function of the sample rate only: it
@@ -17,15 +21,18 @@
 //! Nothing here imports `nice_plug`; the plugin, the renderer, the tests and the
 //! benchmarks all drive this same code.
 
+pub mod crossfeed;
 pub mod detector;
 pub mod kernel;
 pub mod limiter;
 pub mod matrix;
 pub mod meters;
 pub mod ramp;
+pub mod render_guard;
 pub mod sanitize;
 pub mod sliding;
 
+pub use crossfeed::{Crossfeed, CrossfeedSettings};
 pub use limiter::{Limiter, LimiterSettings};
 pub use matrix::MonitorMode;
 pub use meters::BlockMeters;
@@ -57,6 +64,8 @@ pub struct Settings {
     pub release_ms: f32,
     /// Host bypass: dry input, delayed by the latency.
     pub bypass: bool,
+    /// Crossfeed for headphone listening (off by default).
+    pub crossfeed: CrossfeedSettings,
 }
 
 impl Default for Settings {
@@ -69,6 +78,7 @@ impl Default for Settings {
             ceiling_db: -1.0,
             release_ms: 60.0,
             bypass: false,
+            crossfeed: CrossfeedSettings::default(),
         }
     }
 }
@@ -140,6 +150,8 @@ pub struct Chain {
     settings: Settings,
     /// Matrix coefficient ramps `[ll, lr, rl, rr]`.
     matrix: [Ramp; 4],
+    /// Crossfeed stage.
+    crossfeed: Crossfeed,
     /// The limiter (and the chain's only delay of the main path).
     limiter: Limiter,
     /// Limiter on/off mix (1 = limited).
@@ -174,6 +186,7 @@ impl Chain {
             sample_rate,
             settings,
             matrix: coeffs.map(|c| Ramp::new(c, switch_samples)),
+            crossfeed: Crossfeed::new(sample_rate, settings.crossfeed, switch_samples),
             limiter,
             limiter_mix: Ramp::new(f32::from(u8::from(settings.limiter_on)), switch_samples),
             bypass_mix: Ramp::new(f32::from(u8::from(settings.bypass)), switch_samples),
@@ -218,6 +231,7 @@ impl Chain {
         for (ramp, c) in self.matrix.iter_mut().zip(coeffs) {
             ramp.set_target(c);
         }
+        self.crossfeed.set_settings(settings.crossfeed);
         self.limiter.set_settings(Self::limiter_settings(&settings));
         self.limiter_mix
             .set_target(f32::from(u8::from(settings.limiter_on)));
@@ -249,6 +263,7 @@ impl Chain {
         }
         self.limiter_mix.jump_to(self.limiter_mix.target());
         self.bypass_mix.jump_to(self.bypass_mix.target());
+        self.crossfeed.reset();
         self.limiter.reset();
         self.dry.reset();
         for m in self.input_tp.iter_mut().chain(self.output_tp.iter_mut()) {
@@ -310,7 +325,10 @@ impl Chain {
             }
         }
 
-        // 3. Limiter (the detector sleeps while the limiter is fully off).
+        // 3. Crossfeed (does nothing while off and at rest).
+        self.crossfeed.process(left, right);
+
+        // 4. Limiter (the detector sleeps while the limiter is fully off).
         let limiter_active = self.limiter_mix.is_moving() || self.limiter_mix.value() > 0.0;
         self.limiter.set_detection(limiter_active);
         let [ul, ur] = &mut self.unlimited;
@@ -318,7 +336,7 @@ impl Chain {
             .process(left, right, &mut ul[..len], &mut ur[..len]);
         block.min_gain = self.limiter.take_min_gain();
 
-        // 4. Limiter on/off crossfade.
+        // 5. Limiter on/off crossfade.
         if self.limiter_mix.is_moving() || self.limiter_mix.value() < 1.0 {
             for i in 0..len {
                 let a = self.limiter_mix.next_value();
@@ -327,7 +345,7 @@ impl Chain {
             }
         }
 
-        // 5. Bypass crossfade.
+        // 6. Bypass crossfade.
         if self.bypass_mix.is_moving() || self.bypass_mix.value() > 0.0 {
             let [dl, dr] = &self.dry_out;
             for i in 0..len {
@@ -337,7 +355,7 @@ impl Chain {
             }
         }
 
-        // 6. Output hygiene and meters.
+        // 7. Output hygiene and meters.
         sanitize::flush_subnormal_slice(left);
         sanitize::flush_subnormal_slice(right);
         (block.sum_lr, block.sum_ll, block.sum_rr) = meters::correlation_sums(left, right);

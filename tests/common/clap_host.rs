@@ -43,6 +43,7 @@ use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
     ParamInfoFlags, ParamRescanFlags, PluginParams,
 };
+use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
 use clack_host::events::{EventFlags, EventHeader};
@@ -1106,6 +1107,24 @@ impl Host {
             .unwrap_or_else(|e| panic!("saving the plugin state failed: {e}"));
         self.pump_main_thread();
         bytes
+    }
+
+    /// Tells the plugin the host renders offline (`true`) or in real time, through the CLAP
+    /// render extension (main thread). Returns false if the plugin lacks the extension or
+    /// refuses. While active, the plugin asks for a restart (see [`Host::restart_if_requested`]).
+    pub fn set_render_mode(&mut self, offline: bool) -> bool {
+        let handle = self.instance.plugin_handle();
+        let Some(render) = handle.get_extension::<PluginRender>() else {
+            return false;
+        };
+        let mode = if offline {
+            RenderMode::Offline
+        } else {
+            RenderMode::Realtime
+        };
+        let accepted = render.set(&handle, mode).is_ok();
+        self.pump_main_thread();
+        accepted
     }
 
     /// From now on, [`Host::process`] flags every input channel as constant (CLAP

@@ -566,6 +566,23 @@ impl Vst3Instance {
         }
     }
 
+    /// Only `setupProcessing` (32-bit, `process_mode`), as a host does before activating.
+    pub fn setup_processing(
+        &mut self,
+        sample_rate: f64,
+        max_block: usize,
+        process_mode: i32,
+    ) -> bool {
+        let mut setup = ProcessSetup {
+            processMode: process_mode,
+            symbolicSampleSize: kSample32 as i32,
+            maxSamplesPerBlock: max_block as i32,
+            sampleRate: sample_rate,
+        };
+        // SAFETY: valid setup for the call.
+        unsafe { self.processor.setupProcessing(&mut setup) == kResultOk }
+    }
+
     /// [`Self::activate_with_mode`] in real-time mode.
     pub fn activate(&mut self, sample_rate: f64, max_block: usize) -> bool {
         self.activate_with_mode(sample_rate, max_block, kRealtime as i32)

@@ -1,0 +1,293 @@
+//! Render-aware monitoring: decides when the chain may step aside because the host is
+//! rendering offline (an export or bounce), so the monitoring never gets printed into a mix by
+//! accident — without ever being fooled into dropping protection while someone listens.
+//!
+//! The host's claim ("offline") is not trusted alone. The guard also measures the pace at
+//! which audio arrives against the wall clock: real-time playback delivers one second of audio
+//! per second (plus start-up bursts while a device's buffers fill, a few hundred ms at most);
+//! an offline render of a monitoring-bus chain runs many times faster. Pass-through starts
+//! only when the host claims offline **and** [`VERIFY_AUDIO_S`] of audio arrived at least
+//! [`MIN_SPEEDUP`] × faster than real time; it stops (protection resumes at once, with the
+//! chain's 20 ms crossfade) as soon as the wall clock runs ahead of what that speed allows by
+//! more than [`SLACK_S`] — within 0.1 s of audio at real-time pace — or when the claim ends.
+//! (An offline render that stalls for more than [`SLACK_S`] is therefore processed from that
+//! point until the pace is proven again: the safe side.)
+//!
+//! Consequences, documented for users: the first half second of an export is processed
+//! (identical to pass-through at neutral settings), and an export slower than twice real time
+//! is processed throughout; both err on the side of protection.
+//!
+//! Pure logic: the caller passes the wall-clock time; nothing here reads a clock.
+
+/// Audio that must arrive faster than real time before pass-through starts, in seconds.
+pub const VERIFY_AUDIO_S: f64 = 0.5;
+/// How much faster than real time an offline render must run to be believed.
+pub const MIN_SPEEDUP: f64 = 2.0;
+/// Wall-clock lag beyond the allowed pace that ends pass-through at once, in seconds.
+pub const SLACK_S: f64 = 0.05;
+
+/// What the guard decided, for the chain and for the editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderState {
+    /// The host says real time: normal monitoring.
+    Realtime,
+    /// The host says offline; the pace is being measured (still protecting).
+    Verifying,
+    /// Offline and fast: audio passes through unchanged (delayed by the latency).
+    PassThrough,
+    /// The host says offline but audio arrives at real-time pace: still protecting.
+    RealtimePace,
+    /// Offline, and the user asked to print the processing ("monitor only" off).
+    Printing,
+}
+
+impl RenderState {
+    /// A small number for sharing with the editor through an atomic.
+    pub fn to_u8(self) -> u8 {
+        match self {
+            RenderState::Realtime => 0,
+            RenderState::Verifying => 1,
+            RenderState::PassThrough => 2,
+            RenderState::RealtimePace => 3,
+            RenderState::Printing => 4,
+        }
+    }
+
+    /// The inverse of [`RenderState::to_u8`] (unknown values read as `Realtime`).
+    pub fn from_u8(value: u8) -> Self {
+        match value {
+            1 => RenderState::Verifying,
+            2 => RenderState::PassThrough,
+            3 => RenderState::RealtimePace,
+            4 => RenderState::Printing,
+            _ => RenderState::Realtime,
+        }
+    }
+}
+
+/// The guard for one plugin instance.
+#[derive(Debug, Clone)]
+pub struct RenderGuard {
+    /// Sample rate, in Hz.
+    sample_rate: f64,
+    /// The host claims offline rendering.
+    offline_claimed: bool,
+    /// "Monitor only": pass through during genuine offline renders.
+    monitor_only: bool,
+    /// Wall-clock time at the start of the measuring window, in seconds.
+    window_start_s: Option<f64>,
+    /// Audio delivered since the window started, in seconds.
+    window_audio_s: f64,
+    /// Wall-clock time of the previous call, in seconds.
+    last_call_s: Option<f64>,
+    /// Audio length of the previous call, in seconds.
+    last_audio_s: f64,
+    /// How far the wall clock has run ahead of the allowed pace, in seconds (never below 0).
+    lag_s: f64,
+    /// Current decision.
+    state: RenderState,
+}
+
+impl RenderGuard {
+    /// A guard for `sample_rate` Hz, starting in real-time mode.
+    pub fn new(sample_rate: f32) -> Self {
+        Self {
+            sample_rate: f64::from(sample_rate.max(1.0)),
+            offline_claimed: false,
+            monitor_only: true,
+            window_start_s: None,
+            window_audio_s: 0.0,
+            last_call_s: None,
+            last_audio_s: 0.0,
+            lag_s: 0.0,
+            state: RenderState::Realtime,
+        }
+    }
+
+    /// What the host claims (from its process mode); a change restarts the measurement.
+    pub fn set_offline_claimed(&mut self, claimed: bool) {
+        if claimed != self.offline_claimed {
+            self.offline_claimed = claimed;
+            self.restart_window();
+            self.state = RenderState::Realtime;
+        }
+    }
+
+    /// Starts the verification again (the host restarted processing): protection resumes
+    /// until the pace proves an offline render again.
+    pub fn restart(&mut self) {
+        self.restart_window();
+        self.state = RenderState::Realtime;
+    }
+
+    /// The "monitor only" setting.
+    pub fn set_monitor_only(&mut self, on: bool) {
+        self.monitor_only = on;
+    }
+
+    /// Current decision.
+    pub fn state(&self) -> RenderState {
+        self.state
+    }
+
+    /// Whether the chain should pass audio through now.
+    pub fn passing_through(&self) -> bool {
+        self.state == RenderState::PassThrough
+    }
+
+    fn restart_window(&mut self) {
+        self.window_start_s = None;
+        self.window_audio_s = 0.0;
+        self.last_call_s = None;
+        self.last_audio_s = 0.0;
+        self.lag_s = 0.0;
+    }
+
+    /// Call at the start of every process call with the wall-clock time `now_s` (seconds, any
+    /// origin, monotonic) and the number of frames about to be processed; returns the
+    /// decision for this block.
+    pub fn observe(&mut self, frames: usize, now_s: f64) -> RenderState {
+        if !self.offline_claimed {
+            self.state = RenderState::Realtime;
+            return self.state;
+        }
+        if !self.monitor_only {
+            self.state = RenderState::Printing;
+            self.restart_window();
+            return self.state;
+        }
+        let start = *self.window_start_s.get_or_insert(now_s);
+        let elapsed = (now_s - start).max(0.0);
+        // Lag, call by call: wall time since the previous call minus what the previous
+        // call's audio allows at the minimum speed-up. Earlier fast audio gives no credit.
+        if let Some(last) = self.last_call_s {
+            let wall = (now_s - last).max(0.0);
+            self.lag_s = (self.lag_s + wall - self.last_audio_s / MIN_SPEEDUP).max(0.0);
+        }
+        match self.state {
+            RenderState::PassThrough if self.lag_s > SLACK_S => {
+                // The wall clock caught up with the audio: someone may be listening.
+                self.state = RenderState::RealtimePace;
+                self.restart_window();
+                self.window_start_s = Some(now_s);
+            }
+            _ if self.window_audio_s >= VERIFY_AUDIO_S => {
+                self.state = if elapsed <= self.window_audio_s / MIN_SPEEDUP {
+                    RenderState::PassThrough
+                } else {
+                    RenderState::RealtimePace
+                };
+                self.restart_window();
+                self.window_start_s = Some(now_s);
+            }
+            RenderState::Realtime => self.state = RenderState::Verifying,
+            _ => {}
+        }
+        self.last_call_s = Some(now_s);
+        self.last_audio_s = frames as f64 / self.sample_rate;
+        self.window_audio_s += frames as f64 / self.sample_rate;
+        self.state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `seconds` of audio in `block`-frame calls at `speed` × real time.
+    fn run(guard: &mut RenderGuard, clock: &mut f64, seconds: f64, block: usize, speed: f64) {
+        let rate = 48_000.0;
+        let calls = (seconds * rate / block as f64).ceil() as usize;
+        for _ in 0..calls {
+            guard.observe(block, *clock);
+            *clock += block as f64 / rate / speed;
+        }
+    }
+
+    #[test]
+    fn real_time_claims_never_pass_through() {
+        let mut guard = RenderGuard::new(48_000.0);
+        let mut clock = 0.0;
+        run(&mut guard, &mut clock, 5.0, 256, 1_000.0);
+        assert_eq!(guard.state(), RenderState::Realtime);
+    }
+
+    #[test]
+    fn a_fast_offline_render_passes_through_after_the_verification() {
+        let mut guard = RenderGuard::new(48_000.0);
+        guard.set_offline_claimed(true);
+        let mut clock = 10.0;
+        run(&mut guard, &mut clock, 0.45, 512, 50.0);
+        assert_eq!(guard.state(), RenderState::Verifying);
+        run(&mut guard, &mut clock, 0.1, 512, 50.0);
+        assert_eq!(guard.state(), RenderState::PassThrough);
+        run(&mut guard, &mut clock, 30.0, 512, 3.0);
+        assert!(guard.passing_through(), "3× real time is still offline");
+    }
+
+    #[test]
+    fn an_offline_claim_at_real_time_pace_keeps_protecting() {
+        for prefill_blocks in [0, 8, 32] {
+            let mut guard = RenderGuard::new(48_000.0);
+            guard.set_offline_claimed(true);
+            let mut clock = 0.0;
+            // A device filling its buffers: blocks back to back, then real-time pace.
+            for _ in 0..prefill_blocks {
+                guard.observe(256, clock);
+            }
+            for _ in 0..2_000 {
+                let state = guard.observe(256, clock);
+                assert_ne!(state, RenderState::PassThrough, "prefill {prefill_blocks}");
+                clock += 256.0 / 48_000.0;
+            }
+            assert_eq!(guard.state(), RenderState::RealtimePace);
+        }
+    }
+
+    #[test]
+    fn pass_through_ends_within_a_tenth_of_a_second_of_real_time_pace() {
+        let mut guard = RenderGuard::new(48_000.0);
+        guard.set_offline_claimed(true);
+        let mut clock = 0.0;
+        run(&mut guard, &mut clock, 2.0, 512, 100.0);
+        assert!(guard.passing_through());
+        let mut audio_s = 0.0;
+        while guard.observe(128, clock) == RenderState::PassThrough {
+            clock += 128.0 / 48_000.0;
+            audio_s += 128.0 / 48_000.0;
+            assert!(
+                audio_s <= 0.1 + 0.003,
+                "still passing after {audio_s} s at real-time pace"
+            );
+        }
+        assert_eq!(guard.state(), RenderState::RealtimePace);
+    }
+
+    #[test]
+    fn monitor_only_off_prints_and_the_claim_ending_restores_normal() {
+        let mut guard = RenderGuard::new(44_100.0);
+        guard.set_offline_claimed(true);
+        guard.set_monitor_only(false);
+        let mut clock = 0.0;
+        run(&mut guard, &mut clock, 2.0, 512, 100.0);
+        assert_eq!(guard.state(), RenderState::Printing);
+        guard.set_monitor_only(true);
+        run(&mut guard, &mut clock, 1.0, 512, 100.0);
+        assert!(guard.passing_through());
+        guard.set_offline_claimed(false);
+        assert_eq!(guard.observe(512, clock), RenderState::Realtime);
+    }
+
+    #[test]
+    fn state_round_trips_through_u8() {
+        for state in [
+            RenderState::Realtime,
+            RenderState::Verifying,
+            RenderState::PassThrough,
+            RenderState::RealtimePace,
+            RenderState::Printing,
+        ] {
+            assert_eq!(RenderState::from_u8(state.to_u8()), state);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Render-aware monitoring through the built plugin, both formats, both directions: a host
+//! that renders offline (CLAP render extension / VST3 `kOffline`) and calls `process` as fast
+//! as it can gets the audio through unchanged, delayed by the latency (after the half-second
+//! verification and the 20 ms crossfade); a host that claims offline but calls `process` at
+//! real-time pace keeps getting protection; "Monitor Only" off prints the processing; real
+//! time never passes through.
+//!
+//! The processing under test is Mono at −6 dB, so processed output (left == right, quieter)
+//! and pass-through (the stereo input, untouched) cannot be confused.
+
+mod common;
+#[path = "common/rng.rs"]
+mod rng;
+
+use std::time::Duration;
+
+use common::clap_host::{param_id, Host};
+use common::vst3_host::Vst3Instance;
+use headphone_monitor::dsp::render_guard::VERIFY_AUDIO_S;
+use rng::Rng;
+use vst3::Steinberg::Vst::ProcessModes_::{kOffline, kRealtime};
+
+const RATE: f64 = 48_000.0;
+
+/// Stereo noise at about −20 dBFS with different channels.
+fn programme(seconds: f64) -> Vec<Vec<f32>> {
+    let mut rng = Rng(0x0ff1_13e5);
+    let len = (seconds * RATE) as usize;
+    (0..2)
+        .map(|_| (0..len).map(|_| 0.2 * (rng.unit() - 0.5)).collect())
+        .collect()
+}
+
+/// First frame from which pass-through must be exact: verification, one block, the 20 ms
+/// crossfade and the latency.
+fn settled_frame(block: usize, latency: usize) -> usize {
+    (VERIFY_AUDIO_S * RATE) as usize + 2 * block + (0.020 * RATE) as usize + latency
+}
+
+/// Whether `out` from `from` on is exactly the input delayed by `latency`.
+fn passes_through(out: &[Vec<f32>], input: &[Vec<f32>], latency: usize, from: usize) -> bool {
+    (0..2).all(|c| {
+        (from..out[c].len()).all(|n| out[c][n].to_bits() == input[c][n - latency].to_bits())
+    })
+}
+
+/// Whether `out` is processed (Mono: both ears identical) everywhere after the latency.
+fn processed(out: &[Vec<f32>], latency: usize) -> bool {
+    out[0][latency..] == out[1][latency..] && out[0][latency..].iter().any(|&v| v != 0.0)
+}
+
+fn clap_host_mono_minus_6(monitor_only: bool) -> Host {
+    let mut host = Host::new();
+    host.set_param("mode", 0.25);
+    let minus6 = host.text_to_value("gain", "-6").unwrap();
+    host.set_param("gain", minus6);
+    if !monitor_only {
+        host.set_param("monitor_only", 0.0);
+    }
+    host
+}
+
+/// Processes `input` block by block at real-time pace (sleeping a block's duration after
+/// each) — what a host that lies about offline rendering while someone listens does.
+fn clap_real_time_pace(host: &mut Host, input: &[Vec<f32>], block: usize) -> Vec<Vec<f32>> {
+    let mut out = vec![Vec::new(), Vec::new()];
+    for start in (0..input[0].len()).step_by(block) {
+        let end = (start + block).min(input[0].len());
+        let slice: Vec<Vec<f32>> = input.iter().map(|c| c[start..end].to_vec()).collect();
+        let piece = host.process(&slice, block, &[]);
+        out[0].extend_from_slice(&piece[0]);
+        out[1].extend_from_slice(&piece[1]);
+        std::thread::sleep(Duration::from_secs_f64((end - start) as f64 / RATE));
+    }
+    out
+}
+
+#[test]
+fn clap_offline_render_passes_through_unchanged() {
+    let mut host = clap_host_mono_minus_6(true);
+    assert!(
+        host.set_render_mode(true),
+        "the render extension accepts offline"
+    );
+    host.activate(RATE, 512);
+    let latency = host.latency() as usize;
+    let input = programme(3.0);
+    let out = host.process(&input, 512, &[]);
+    // Processed during the verification …
+    let verifying = (0.4 * RATE) as usize;
+    assert_eq!(out[0][latency..verifying], out[1][latency..verifying]);
+    // … then the input, untouched and aligned.
+    assert!(passes_through(
+        &out,
+        &input,
+        latency,
+        settled_frame(512, latency)
+    ));
+}
+
+#[test]
+fn clap_offline_claim_at_real_time_pace_keeps_protecting() {
+    let mut host = clap_host_mono_minus_6(true);
+    assert!(host.set_render_mode(true));
+    host.activate(RATE, 256);
+    let latency = host.latency() as usize;
+    let input = programme(1.2);
+    let out = clap_real_time_pace(&mut host, &input, 256);
+    assert!(
+        processed(&out, latency),
+        "protection dropped at real-time pace"
+    );
+}
+
+#[test]
+fn clap_monitor_only_off_prints_and_real_time_never_passes_through() {
+    let input = programme(2.0);
+    let mut host = clap_host_mono_minus_6(false);
+    assert!(host.set_render_mode(true));
+    host.activate(RATE, 512);
+    let latency = host.latency() as usize;
+    assert!(
+        processed(&host.process(&input, 512, &[]), latency),
+        "monitor only off"
+    );
+
+    let mut host = clap_host_mono_minus_6(true);
+    host.activate(RATE, 512);
+    assert!(
+        processed(&host.process(&input, 512, &[]), latency),
+        "real time, fast"
+    );
+}
+
+#[test]
+fn clap_render_mode_switch_while_active_restarts_and_takes_effect() {
+    let mut host = clap_host_mono_minus_6(true);
+    host.activate(RATE, 512);
+    let latency = host.latency() as usize;
+    let input = programme(2.0);
+    assert!(processed(&host.process(&input, 512, &[]), latency));
+    assert!(host.set_render_mode(true));
+    assert!(
+        host.restart_if_requested(),
+        "a mode change while active asks for a restart"
+    );
+    let out = host.process(&input, 512, &[]);
+    assert!(passes_through(
+        &out,
+        &input,
+        latency,
+        settled_frame(512, latency)
+    ));
+}
+
+fn vst3_mono_minus_6(monitor_only: bool) -> Vst3Instance {
+    let plugin = Vst3Instance::new();
+    plugin.set_param(param_id("mode"), 0.25);
+    let gain = param_id("gain");
+    plugin.set_param(gain, plugin.to_normalized(gain, -6.0));
+    if !monitor_only {
+        plugin.set_param(param_id("monitor_only"), 0.0);
+    }
+    plugin
+}
+
+/// nice-plug 0.4.2's VST3 wrapper hands `activate` the process mode of the *previous*
+/// `setupProcessing` call (it stores the buffer configuration before the new mode). So the
+/// plugin learns of an offline render only when the host calls `setupProcessing` twice, and
+/// after an export it believes the next real-time session is offline. The first case is
+/// emulated here (a host calling it twice); the second must stay safe on the pace check alone.
+fn vst3_activate_offline(plugin: &mut Vst3Instance, block: usize) {
+    assert!(plugin.setup_processing(RATE, block, kOffline as i32));
+    assert!(plugin.activate_with_mode(RATE, block, kOffline as i32));
+}
+
+#[test]
+fn vst3_offline_render_passes_through_and_real_time_pace_keeps_protecting() {
+    let input = programme(3.0);
+    let mut plugin = vst3_mono_minus_6(true);
+    vst3_activate_offline(&mut plugin, 512);
+    let latency = plugin.latency() as usize;
+    let out = plugin.process(&input, 512, &[], None);
+    assert!(passes_through(
+        &out,
+        &input,
+        latency,
+        settled_frame(512, latency)
+    ));
+
+    // Back to real time after the export: nice-plug still reports offline (stale), and the
+    // audio now comes at real-time pace. Protection must hold.
+    plugin.deactivate();
+    assert!(plugin.activate_with_mode(RATE, 256, kRealtime as i32));
+    let short = programme(1.2);
+    let mut out = vec![Vec::new(), Vec::new()];
+    for start in (0..short[0].len()).step_by(256) {
+        let end = (start + 256).min(short[0].len());
+        let slice: Vec<Vec<f32>> = short.iter().map(|c| c[start..end].to_vec()).collect();
+        let piece = plugin.process(&slice, 256, &[], None);
+        out[0].extend_from_slice(&piece[0]);
+        out[1].extend_from_slice(&piece[1]);
+        std::thread::sleep(Duration::from_secs_f64((end - start) as f64 / RATE));
+    }
+    assert!(
+        processed(&out, latency),
+        "VST3: protection dropped at real-time pace"
+    );
+
+    // Monitor only off, and real-time mode: processed.
+    let mut plugin = vst3_mono_minus_6(false);
+    vst3_activate_offline(&mut plugin, 512);
+    assert!(processed(&plugin.process(&input, 512, &[], None), latency));
+    let mut plugin = vst3_mono_minus_6(true);
+    assert!(plugin.activate_with_mode(RATE, 512, kRealtime as i32));
+    assert!(processed(&plugin.process(&input, 512, &[], None), latency));
+}
