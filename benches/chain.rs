@@ -96,6 +96,27 @@ fn chain_speed(c: &mut Criterion) {
             }
         })
     });
+    // With crossfeed on (the Default preset), limiter busy, meters off.
+    let mut chain = Chain::new(
+        48_000.0,
+        Settings {
+            crossfeed: headphone_monitor::dsp::CrossfeedSettings {
+                on: true,
+                ..Default::default()
+            },
+            ..Settings::default()
+        },
+    );
+    chain.set_true_peak_metering(false);
+    group.bench_function("48000/512/limiter_busy_with_crossfeed", |b| {
+        b.iter(|| {
+            bl.copy_from_slice(&l);
+            br.copy_from_slice(&r);
+            for (cl, cr) in bl.chunks_mut(512).zip(br.chunks_mut(512)) {
+                chain.process(cl, cr);
+            }
+        })
+    });
     group.finish();
 }
 

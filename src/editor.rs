@@ -151,6 +151,68 @@ impl NiceEguiApp for MonitorEditor {
     }
 }
 
+/// Crossfeed: on/off, the preset, and (for Custom) cut-off and level.
+fn crossfeed_controls(ui: &mut Ui, p: &MonitorParams, setter: &ParamSetter, w: f32) {
+    let on = p.crossfeed.value();
+    widgets::toggle(
+        ui,
+        &p.crossfeed,
+        setter,
+        if on { "Crossfeed ON" } else { "Crossfeed" },
+        vec2(w, 26.0),
+        theme::ACCENT,
+        "Crossfeed: each ear also hears a low-passed, slightly delayed copy of the other \
+         channel, as from loudspeakers. Centred content is unchanged; Mono/Side/L/R are unaffected",
+    );
+    ui.add_space(4.0);
+    widgets::segmented(
+        ui,
+        &p.crossfeed_preset,
+        setter,
+        &[
+            (
+                "Default",
+                "700 Hz, 4.5 dB: the common default, the strongest of the three",
+            ),
+            ("Moy", "Chu Moy: 700 Hz, 6 dB"),
+            ("Meier", "Jan Meier: 650 Hz, 9.5 dB, the subtlest"),
+            ("Custom", "Your own cut-off and level, below"),
+        ],
+        vec2(w, 24.0),
+    );
+    if p.crossfeed_preset.value() == crate::params::CrossfeedPresetParam::Custom {
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            let half = (w - ui.spacing().item_spacing.x) / 2.0;
+            widgets::param_bar(
+                ui,
+                &p.crossfeed_cutoff_hz,
+                setter,
+                &BarStyle {
+                    size: vec2(half, 24.0),
+                    wheel_step: 10.0,
+                    tooltip: "Crossfeed cut-off: 300 … 2000 Hz (−3 dB point of the cross path)",
+                    text_size: theme::SMALL_TEXT,
+                    show_name: false,
+                },
+            );
+            widgets::param_bar(
+                ui,
+                &p.crossfeed_feed_db,
+                setter,
+                &BarStyle {
+                    size: vec2(half, 24.0),
+                    wheel_step: 0.5,
+                    tooltip: "Crossfeed level: how far the cross path sits below the direct \
+                              path at low frequencies, 1 … 15 dB (smaller = more crossfeed)",
+                    text_size: theme::SMALL_TEXT,
+                    show_name: false,
+                },
+            );
+        });
+    }
+}
+
 /// A section panel with a heading, filling the height it is given.
 fn section(ui: &mut Ui, title: &str, width: f32, add: impl FnOnce(&mut Ui)) {
     let height = ui.available_height();
@@ -191,8 +253,27 @@ impl MonitorEditor {
                     theme::OVER,
                     "Host bypass: the dry input, delayed by the same latency (crossfaded, click-free)",
                 );
+                widgets::toggle(
+                    ui,
+                    &p.monitor_only,
+                    setter,
+                    "Monitor only",
+                    vec2(120.0, 26.0),
+                    theme::ACCENT,
+                    "On: while the host renders offline (an export or bounce) faster than real time, \
+                     the audio passes through unprocessed, keeping its latency. Off: the processing \
+                     is printed into the export on purpose",
+                );
                 if !p.limiter.value() && !bypassed {
                     ui.label(RichText::new("LIMITER OFF — UNPROTECTED").size(theme::BODY_TEXT).strong().color(theme::OVER));
+                } else if let Some((text, severity)) =
+                    format::render_status(self.meters.render_state(), self.meters.last_offline_state())
+                {
+                    let color = match severity {
+                        format::Severity::Info => theme::ACCENT,
+                        format::Severity::Notice => theme::NEAR,
+                    };
+                    ui.label(RichText::new(text).size(theme::SMALL_TEXT).strong().color(color));
                 }
             });
         });
@@ -253,6 +334,8 @@ impl MonitorEditor {
                         });
                     });
                 });
+                ui.add_space(8.0);
+                crossfeed_controls(ui, &p, setter, w);
             });
             section(ui, "OUTPUT GAIN", gain_w, |ui| {
                 let w = ui.available_width();

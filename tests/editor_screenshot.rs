@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 use headphone_monitor::editor::DEFAULT_SIZE;
 
 /// Colour of the selected mode segment (theme ACCENT).
+/// Window rows holding the monitor-mode selector at the default size (the header's
+/// "Monitor only" toggle and the crossfeed presets use the same accent colour elsewhere).
+const MODE_ROWS: std::ops::Range<usize> = 60..140;
+
 const ACCENT: [u8; 3] = [0x38, 0xbd, 0xf8];
 /// Colour of a parameter bar's filled part (theme ACCENT_DIM).
 const ACCENT_DIM: [u8; 3] = [0x1d, 0x5f, 0x7e];
@@ -57,9 +61,10 @@ impl Image {
     }
 
     /// Bounding box (x0, y0, x1, y1) of pixels of exactly `color`.
+    /// (Within [`MODE_ROWS`]: other controls use the accent colour too.)
     fn bounds_of(&self, color: [u8; 3]) -> Option<(usize, usize, usize, usize)> {
         let mut b: Option<(usize, usize, usize, usize)> = None;
-        for y in 0..self.height {
+        for y in MODE_ROWS.start..MODE_ROWS.end.min(self.height) {
             for x in 0..self.width {
                 if self.pixel(x, y) == color {
                     b = Some(match b {

@@ -24,8 +24,9 @@
 //!
 //! The low-pass `y += k·(x − y)` has `k` chosen so that its response is exactly −3 dB at
 //! `fc` at any sample rate (solving `|H(e^{jω_c})|² = ½` for the pole). Its state is its
-//! output, so a new cut-off changes only the slope, never the value: preset changes cannot
-//! click; the feed gain glides over the chain's switch time.
+//! output, so a new cut-off never makes the value jump; `k` and the feed gain both glide over
+//! the chain's switch time, so the slope does not jump either: no clicks on/off or between
+//! presets.
 
 use super::ramp::Ramp;
 
@@ -108,8 +109,8 @@ pub fn lowpass_coefficient(cutoff_hz: f32, sample_rate: f32) -> f32 {
 pub struct Crossfeed {
     /// Sample rate, in Hz.
     sample_rate: f32,
-    /// Low-pass coefficient for the current cut-off.
-    k: f32,
+    /// Low-pass coefficient for the current cut-off, gliding on changes.
+    k: Ramp,
     /// Low-pass state (its output), on `R − L`.
     state: f32,
     /// Cross gain `g` (0 while off), gliding.
@@ -121,7 +122,10 @@ impl Crossfeed {
     pub fn new(sample_rate: f32, settings: CrossfeedSettings, switch_samples: u32) -> Self {
         let mut crossfeed = Self {
             sample_rate,
-            k: 0.0,
+            k: Ramp::new(
+                lowpass_coefficient(settings.cutoff_hz, sample_rate),
+                switch_samples,
+            ),
             state: 0.0,
             gain: Ramp::new(0.0, switch_samples),
         };
@@ -130,9 +134,10 @@ impl Crossfeed {
         crossfeed
     }
 
-    /// Applies settings: the cut-off at once (click-free by construction), the gain gliding.
+    /// Applies settings: the cut-off coefficient and the gain glide to their new values.
     pub fn set_settings(&mut self, settings: CrossfeedSettings) {
-        self.k = lowpass_coefficient(settings.cutoff_hz, self.sample_rate);
+        self.k
+            .set_target(lowpass_coefficient(settings.cutoff_hz, self.sample_rate));
         let target = if settings.on {
             cross_gain(settings.feed_db)
         } else {
@@ -141,10 +146,11 @@ impl Crossfeed {
         self.gain.set_target(target);
     }
 
-    /// Clears the filter; the gain jumps to its target.
+    /// Clears the filter; the gain and the coefficient jump to their targets.
     pub fn reset(&mut self) {
         self.state = 0.0;
         self.gain.jump_to(self.gain.target());
+        self.k.jump_to(self.k.target());
     }
 
     /// Whether the stage currently changes the signal (on, or gliding).
@@ -156,13 +162,14 @@ impl Crossfeed {
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         if !self.is_active() {
             self.state = 0.0;
+            self.k.jump_to(self.k.target());
             return;
         }
-        let k = self.k;
         let mut y = self.state;
-        if self.gain.is_moving() {
+        if self.gain.is_moving() || self.k.is_moving() {
             for (l, r) in left.iter_mut().zip(right.iter_mut()) {
                 let g = self.gain.next_value();
+                let k = self.k.next_value();
                 y += k * ((*r - *l) - y);
                 let cross = g * y;
                 *l += cross;
@@ -170,6 +177,7 @@ impl Crossfeed {
             }
         } else {
             let g = self.gain.value();
+            let k = self.k.value();
             for (l, r) in left.iter_mut().zip(right.iter_mut()) {
                 y += k * ((*r - *l) - y);
                 let cross = g * y;

@@ -1,6 +1,8 @@
 //! What a user reads: every number the editor shows is formatted here, so the
 //! rules (−∞ for silence, one decimal for dB, never "−0.0") are unit-tested once.
 
+use crate::dsp::render_guard::RenderState;
+
 /// Levels at or below this are shown as −∞, in dB.
 pub const SILENCE_DB: f32 = -200.0;
 
@@ -74,8 +76,70 @@ pub fn correlation(value: Option<f32>) -> String {
     }
 }
 
+/// How serious a render status line is (for its colour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Information: nothing to do.
+    Info,
+    /// Worth a look: the processing was (or is being) printed, or protection held.
+    Notice,
+}
+
+/// The header's line about offline rendering: what the plugin does now, or, in real time,
+/// what happened to the last export. `None` when there is nothing to say.
+pub fn render_status(current: RenderState, last: RenderState) -> Option<(&'static str, Severity)> {
+    use RenderState::*;
+    match (current, last) {
+        (Verifying, _) => Some((
+            "OFFLINE RENDER: checking the pace, protecting",
+            Severity::Notice,
+        )),
+        (PassThrough, _) => Some((
+            "OFFLINE RENDER: passing through unprocessed",
+            Severity::Info,
+        )),
+        (RealtimePace, _) => Some((
+            "HOST SAYS OFFLINE BUT PLAYS IN REAL TIME: protecting",
+            Severity::Notice,
+        )),
+        (Printing, _) => Some(("OFFLINE RENDER: printing the processing", Severity::Notice)),
+        (Realtime, PassThrough) => {
+            Some(("Last export: passed through unprocessed", Severity::Info))
+        }
+        (Realtime, RealtimePace) => Some((
+            "Last offline render ran at real-time pace: it was processed",
+            Severity::Notice,
+        )),
+        (Realtime, Printing | Verifying) => {
+            Some(("Last export: processing printed", Severity::Notice))
+        }
+        (Realtime, Realtime) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn render_status_says_what_happened() {
+        use RenderState::*;
+        assert_eq!(render_status(Realtime, Realtime), None);
+        let (text, severity) = render_status(PassThrough, Realtime).unwrap();
+        assert!(text.contains("passing through") && severity == Severity::Info);
+        assert!(render_status(RealtimePace, Verifying)
+            .unwrap()
+            .0
+            .contains("protecting"));
+        assert!(render_status(Realtime, PassThrough)
+            .unwrap()
+            .0
+            .contains("Last export"));
+        assert_eq!(
+            render_status(Realtime, Printing).unwrap().1,
+            Severity::Notice
+        );
+    }
+
     use super::*;
 
     #[test]
