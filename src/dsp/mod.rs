@@ -25,6 +25,7 @@ pub mod crossfeed;
 pub mod detector;
 pub mod kernel;
 pub mod limiter;
+pub mod listening;
 pub mod matrix;
 pub mod meters;
 pub mod ramp;
