@@ -7,6 +7,7 @@
 
 pub mod dsp;
 pub mod editor;
+pub mod history;
 pub mod meters;
 pub mod params;
 pub mod render;
@@ -17,7 +18,8 @@ use std::time::Instant;
 
 use nice_plug::prelude::*;
 
-use crate::dsp::render_guard::RenderGuard;
+use crate::dsp::listening::{self, calibration, dose, ListeningMeter};
+use crate::dsp::render_guard::{RenderGuard, RenderState};
 use crate::dsp::Chain;
 use crate::meters::SharedMeters;
 use crate::params::MonitorParams;
@@ -45,6 +47,12 @@ pub struct HeadphoneMonitor {
     render_guard: RenderGuard,
     /// Origin of the wall clock the render guard reads.
     clock_origin: Instant,
+    /// A-weighted level of the output (runs only while calibrated).
+    listening: ListeningMeter,
+    /// Sample rate of the current activation, in Hz.
+    sample_rate: f32,
+    /// Keeps the 7-day history file up to date (started on the first activation).
+    history_writer: Option<history::HistoryWriter>,
 }
 
 impl Default for HeadphoneMonitor {
@@ -60,6 +68,9 @@ impl Default for HeadphoneMonitor {
             editor_state: editor::default_state(),
             render_guard: RenderGuard::new(48_000.0),
             clock_origin: Instant::now(),
+            listening: ListeningMeter::new(48_000.0),
+            sample_rate: 48_000.0,
+            history_writer: None,
         }
     }
 }
@@ -68,6 +79,14 @@ impl HeadphoneMonitor {
     /// The meters this instance publishes (for an editor or a test).
     pub fn meters(&self) -> Arc<SharedMeters> {
         self.meters.clone()
+    }
+
+    /// Counts one processed block as heard: A-weighted sums for the level meters, and its
+    /// sound exposure for the dose (audio thread; wait-free).
+    fn count_listening(&self, sums: [f64; 2], frames: usize, full_scale_spl: f64) {
+        let exposure = listening::exposure_pa2h(sums, self.sample_rate, full_scale_spl);
+        let seconds = frames as f64 / f64::from(self.sample_rate);
+        self.meters.add_listening(sums, frames, seconds, exposure);
     }
 }
 
@@ -136,6 +155,11 @@ impl Plugin for HeadphoneMonitor {
         self.render_guard
             .set_offline_claimed(buffer_config.process_mode == ProcessMode::Offline);
         self.clock_origin = Instant::now();
+        self.listening = ListeningMeter::new(buffer_config.sample_rate);
+        self.sample_rate = buffer_config.sample_rate;
+        if self.history_writer.is_none() {
+            self.history_writer = history::HistoryWriter::start(self.meters.clone());
+        }
         true
     }
 
@@ -160,6 +184,24 @@ impl Plugin for HeadphoneMonitor {
         self.meters.set_render_state(render_state);
         let mut settings = self.params.settings();
         settings.bypass |= self.render_guard.passing_through();
+        let full_scale_spl = self.params.full_scale_spl();
+        if let Some(spl) = full_scale_spl {
+            // The ceiling as a peak level at the ear, through the calibration.
+            if self.params.spl_ceiling.value() {
+                let spl_ceiling = calibration::ceiling_for_peak_spl(
+                    f64::from(self.params.spl_ceiling_db.value()),
+                    spl,
+                ) as f32;
+                settings.ceiling_db = settings.ceiling_db.min(spl_ceiling.clamp(-60.0, 0.0));
+            }
+            // Protection once the weekly allowance is used up (H.871: gradually).
+            let criterion: dose::Criterion = self.params.dose_criterion.value().into();
+            if self.params.protect.value()
+                && self.meters.week_exposure() >= criterion.allowance_pa2h()
+            {
+                settings.protect_db = self.params.protect_db.value();
+            }
+        }
         self.chain.set_settings(settings);
         // The 4× true-peak meters only run while someone (an editor) reads them.
         let watched = self.editor_state.is_open() || self.meters.watched();
@@ -172,6 +214,10 @@ impl Plugin for HeadphoneMonitor {
                     right.copy_from_slice(left);
                 }
                 self.chain.process(left, right);
+                if let (Some(spl), RenderState::Realtime) = (full_scale_spl, render_state) {
+                    let sums = self.listening.process(left, right);
+                    self.count_listening(sums, left.len(), spl);
+                }
             }
             [mono] => {
                 // The chain is stereo: run the mono signal on both sides, keep the left.
@@ -186,10 +232,23 @@ impl Plugin for HeadphoneMonitor {
                     let scratch = &mut self.mono_scratch[..len];
                     scratch.copy_from_slice(chunk);
                     self.chain.process(chunk, scratch);
+                    if let (Some(spl), RenderState::Realtime) = (full_scale_spl, render_state) {
+                        let sums = self.listening.process(chunk, chunk);
+                        self.count_listening(sums, len, spl);
+                    }
                 }
             }
             [] => {}
         }
+        let step = self.chain.check_step().map_or(0, |s| {
+            1 + listening::generator::CheckStep::ALL
+                .iter()
+                .position(|&a| a == s)
+                .unwrap_or(0) as u8
+        });
+        self.meters
+            .check_step
+            .store(step, std::sync::atomic::Ordering::Relaxed);
         let block = self.chain.take_meters();
         if watched {
             self.meters.publish(&block);

@@ -5,7 +5,7 @@
 //! with `swap`, so nothing is lost between two reads and nothing ever blocks.
 
 use atomic_float::{AtomicF32, AtomicF64};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 
 use crate::dsp::render_guard::RenderState;
 use crate::dsp::BlockMeters;
@@ -38,6 +38,20 @@ pub struct SharedMeters {
     render_state: AtomicU8,
     /// The last decision other than real time, kept after the render ends.
     last_offline_state: AtomicU8,
+    /// Σ of the squared A-weighted output per ear since the last read (re a full-scale sine).
+    pub a_sum_sq: [AtomicF64; 2],
+    /// Frames behind `a_sum_sq`.
+    pub a_frames: AtomicU64,
+    /// Sound exposure heard in this session (this instance), in Pa²·h; only grows.
+    pub session_exposure: AtomicF64,
+    /// Listening time counted in this session, in seconds.
+    pub session_seconds: AtomicF64,
+    /// Exposure not yet written to the history file, in Pa²·h.
+    pub unsaved_exposure: AtomicF64,
+    /// The history file's 7-day total (including what this instance flushed), in Pa²·h.
+    pub history_exposure: AtomicF64,
+    /// The channel-check step playing (0 none, 1 left, 2 right, 3 in phase, 4 out of phase).
+    pub check_step: AtomicU8,
 }
 
 impl SharedMeters {
@@ -76,6 +90,33 @@ impl SharedMeters {
     /// The last offline decision (what happened to the last export), `Realtime` if none yet.
     pub fn last_offline_state(&self) -> RenderState {
         RenderState::from_u8(self.last_offline_state.load(Ordering::Relaxed))
+    }
+
+    /// The exposure of the last 7 days, this session included, in Pa²·h.
+    pub fn week_exposure(&self) -> f64 {
+        self.history_exposure.load(Ordering::Relaxed)
+            + self.unsaved_exposure.load(Ordering::Relaxed)
+    }
+
+    /// Adds one block's listening (audio thread; wait-free).
+    pub fn add_listening(&self, a_sum_sq: [f64; 2], frames: usize, seconds: f64, exposure: f64) {
+        self.a_sum_sq[0].fetch_add(a_sum_sq[0], Ordering::Relaxed);
+        self.a_sum_sq[1].fetch_add(a_sum_sq[1], Ordering::Relaxed);
+        self.a_frames.fetch_add(frames as u64, Ordering::Relaxed);
+        self.session_exposure.fetch_add(exposure, Ordering::Relaxed);
+        self.session_seconds.fetch_add(seconds, Ordering::Relaxed);
+        self.unsaved_exposure.fetch_add(exposure, Ordering::Relaxed);
+    }
+
+    /// Takes the A-weighted sums since the last call (GUI thread): (Σ per ear, frames).
+    pub fn take_listening(&self) -> ([f64; 2], u64) {
+        (
+            [
+                self.a_sum_sq[0].swap(0.0, Ordering::Relaxed),
+                self.a_sum_sq[1].swap(0.0, Ordering::Relaxed),
+            ],
+            self.a_frames.swap(0, Ordering::Relaxed),
+        )
     }
 
     /// Publishes one block's statistics (audio thread; wait-free).

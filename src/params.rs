@@ -4,11 +4,16 @@
 //! they never change (a test pins them). Ranges are exposed as functions so an
 //! editor can reuse them.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+
+use atomic_float::AtomicF32;
 
 use nice_plug::prelude::*;
 
 use crate::dsp::crossfeed::{self, Preset};
+use crate::dsp::listening::calibration::Calibration;
+use crate::dsp::listening::dose::Criterion;
+use crate::dsp::listening::generator::Kind as GeneratorKind;
 use crate::dsp::{self, CrossfeedSettings, MonitorMode};
 
 /// Bottom of the gain range, in dB; everything below [`dsp::MUTE_BELOW_DB`] is −∞.
@@ -83,6 +88,63 @@ pub enum CrossfeedPresetParam {
     Custom,
 }
 
+/// The test signal as a host-visible enum (IDs are stable).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeneratorParam {
+    /// The programme plays.
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    /// Pink noise at −20 dBFS RMS.
+    #[id = "pink"]
+    #[name = "Pink noise -20 dBFS"]
+    PinkNoise,
+    /// 1 kHz sine at −20 dBFS RMS.
+    #[id = "sine_1k"]
+    #[name = "1 kHz sine -20 dBFS"]
+    Sine1k,
+    /// Left, right, in phase, out of phase.
+    #[id = "channel_check"]
+    #[name = "Channel check"]
+    ChannelCheck,
+}
+
+impl From<GeneratorParam> for GeneratorKind {
+    fn from(g: GeneratorParam) -> Self {
+        match g {
+            GeneratorParam::Off => GeneratorKind::Off,
+            GeneratorParam::PinkNoise => GeneratorKind::PinkNoise,
+            GeneratorParam::Sine1k => GeneratorKind::Sine1k,
+            GeneratorParam::ChannelCheck => GeneratorKind::ChannelCheck,
+        }
+    }
+}
+
+/// The weekly allowance as a host-visible enum (IDs are stable).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CriterionParam {
+    /// 80 dB(A) for 40 h a week (ITU-T H.870 mode 1).
+    #[id = "80dba"]
+    #[name = "80 dB(A) for 40 h/week"]
+    Standard80,
+    /// 75 dB(A) for 40 h a week (ITU-T H.870 mode 2, sensitive users).
+    #[id = "75dba"]
+    #[name = "75 dB(A) for 40 h/week"]
+    Sensitive75,
+}
+
+impl From<CriterionParam> for Criterion {
+    fn from(c: CriterionParam) -> Self {
+        match c {
+            CriterionParam::Standard80 => Criterion::Standard80,
+            CriterionParam::Sensitive75 => Criterion::Sensitive75,
+        }
+    }
+}
+
+/// Stored in `full_scale_spl` while not calibrated.
+pub const NOT_CALIBRATED: f32 = -1.0;
+
 /// Crossfeed cut-off default, in Hz.
 pub const CROSSFEED_CUTOFF_DEFAULT_HZ: f32 = 700.0;
 /// Crossfeed feed level default, in dB.
@@ -127,6 +189,32 @@ pub struct MonitorParams {
     /// "Monitor only": pass audio through unchanged during genuine offline renders.
     #[id = "monitor_only"]
     pub monitor_only: BoolParam,
+    /// Test signal (replaces the programme while on).
+    #[id = "generator"]
+    pub generator: EnumParam<GeneratorParam>,
+    /// The weekly sound allowance.
+    #[id = "dose_criterion"]
+    pub dose_criterion: EnumParam<CriterionParam>,
+    /// Lower the level once the allowance is used up.
+    #[id = "protect"]
+    pub protect: BoolParam,
+    /// How much to lower it, in dB.
+    #[id = "protect_db"]
+    pub protect_db: FloatParam,
+    /// Cap the peak level at the ear (needs a calibration).
+    #[id = "spl_ceiling"]
+    pub spl_ceiling: BoolParam,
+    /// The peak level cap at the ear, in dB SPL.
+    #[id = "spl_ceiling_db"]
+    pub spl_ceiling_db: FloatParam,
+    /// The calibration as the user entered it (editor and state; never read by the audio
+    /// thread).
+    #[persist = "calibration"]
+    pub calibration: Arc<RwLock<Calibration>>,
+    /// SPL of a full-scale sine from the calibration, in dB SPL; [`NOT_CALIBRATED`] if none.
+    /// The audio thread's lock-free copy, written together with `calibration`.
+    #[persist = "full_scale_spl"]
+    pub full_scale_spl: Arc<AtomicF32>,
 }
 
 /// Formats a level in dB with one decimal, never as "-0.0".
@@ -235,6 +323,36 @@ impl Default for MonitorParams {
             .with_value_to_string(Arc::new(format_db))
             .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
             monitor_only: BoolParam::new("Monitor Only", true),
+            generator: EnumParam::new("Test Signal", GeneratorParam::Off),
+            dose_criterion: EnumParam::new("Sound Allowance", CriterionParam::Standard80),
+            protect: BoolParam::new("Protect", false),
+            protect_db: FloatParam::new(
+                "Protect Amount",
+                6.0,
+                FloatRange::Linear {
+                    min: 3.0,
+                    max: 20.0,
+                },
+            )
+            .with_step_size(0.5)
+            .with_unit(" dB")
+            .with_value_to_string(Arc::new(format_db))
+            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
+            spl_ceiling: BoolParam::new("SPL Ceiling", false),
+            spl_ceiling_db: FloatParam::new(
+                "SPL Ceiling Level",
+                100.0,
+                FloatRange::Linear {
+                    min: 70.0,
+                    max: 130.0,
+                },
+            )
+            .with_step_size(0.5)
+            .with_unit(" dB SPL")
+            .with_value_to_string(Arc::new(format_db))
+            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB SPL"))),
+            calibration: Arc::new(RwLock::new(Calibration::None)),
+            full_scale_spl: Arc::new(AtomicF32::new(NOT_CALIBRATED)),
         }
     }
 }
@@ -251,7 +369,29 @@ impl MonitorParams {
             release_ms: self.release_ms.value(),
             bypass: self.bypass.value(),
             crossfeed: self.crossfeed_settings(),
+            generator: self.generator.value().into(),
+            protect_db: 0.0,
         }
+    }
+
+    /// The SPL of a full-scale sine, if calibrated (lock-free; audio thread safe).
+    pub fn full_scale_spl(&self) -> Option<f64> {
+        let spl = self
+            .full_scale_spl
+            .load(std::sync::atomic::Ordering::Relaxed);
+        (spl.is_finite() && spl >= 0.0).then_some(f64::from(spl))
+    }
+
+    /// Stores a new calibration (GUI thread): the editor's copy and the audio thread's.
+    pub fn set_calibration(&self, calibration: Calibration) {
+        let spl = calibration
+            .full_scale_spl()
+            .map_or(NOT_CALIBRATED, |spl| spl as f32);
+        if let Ok(mut stored) = self.calibration.write() {
+            *stored = calibration;
+        }
+        self.full_scale_spl
+            .store(spl, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The crossfeed settings: a preset's values, or the custom cut-off and level.

@@ -16,7 +16,7 @@ use common::clap_host::{param_id, plugin_path, probe_factory, state_json, Host, 
 use rng::Rng;
 
 /// Every parameter's string ID.
-const PARAM_IDS: [&str; 12] = [
+const PARAM_IDS: [&str; 18] = [
     "gain",
     "mode",
     "swap",
@@ -29,11 +29,17 @@ const PARAM_IDS: [&str; 12] = [
     "xf_cutoff",
     "xf_feed",
     "monitor_only",
+    "generator",
+    "dose_criterion",
+    "protect",
+    "protect_db",
+    "spl_ceiling",
+    "spl_ceiling_db",
 ];
 
 /// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
 /// lets the input through on purpose).
-const FUZZED: [&str; 10] = [
+const FUZZED: [&str; 16] = [
     "gain",
     "mode",
     "swap",
@@ -44,6 +50,12 @@ const FUZZED: [&str; 10] = [
     "xf_cutoff",
     "xf_feed",
     "monitor_only",
+    "generator",
+    "dose_criterion",
+    "protect",
+    "protect_db",
+    "spl_ceiling",
+    "spl_ceiling_db",
 ];
 
 /// Loud, nasty stereo input: noise up to +12 dBFS, a full-scale alternating run,

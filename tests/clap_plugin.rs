@@ -44,6 +44,12 @@ fn identities_are_pinned() {
         ("xf_cutoff", "Crossfeed Cut-off"),
         ("xf_feed", "Crossfeed Level"),
         ("monitor_only", "Monitor Only"),
+        ("generator", "Test Signal"),
+        ("dose_criterion", "Sound Allowance"),
+        ("protect", "Protect"),
+        ("protect_db", "Protect Amount"),
+        ("spl_ceiling", "SPL Ceiling"),
+        ("spl_ceiling_db", "SPL Ceiling Level"),
     ]
     .iter()
     .map(|(id, name)| (param_id(id), name.to_string()))

@@ -7,7 +7,7 @@ mod common;
 
 use common::clap_host::{make_state, param_id, state_json, Host, PLUGIN_ID};
 
-const PARAM_IDS: [&str; 12] = [
+const PARAM_IDS: [&str; 18] = [
     "gain",
     "mode",
     "swap",
@@ -20,6 +20,12 @@ const PARAM_IDS: [&str; 12] = [
     "xf_cutoff",
     "xf_feed",
     "monitor_only",
+    "generator",
+    "dose_criterion",
+    "protect",
+    "protect_db",
+    "spl_ceiling",
+    "spl_ceiling_db",
 ];
 
 fn stereo_noise(frames: usize) -> Vec<Vec<f32>> {

@@ -60,6 +60,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                 release_ms,
                 bypass: false,
                 crossfeed,
+                ..Settings::default()
             },
         )
 }

@@ -72,6 +72,7 @@ fn ten_minutes_of_abuse_then_transparent_again() {
                 release_ms: 10.0 + 990.0 * rng.unit(),
                 bypass: false,
                 crossfeed: random_crossfeed(&mut rng),
+                ..Settings::default()
             });
             regime = rng.below(7);
             next_change = position + rate / 20 + rng.below(rate / 10);
@@ -241,6 +242,7 @@ fn one_hour_of_random_automation_keeps_latency_gain_meters_and_speed() {
                     release_ms: 10.0 + 990.0 * rng.unit(),
                     bypass: false,
                     crossfeed: random_crossfeed(&mut rng),
+                    ..Settings::default()
                 });
                 changes += 1;
                 next_change = done + rate / 20 + rng.below(rate * 9 / 20);

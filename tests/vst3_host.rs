@@ -30,7 +30,7 @@ use vst3::Steinberg::{
 };
 
 /// The string ids of the parameters, in declaration order.
-const PARAM_IDS: [&str; 12] = [
+const PARAM_IDS: [&str; 18] = [
     "gain",
     "mode",
     "swap",
@@ -43,11 +43,17 @@ const PARAM_IDS: [&str; 12] = [
     "xf_cutoff",
     "xf_feed",
     "monitor_only",
+    "generator",
+    "dose_criterion",
+    "protect",
+    "protect_db",
+    "spl_ceiling",
+    "spl_ceiling_db",
 ];
 
 /// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
 /// lets the input through on purpose).
-const FUZZED: [&str; 10] = [
+const FUZZED: [&str; 16] = [
     "gain",
     "mode",
     "swap",
@@ -58,6 +64,12 @@ const FUZZED: [&str; 10] = [
     "xf_cutoff",
     "xf_feed",
     "monitor_only",
+    "generator",
+    "dose_criterion",
+    "protect",
+    "protect_db",
+    "spl_ceiling",
+    "spl_ceiling_db",
 ];
 
 /// Deterministic full-band noise at `amp` peak.

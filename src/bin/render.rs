@@ -130,6 +130,8 @@ impl Cli {
             )?,
             bypass: false,
             crossfeed: Default::default(),
+            generator: Default::default(),
+            protect_db: 0.0,
         })
     }
 

@@ -8,11 +8,18 @@
 //!    Mono, Side, Left and Right modes, where both ears carry the same signal, it changes
 //!    nothing at all (it only filters the difference between the ears); before the limiter,
 //!    so the ceiling holds for what reaches the ears. No latency.
-//! 4. **Limiter** — stereo-linked true-peak lookahead limiter with a final sample
+//! 4. **Protection** (only once the weekly sound allowance is used up and the user asked
+//!    for it) — a level reduction that glides in over [`PROTECT_RAMP_S`] (ITU-T H.871
+//!    recommends a gradual reduction).
+//! 5. **Test-signal generator** (see [`listening::generator`]) — replaces the programme,
+//!    crossfaded over [`SWITCH_MS`]; after the gain and the mode so that its level at the
+//!    output is exactly the calibration level and the channel check reaches the ears it
+//!    names; before the limiter, which always applies.
+//! 6. **Limiter** — stereo-linked true-peak lookahead limiter with a final sample
 //!    clip at the ceiling (see [`limiter`]).
-//! 5. **Limiter on/off crossfade** — between the limited and the equally delayed
+//! 7. **Limiter on/off crossfade** — between the limited and the equally delayed
 //!    unlimited signal, over [`SWITCH_MS`].
-//! 6. **Bypass crossfade** — between the processed signal and the equally delayed
+//! 8. **Bypass crossfade** — between the processed signal and the equally delayed
 //!    dry input, over [`SWITCH_MS`].
 //!
 //! The latency is the limiter's lookahead, a function of the sample rate only: it
@@ -45,6 +52,8 @@ use ramp::Ramp;
 pub const SWITCH_MS: f64 = 20.0;
 /// Internal block length: longer host blocks are processed in pieces of this size.
 pub const MAX_CHUNK: usize = 256;
+/// Duration of the protective level reduction's glide, in seconds.
+pub const PROTECT_RAMP_S: f64 = 10.0;
 /// Output gains at or below this are treated as −∞ (silence), in dB.
 pub const MUTE_BELOW_DB: f32 = -60.0;
 
@@ -67,6 +76,10 @@ pub struct Settings {
     pub bypass: bool,
     /// Crossfeed for headphone listening (off by default).
     pub crossfeed: CrossfeedSettings,
+    /// Test signal replacing the programme (off by default).
+    pub generator: listening::generator::Kind,
+    /// Protective level reduction in dB (0 = none), gliding over [`PROTECT_RAMP_S`].
+    pub protect_db: f32,
 }
 
 impl Default for Settings {
@@ -80,6 +93,8 @@ impl Default for Settings {
             release_ms: 60.0,
             bypass: false,
             crossfeed: CrossfeedSettings::default(),
+            generator: listening::generator::Kind::Off,
+            protect_db: 0.0,
         }
     }
 }
@@ -105,6 +120,14 @@ pub fn output_gain(gain_db: f32) -> f32 {
     } else {
         db_to_gain(gain_db.min(24.0))
     }
+}
+
+/// Linear protective gain for a reduction of `protect_db` (clamped to 0 … 40 dB).
+fn protect_gain(protect_db: f32) -> f32 {
+    if protect_db.is_nan() {
+        return 1.0;
+    }
+    db_to_gain(-protect_db.clamp(0.0, 40.0))
 }
 
 /// A fixed delay for the dry (bypass) path, stereo, processed a block at a time.
@@ -153,6 +176,16 @@ pub struct Chain {
     matrix: [Ramp; 4],
     /// Crossfeed stage.
     crossfeed: Crossfeed,
+    /// Protective gain (1 = none), gliding slowly.
+    protect: Ramp,
+    /// Test-signal generator.
+    generator: listening::generator::Generator,
+    /// The test signal playing (kept while it fades out).
+    generator_playing: listening::generator::Kind,
+    /// Generator mix (1 = test signal only).
+    generator_mix: Ramp,
+    /// Scratch: generator output.
+    generator_out: [[f32; MAX_CHUNK]; 2],
     /// The limiter (and the chain's only delay of the main path).
     limiter: Limiter,
     /// Limiter on/off mix (1 = limited).
@@ -188,6 +221,19 @@ impl Chain {
             settings,
             matrix: coeffs.map(|c| Ramp::new(c, switch_samples)),
             crossfeed: Crossfeed::new(sample_rate, settings.crossfeed, switch_samples),
+            protect: Ramp::new(
+                protect_gain(settings.protect_db),
+                (PROTECT_RAMP_S * sample_rate as f64) as u32,
+            ),
+            generator: listening::generator::Generator::new(sample_rate),
+            generator_playing: settings.generator,
+            generator_mix: Ramp::new(
+                f32::from(u8::from(
+                    settings.generator != listening::generator::Kind::Off,
+                )),
+                switch_samples,
+            ),
+            generator_out: [[0.0; MAX_CHUNK]; 2],
             limiter,
             limiter_mix: Ramp::new(f32::from(u8::from(settings.limiter_on)), switch_samples),
             bypass_mix: Ramp::new(f32::from(u8::from(settings.bypass)), switch_samples),
@@ -233,6 +279,19 @@ impl Chain {
             ramp.set_target(c);
         }
         self.crossfeed.set_settings(settings.crossfeed);
+        self.protect.set_target(protect_gain(settings.protect_db));
+        use listening::generator::Kind;
+        if settings.generator != Kind::Off {
+            if settings.generator == Kind::ChannelCheck
+                && self.generator_playing != Kind::ChannelCheck
+            {
+                self.generator.restart_check();
+            }
+            self.generator_playing = settings.generator;
+            self.generator_mix.set_target(1.0);
+        } else {
+            self.generator_mix.set_target(0.0);
+        }
         self.limiter.set_settings(Self::limiter_settings(&settings));
         self.limiter_mix
             .set_target(f32::from(u8::from(settings.limiter_on)));
@@ -265,12 +324,23 @@ impl Chain {
         self.limiter_mix.jump_to(self.limiter_mix.target());
         self.bypass_mix.jump_to(self.bypass_mix.target());
         self.crossfeed.reset();
+        self.protect.jump_to(self.protect.target());
+        self.generator_mix.jump_to(self.generator_mix.target());
+        self.generator.restart_check();
         self.limiter.reset();
         self.dry.reset();
         for m in self.input_tp.iter_mut().chain(self.output_tp.iter_mut()) {
             m.reset();
         }
         self.meters = BlockMeters::default();
+    }
+
+    /// The channel-check step playing now (`None` between steps or when not checking).
+    pub fn check_step(&self) -> Option<listening::generator::CheckStep> {
+        (self.generator_playing == listening::generator::Kind::ChannelCheck
+            && self.generator_mix.target() > 0.0)
+            .then(|| self.generator.check_step())
+            .flatten()
     }
 
     /// Statistics since the last call, then starts a new period.
@@ -329,7 +399,28 @@ impl Chain {
         // 3. Crossfeed (does nothing while off and at rest).
         self.crossfeed.process(left, right);
 
-        // 4. Limiter (the detector sleeps while the limiter is fully off).
+        // 4. Protection (a slow glide; skipped at unity).
+        if self.protect.is_moving() || self.protect.value() != 1.0 {
+            for i in 0..len {
+                let g = self.protect.next_value();
+                left[i] *= g;
+                right[i] *= g;
+            }
+        }
+
+        // 5. Test signal (replaces the programme; skipped while off).
+        if self.generator_mix.is_moving() || self.generator_mix.value() > 0.0 {
+            let [gl, gr] = &mut self.generator_out;
+            self.generator
+                .fill(self.generator_playing, &mut gl[..len], &mut gr[..len]);
+            for i in 0..len {
+                let m = self.generator_mix.next_value();
+                left[i] = (1.0 - m) * left[i] + m * gl[i];
+                right[i] = (1.0 - m) * right[i] + m * gr[i];
+            }
+        }
+
+        // 6. Limiter (the detector sleeps while the limiter is fully off).
         let limiter_active = self.limiter_mix.is_moving() || self.limiter_mix.value() > 0.0;
         self.limiter.set_detection(limiter_active);
         let [ul, ur] = &mut self.unlimited;
@@ -337,7 +428,7 @@ impl Chain {
             .process(left, right, &mut ul[..len], &mut ur[..len]);
         block.min_gain = self.limiter.take_min_gain();
 
-        // 5. Limiter on/off crossfade.
+        // 7. Limiter on/off crossfade.
         if self.limiter_mix.is_moving() || self.limiter_mix.value() < 1.0 {
             for i in 0..len {
                 let a = self.limiter_mix.next_value();
@@ -346,7 +437,7 @@ impl Chain {
             }
         }
 
-        // 6. Bypass crossfade.
+        // 8. Bypass crossfade.
         if self.bypass_mix.is_moving() || self.bypass_mix.value() > 0.0 {
             let [dl, dr] = &self.dry_out;
             for i in 0..len {
@@ -356,7 +447,7 @@ impl Chain {
             }
         }
 
-        // 7. Output hygiene and meters.
+        // 9. Output hygiene and meters.
         sanitize::flush_subnormal_slice(left);
         sanitize::flush_subnormal_slice(right);
         (block.sum_lr, block.sum_ll, block.sum_rr) = meters::correlation_sums(left, right);

@@ -1,0 +1,345 @@
+//! The 7-day sound-exposure history: a small text file per user, shared by every plugin
+//! instance (and every host) on the machine.
+//!
+//! Where: `$XDG_DATA_HOME/headphone-monitor/dose-history.txt` (by default
+//! `~/.local/share/headphone-monitor/`), or `$HM_HISTORY_DIR` if set. What: one line per
+//! flush, `<unix seconds> <sound exposure in Pa²·h>` — no audio, no project names. Reset:
+//! delete the file (the editor's "Reset history" does the same).
+//!
+//! Robustness: every append and every compaction holds an exclusive lock on a separate,
+//! never-replaced `dose-history.lock` file, so concurrent instances never interleave or lose
+//! lines; an append is one `write` of one short line; compaction writes a temporary file and
+//! renames it over the history, so a crash leaves either the old or the new file; a torn or
+//! garbled line (a crash mid-write, a hand edit) is skipped when reading, never fatal.
+//!
+//! Only ever touched from a background thread or the main thread — never the audio thread.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Seconds in the rolling window (7 days).
+pub const WINDOW_S: u64 = 7 * 24 * 3600;
+/// Environment variable that overrides the history directory.
+pub const DIR_ENV_VAR: &str = "HM_HISTORY_DIR";
+/// File name of the history.
+pub const FILE_NAME: &str = "dose-history.txt";
+/// File name of the lock file next to it.
+pub const LOCK_NAME: &str = "dose-history.lock";
+
+/// The history in one directory.
+#[derive(Debug, Clone)]
+pub struct History {
+    dir: PathBuf,
+}
+
+impl History {
+    /// The user's history: `$HM_HISTORY_DIR`, else `$XDG_DATA_HOME/headphone-monitor`, else
+    /// `$HOME/.local/share/headphone-monitor`. `None` without any of them.
+    pub fn for_user() -> Option<Self> {
+        let dir = if let Some(dir) = std::env::var_os(DIR_ENV_VAR) {
+            PathBuf::from(dir)
+        } else if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+            PathBuf::from(data).join("headphone-monitor")
+        } else {
+            PathBuf::from(std::env::var_os("HOME")?)
+                .join(".local/share")
+                .join("headphone-monitor")
+        };
+        Some(Self { dir })
+    }
+
+    /// The history in `dir` (created on first write).
+    pub fn in_dir(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Path of the history file.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// Runs `f` holding the exclusive lock.
+    fn locked<T>(&self, f: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        fs::create_dir_all(&self.dir)?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join(LOCK_NAME))?;
+        lock.lock()?;
+        let result = f();
+        lock.unlock()?;
+        result
+    }
+
+    /// Appends one record: `exposure_pa2h` heard up to `now_unix_s`.
+    pub fn append(&self, now_unix_s: u64, exposure_pa2h: f64) -> io::Result<()> {
+        if !(exposure_pa2h.is_finite() && exposure_pa2h > 0.0) {
+            return Ok(());
+        }
+        let line = format!("{now_unix_s} {exposure_pa2h:e}\n");
+        self.locked(|| {
+            let mut file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.path())?;
+            // A torn last line from a crash would swallow this record: start on a new line.
+            let needs_newline = file.metadata()?.len() > 0 && !ends_with_newline(&self.path())?;
+            let text = if needs_newline {
+                format!("\n{line}")
+            } else {
+                line
+            };
+            file.write_all(text.as_bytes())
+        })
+    }
+
+    /// Records `(unix seconds, Pa²·h)`, skipping lines that do not parse.
+    pub fn records(&self) -> io::Result<Vec<(u64, f64)>> {
+        let mut text = String::new();
+        match File::open(self.path()) {
+            Ok(mut file) => {
+                let mut bytes = Vec::new();
+                file.read_to_end(&mut bytes)?;
+                text = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        Ok(text.lines().filter_map(parse_line).collect())
+    }
+
+    /// Total exposure recorded after `since_unix_s`, in Pa²·h.
+    pub fn total_since(&self, since_unix_s: u64) -> io::Result<f64> {
+        Ok(self
+            .records()?
+            .iter()
+            .filter(|(t, _)| *t > since_unix_s)
+            .map(|(_, e)| e)
+            .sum())
+    }
+
+    /// Drops records at or before `keep_after_unix_s` (and unreadable lines), atomically.
+    pub fn compact(&self, keep_after_unix_s: u64) -> io::Result<()> {
+        self.locked(|| {
+            let kept: String = self
+                .records()?
+                .into_iter()
+                .filter(|(t, _)| *t > keep_after_unix_s)
+                .map(|(t, e)| format!("{t} {e:e}\n"))
+                .collect();
+            let temporary = self.dir.join(format!("{FILE_NAME}.tmp"));
+            fs::write(&temporary, kept)?;
+            fs::rename(&temporary, self.path())
+        })
+    }
+
+    /// Deletes the history.
+    pub fn reset(&self) -> io::Result<()> {
+        self.locked(|| match fs::remove_file(self.path()) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        })
+    }
+}
+
+fn ends_with_newline(path: &Path) -> io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
+fn parse_line(line: &str) -> Option<(u64, f64)> {
+    let mut fields = line.split_whitespace();
+    let time = fields.next()?.parse::<u64>().ok()?;
+    let exposure = fields.next()?.parse::<f64>().ok()?;
+    (fields.next().is_none() && exposure.is_finite() && exposure >= 0.0).then_some((time, exposure))
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now_unix_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The background thread that keeps one plugin instance's exposure in the history file:
+/// every [`FLUSH_S`] it appends what the audio thread added to
+/// [`SharedMeters::unsaved_exposure`](crate::meters::SharedMeters), and every
+/// [`RELOAD_S`] it re-reads the 7-day total (other instances and hosts add to it too) into
+/// `history_exposure`; once an hour it compacts the file. Stopping flushes what is left.
+pub struct HistoryWriter {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Seconds between appends.
+pub const FLUSH_S: u64 = 5;
+/// Seconds between re-reads of the 7-day total.
+pub const RELOAD_S: u64 = 30;
+
+impl HistoryWriter {
+    /// Starts the thread for `meters`; `None` if there is no history directory or no thread.
+    pub fn start(meters: std::sync::Arc<crate::meters::SharedMeters>) -> Option<Self> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let history = History::for_user()?;
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("hm-dose-history".into())
+            .spawn(move || {
+                let flush = |meters: &crate::meters::SharedMeters| {
+                    let exposure = meters.unsaved_exposure.swap(0.0, Ordering::Relaxed);
+                    if exposure > 0.0 {
+                        meters
+                            .history_exposure
+                            .fetch_add(exposure, Ordering::Relaxed);
+                        // A failed write keeps counting in memory for this session.
+                        let _ = history.append(now_unix_s(), exposure);
+                    }
+                };
+                let reload = |meters: &crate::meters::SharedMeters| {
+                    if let Ok(total) = history.total_since(now_unix_s().saturating_sub(WINDOW_S)) {
+                        meters.history_exposure.store(total, Ordering::Relaxed);
+                    }
+                };
+                reload(&meters);
+                let mut ticks: u64 = 0;
+                while !stop_flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    ticks += 1;
+                    if ticks.is_multiple_of(FLUSH_S * 10) {
+                        flush(&meters);
+                    }
+                    if ticks.is_multiple_of(RELOAD_S * 10) {
+                        reload(&meters);
+                    }
+                    if ticks.is_multiple_of(36_000) && history.path().exists() {
+                        let _ = history.compact(now_unix_s().saturating_sub(WINDOW_S));
+                    }
+                }
+                flush(&meters);
+            })
+            .ok()?;
+        Some(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for HistoryWriter {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_writers_and_compaction_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let threads = 6;
+        let per_thread = 150;
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                let dir = dir.path().to_owned();
+                scope.spawn(move || {
+                    // Each "instance" opens its own handles, as separate processes would.
+                    let history = History::in_dir(&dir);
+                    for i in 0..per_thread {
+                        history
+                            .append(1_000_000 + i, 0.001 * (t + 1) as f64)
+                            .unwrap();
+                        if t == 0 && i % 25 == 0 {
+                            history.compact(0).unwrap(); // keeps everything, rewrites the file
+                        }
+                    }
+                });
+            }
+        });
+        let history = History::in_dir(dir.path());
+        let records = history.records().unwrap();
+        assert_eq!(records.len(), (threads * per_thread) as usize);
+        let expected: f64 = (1..=threads)
+            .map(|t| 0.001 * t as f64 * per_thread as f64)
+            .sum();
+        assert!((history.total_since(0).unwrap() - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_truncated_or_garbled_file_is_read_around_and_repaired() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::in_dir(dir.path());
+        history.append(100, 0.5).unwrap();
+        history.append(200, 0.25).unwrap();
+        // A crash in mid-write, and some garbage.
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(history.path())
+            .unwrap();
+        file.write_all(b"300 0.12").unwrap(); // no newline: torn
+        drop(file);
+        assert_eq!(
+            history.records().unwrap().len(),
+            3,
+            "a complete-looking torn line counts"
+        );
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(history.path())
+            .unwrap();
+        file.write_all(b"5\n\xff\xfegarbage\n400 NaN\n-1 2\n")
+            .unwrap();
+        drop(file);
+        // The torn line became "300 0.125": still a valid record; garbage lines are skipped.
+        history.append(500, 1.0).unwrap();
+        let total = history.total_since(0).unwrap();
+        assert!(
+            (total - (0.5 + 0.25 + 0.125 + 1.0)).abs() < 1e-12,
+            "{total}"
+        );
+        // A record appended after a torn line without newline starts on its own line.
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(history.path())
+            .unwrap();
+        file.write_all(b"600 0.").unwrap();
+        drop(file);
+        history.append(700, 2.0).unwrap();
+        assert!(history.records().unwrap().contains(&(700, 2.0)));
+        // Compaction keeps the window and drops the unreadable lines.
+        history.compact(150).unwrap();
+        let kept = history.records().unwrap();
+        assert!(kept.iter().all(|(t, _)| *t > 150), "{kept:?}");
+        let text = fs::read_to_string(history.path()).unwrap();
+        assert!(text.lines().all(|l| parse_line(l).is_some()), "{text}");
+        history.reset().unwrap();
+        assert_eq!(history.total_since(0).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn the_window_is_seven_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::in_dir(dir.path());
+        let now = 10 * WINDOW_S;
+        history.append(now - WINDOW_S - 1, 1.0).unwrap();
+        history.append(now - WINDOW_S + 60, 0.5).unwrap();
+        history.append(now, 0.25).unwrap();
+        assert!((history.total_since(now - WINDOW_S).unwrap() - 0.75).abs() < 1e-12);
+    }
+}
