@@ -10,6 +10,7 @@
 
 mod ballistics;
 mod format;
+mod listening;
 mod theme;
 mod widgets;
 
@@ -95,6 +96,16 @@ impl MeterView {
     }
 }
 
+/// The editor's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Page {
+    /// Monitoring: meters, mode, gain, limiter, crossfeed.
+    #[default]
+    Monitor,
+    /// Listening level: calibration, dose, test signals.
+    Listening,
+}
+
 /// The editor application.
 pub struct MonitorEditor {
     params: Arc<MonitorParams>,
@@ -102,6 +113,12 @@ pub struct MonitorEditor {
     /// The host connection, set when the window opens.
     gui: Option<GuiContext>,
     view: MeterView,
+    /// The page shown.
+    page: Page,
+    /// The listening page's state.
+    listening: listening::ListeningView,
+    /// egui time of the last frame, in seconds.
+    last_frame_s: Option<f64>,
 }
 
 impl MonitorEditor {
@@ -111,6 +128,9 @@ impl MonitorEditor {
             meters,
             gui: None,
             view: MeterView::default(),
+            page: Page::default(),
+            listening: listening::ListeningView::default(),
+            last_frame_s: None,
         }
     }
 }
@@ -131,6 +151,10 @@ impl NiceEguiApp for MonitorEditor {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut Frame) {
         let now = ui.input(|i| i.time);
         self.view.update(&self.meters, now);
+        let dt = self.last_frame_s.map_or(0.0, |t| (now - t) as f32);
+        self.last_frame_s = Some(now);
+        self.listening
+            .update(&self.meters, self.params.full_scale_spl(), dt);
         ui.ctx()
             .request_repaint_after(Duration::from_millis(FRAME_MS));
         let Some(gui) = self.gui.clone() else {
@@ -214,7 +238,7 @@ fn crossfeed_controls(ui: &mut Ui, p: &MonitorParams, setter: &ParamSetter, w: f
 }
 
 /// A section panel with a heading, filling the height it is given.
-fn section(ui: &mut Ui, title: &str, width: f32, add: impl FnOnce(&mut Ui)) {
+pub(crate) fn section(ui: &mut Ui, title: &str, width: f32, add: impl FnOnce(&mut Ui)) {
     let height = ui.available_height();
     let (rect, _) = ui.allocate_exact_size(vec2(width, height), Sense::hover());
     ui.painter()
@@ -240,9 +264,18 @@ impl MonitorEditor {
         let p = self.params.clone();
         let bypassed = p.bypass.value();
 
-        // Header: name, bypass state.
+        // Header: name, pages, bypass state.
         ui.horizontal(|ui| {
             ui.label(RichText::new("HEADPHONE MONITOR").size(18.0).strong().color(theme::TEXT));
+            ui.add_space(8.0);
+            for (page, label) in [(Page::Monitor, "Monitor"), (Page::Listening, "Listening level")] {
+                let selected = self.page == page;
+                let button = egui::Button::new(RichText::new(label).size(theme::BODY_TEXT))
+                    .fill(if selected { theme::ACCENT_DIM } else { theme::CONTROL_BG });
+                if ui.add(button).clicked() {
+                    self.page = page;
+                }
+            }
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 widgets::toggle(
                     ui,
@@ -278,6 +311,11 @@ impl MonitorEditor {
             });
         });
         ui.add_space(4.0);
+
+        if self.page == Page::Listening {
+            listening::draw(ui, &p, setter, &self.meters, &mut self.listening);
+            return;
+        }
 
         let ceiling_db = p.ceiling_db.value();
         let gap = ui.spacing().item_spacing.x;

@@ -81,6 +81,32 @@ impl HeadphoneMonitor {
         self.meters.clone()
     }
 
+    /// The DSP settings now: the parameters, plus what the plugin itself decides — bypass
+    /// during a genuine offline render, the ceiling as a peak SPL at the ear, protection
+    /// once the weekly allowance is used up.
+    fn effective_settings(&self) -> dsp::Settings {
+        let mut settings = self.params.settings();
+        settings.bypass |= self.render_guard.passing_through();
+        if let Some(spl) = self.params.full_scale_spl() {
+            // The ceiling as a peak level at the ear, through the calibration.
+            if self.params.spl_ceiling.value() {
+                let spl_ceiling = calibration::ceiling_for_peak_spl(
+                    f64::from(self.params.spl_ceiling_db.value()),
+                    spl,
+                ) as f32;
+                settings.ceiling_db = settings.ceiling_db.min(spl_ceiling.clamp(-60.0, 0.0));
+            }
+            // Protection once the weekly allowance is used up (H.871: gradually).
+            let criterion: dose::Criterion = self.params.dose_criterion.value().into();
+            if self.params.protect.value()
+                && self.meters.week_exposure() >= criterion.allowance_pa2h()
+            {
+                settings.protect_db = self.params.protect_db.value();
+            }
+        }
+        settings
+    }
+
     /// Counts one processed block as heard: A-weighted sums for the level meters, and its
     /// sound exposure for the dose (audio thread; wait-free).
     fn count_listening(&self, sums: [f64; 2], frames: usize, full_scale_spl: f64) {
@@ -145,7 +171,7 @@ impl Plugin for HeadphoneMonitor {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.chain = Chain::new(buffer_config.sample_rate, self.params.settings());
+        self.chain = Chain::new(buffer_config.sample_rate, self.effective_settings());
         self.input_channels = audio_io_layout
             .main_input_channels
             .map_or(0, |c| c.get() as usize);
@@ -164,7 +190,7 @@ impl Plugin for HeadphoneMonitor {
     }
 
     fn reset(&mut self) {
-        self.chain.set_settings(self.params.settings());
+        self.chain.set_settings(self.effective_settings());
         self.chain.reset();
         self.render_guard.restart();
     }
@@ -182,26 +208,8 @@ impl Plugin for HeadphoneMonitor {
         let now_s = self.clock_origin.elapsed().as_secs_f64();
         let render_state = self.render_guard.observe(buffer.samples(), now_s);
         self.meters.set_render_state(render_state);
-        let mut settings = self.params.settings();
-        settings.bypass |= self.render_guard.passing_through();
         let full_scale_spl = self.params.full_scale_spl();
-        if let Some(spl) = full_scale_spl {
-            // The ceiling as a peak level at the ear, through the calibration.
-            if self.params.spl_ceiling.value() {
-                let spl_ceiling = calibration::ceiling_for_peak_spl(
-                    f64::from(self.params.spl_ceiling_db.value()),
-                    spl,
-                ) as f32;
-                settings.ceiling_db = settings.ceiling_db.min(spl_ceiling.clamp(-60.0, 0.0));
-            }
-            // Protection once the weekly allowance is used up (H.871: gradually).
-            let criterion: dose::Criterion = self.params.dose_criterion.value().into();
-            if self.params.protect.value()
-                && self.meters.week_exposure() >= criterion.allowance_pa2h()
-            {
-                settings.protect_db = self.params.protect_db.value();
-            }
-        }
+        let settings = self.effective_settings();
         self.chain.set_settings(settings);
         // The 4× true-peak meters only run while someone (an editor) reads them.
         let watched = self.editor_state.is_open() || self.meters.watched();
