@@ -73,6 +73,19 @@ pub fn duration_text(hours: f64) -> String {
     }
 }
 
+/// A dose percentage: two decimals below 1 %, one below 100 %, none above.
+pub fn percent_text(percent: f64) -> String {
+    if !percent.is_finite() || percent < 0.0 {
+        "—".to_owned()
+    } else if percent < 1.0 {
+        format!("{percent:.2} %")
+    } else if percent < 100.0 {
+        format!("{percent:.1} %")
+    } else {
+        format!("{percent:.0} %")
+    }
+}
+
 /// A level in dB SPL with one decimal, "—" for none or silence.
 pub fn spl_text(level: Option<f64>) -> String {
     match level {
@@ -184,7 +197,7 @@ fn calibration_column(ui: &mut Ui, p: &MonitorParams, view: &mut ListeningView) 
                         .suffix(" dB"),
                 );
                 ui.end_row();
-                ui.label("Sensitivity");
+                ui.label("Sensitivity (dB SPL)");
                 ui.horizontal(|ui| {
                     ui.add(
                         DragValue::new(&mut chain.sensitivity)
@@ -194,12 +207,12 @@ fn calibration_column(ui: &mut Ui, p: &MonitorParams, view: &mut ListeningView) 
                     ui.selectable_value(
                         &mut chain.sensitivity_unit,
                         SensitivityUnit::PerMilliwatt,
-                        "SPL/mW",
+                        "/mW",
                     );
                     ui.selectable_value(
                         &mut chain.sensitivity_unit,
                         SensitivityUnit::PerVolt,
-                        "SPL/V",
+                        "/V",
                     );
                 });
                 ui.end_row();
@@ -325,12 +338,12 @@ fn level_column(
     let session_pct = dose::dose_percent(session_e, criterion);
     ui.add_space(4.0);
     ui.label(
-        RichText::new(format!("Weekly dose {week_pct:.1} %"))
+        RichText::new(format!("Weekly dose {}", percent_text(week_pct)))
             .size(theme::HEADING_TEXT)
             .strong(),
     )
     .on_hover_text("Sound exposure of the last 7 days (all instances) against the allowance");
-    small(ui, format!("This session {session_pct:.2} %"));
+    small(ui, format!("This session {}", percent_text(session_pct)));
     let (bar, _) = ui.allocate_exact_size(vec2(w, 10.0), egui::Sense::hover());
     ui.painter()
         .rect_filled(bar, CornerRadius::same(3), theme::METER_BG);
@@ -493,6 +506,9 @@ mod tests {
         assert_eq!(duration_text(1.0 + 5.0 / 60.0), "1 h 05 min");
         assert_eq!(duration_text(400.0), "more than a week");
         assert_eq!(duration_text(f64::INFINITY), "more than a week");
+        assert_eq!(percent_text(0.031), "0.03 %");
+        assert_eq!(percent_text(42.26), "42.3 %");
+        assert_eq!(percent_text(250.4), "250 %");
         assert_eq!(spl_text(None), "—");
         assert_eq!(spl_text(Some(f64::NEG_INFINITY)), "—");
         assert_eq!(spl_text(Some(79.96)), "80.0 dB(A)");
