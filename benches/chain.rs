@@ -117,6 +117,18 @@ fn chain_speed(c: &mut Criterion) {
             }
         })
     });
+    // The A-weighted listening meter the plugin runs on its output while calibrated.
+    let mut meter = headphone_monitor::dsp::listening::ListeningMeter::new(48_000.0);
+    group.bench_function("48000/512/listening_meter", |b| {
+        b.iter(|| {
+            let mut total = 0.0;
+            for (cl, cr) in l.chunks(512).zip(r.chunks(512)) {
+                let sums = meter.process(cl, cr);
+                total += sums[0] + sums[1];
+            }
+            total
+        })
+    });
     group.finish();
 }
 

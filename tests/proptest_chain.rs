@@ -4,6 +4,7 @@
 //! the limiter is on; and after bad input ends, a normal signal comes out exactly as
 //! from a fresh chain within a stated time (state is never poisoned).
 
+use headphone_monitor::dsp::listening::generator::Kind;
 use headphone_monitor::dsp::{db_to_gain, Chain, CrossfeedSettings, MonitorMode, Settings};
 use proptest::prelude::*;
 
@@ -49,20 +50,34 @@ fn settings() -> impl Strategy<Value = Settings> {
         -24.0f32..0.0,
         10.0f32..1000.0,
         crossfeed(),
+        generator(),
+        prop_oneof![Just(0.0f32), 3.0f32..20.0],
     )
         .prop_map(
-            |(gain_db, mode, swap, ceiling_db, release_ms, crossfeed)| Settings {
-                gain_db,
-                mode,
-                swap,
-                limiter_on: true,
-                ceiling_db,
-                release_ms,
-                bypass: false,
-                crossfeed,
-                ..Settings::default()
+            |(gain_db, mode, swap, ceiling_db, release_ms, crossfeed, generator, protect_db)| {
+                Settings {
+                    gain_db,
+                    mode,
+                    swap,
+                    limiter_on: true,
+                    ceiling_db,
+                    release_ms,
+                    bypass: false,
+                    crossfeed,
+                    generator,
+                    protect_db,
+                }
             },
         )
+}
+
+fn generator() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        4 => Just(Kind::Off),
+        1 => Just(Kind::PinkNoise),
+        1 => Just(Kind::Sine1k),
+        1 => Just(Kind::ChannelCheck),
+    ]
 }
 
 proptest! {
@@ -123,12 +138,17 @@ proptest! {
         final_settings in settings(),
         release_ms in 10.0f32..100.0,
     ) {
-        // (Crossfeed off at the end: its filter state converges only to within rounding.)
+        // (Crossfeed off at the end: its filter state converges only to within rounding; no
+        // test signal or protection either, which would change the programme on purpose.)
         let final_settings = Settings {
             release_ms,
             crossfeed: CrossfeedSettings::default(),
+            generator: Kind::Off,
+            protect_db: 0.0,
             ..final_settings
         };
+        // (Protection is not bad input: it releases over its own 10 s glide, on purpose.)
+        let abuse_settings = Settings { protect_db: 0.0, ..abuse_settings };
         let mut chain = Chain::new(rate, abuse_settings);
         for chunk in abuse.chunks(block) {
             let mut l: Vec<f32> = chunk.iter().map(|p| p.0).collect();
