@@ -330,10 +330,17 @@ fn one_hour_of_random_automation_keeps_latency_gain_meters_and_speed() {
     let first = rates[0];
     let last = rates[rates.len() - 1];
     let slowest = rates.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut sorted = rates.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let tail = rates.len().min(5);
+    let head_mean = rates[..tail].iter().sum::<f64>() / tail as f64;
+    let tail_mean = rates[rates.len() - tail..].iter().sum::<f64>() / tail as f64;
     println!(
         "soak: {minutes} min of audio ({samples} frames, {changes} parameter changes); \
-         real-time factor first minute {first:.0}x, last minute {last:.0}x, slowest {slowest:.0}x \
-         (last/first {:.2})",
-        last / first
+         real-time factor per minute: first {first:.0}x, last {last:.0}x, median {median:.0}x, \
+         slowest {slowest:.0}x; first {tail} min {head_mean:.0}x vs last {tail} min {tail_mean:.0}x \
+         (ratio {:.2})",
+        tail_mean / head_mean
     );
 }
