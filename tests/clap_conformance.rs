@@ -13,50 +13,8 @@ mod rng;
 
 use clack_host::prelude::ProcessStatus;
 use common::clap_host::{param_id, plugin_path, probe_factory, state_json, Host, PLUGIN_ID};
+use common::{fuzzed, PARAM_IDS};
 use rng::Rng;
-
-/// Every parameter's string ID.
-const PARAM_IDS: [&str; 18] = [
-    "gain",
-    "mode",
-    "swap",
-    "limiter",
-    "ceiling",
-    "release",
-    "bypass",
-    "crossfeed",
-    "xf_preset",
-    "xf_cutoff",
-    "xf_feed",
-    "monitor_only",
-    "generator",
-    "dose_criterion",
-    "protect",
-    "protect_db",
-    "spl_ceiling",
-    "spl_ceiling_db",
-];
-
-/// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
-/// lets the input through on purpose).
-const FUZZED: [&str; 16] = [
-    "gain",
-    "mode",
-    "swap",
-    "ceiling",
-    "release",
-    "crossfeed",
-    "xf_preset",
-    "xf_cutoff",
-    "xf_feed",
-    "monitor_only",
-    "generator",
-    "dose_criterion",
-    "protect",
-    "protect_db",
-    "spl_ceiling",
-    "spl_ceiling_db",
-];
 
 /// Loud, nasty stereo input: noise up to +12 dBFS, a full-scale alternating run,
 /// and a few NaN/Inf/1e30 samples and denormals.
@@ -89,7 +47,7 @@ fn parameter_fuzzing_at_sample_accurate_intervals_never_breaks_the_promise() {
     // Every parameter except the limiter switch and bypass (either one lets the
     // input through on purpose) gets random values, exact bounds included, as
     // sample-accurate events every 1, 100 and 1000 samples.
-    let fuzzed = FUZZED;
+    let fuzzed = fuzzed();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for (rate, interval) in [
         (44_100.0, 1usize),
@@ -428,10 +386,11 @@ fn events_in_a_foreign_namespace_are_ignored() {
     let rate = 48_000.0;
     let mut rng = Rng(0xf0e1_9e00);
     let input = nasty_input(24_000, &mut rng);
+    let ids = fuzzed();
     let events: Vec<(usize, &str, f64)> = (0..24_000)
         .step_by(1_500)
         .map(|frame| {
-            let id = FUZZED[rng.below(FUZZED.len())];
+            let id = ids[rng.below(ids.len())];
             (frame, id, rng.normalized())
         })
         .collect();
@@ -446,7 +405,7 @@ fn events_in_a_foreign_namespace_are_ignored() {
         out == expected,
         "a decoy in a foreign event space changed the audio"
     );
-    for id in FUZZED {
+    for id in fuzzed() {
         assert_eq!(host.get_param(id), plain.get_param(id), "{id}");
     }
 }

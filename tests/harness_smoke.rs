@@ -6,27 +6,7 @@
 mod common;
 
 use common::clap_host::{make_state, param_id, state_json, Host, PLUGIN_ID};
-
-const PARAM_IDS: [&str; 18] = [
-    "gain",
-    "mode",
-    "swap",
-    "limiter",
-    "ceiling",
-    "release",
-    "bypass",
-    "crossfeed",
-    "xf_preset",
-    "xf_cutoff",
-    "xf_feed",
-    "monitor_only",
-    "generator",
-    "dose_criterion",
-    "protect",
-    "protect_db",
-    "spl_ceiling",
-    "spl_ceiling_db",
-];
+use common::PARAM_IDS;
 
 fn stereo_noise(frames: usize) -> Vec<Vec<f32>> {
     let mut seed = 0x1234_5678_u32;

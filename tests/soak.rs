@@ -12,6 +12,29 @@ mod rng;
 use headphone_monitor::dsp::{Chain, CrossfeedSettings, MonitorMode, Settings};
 use rng::Rng;
 
+/// Random settings: gain from `lowest_gain_db` to +12 dB, ceiling from `lowest_ceiling_db` to
+/// 0 dBTP, any mode, swap, release and crossfeed; the limiter on.
+fn random_settings(rng: &mut Rng, lowest_gain_db: f32, lowest_ceiling_db: f32) -> Settings {
+    const MODES: [MonitorMode; 5] = [
+        MonitorMode::Stereo,
+        MonitorMode::Mono,
+        MonitorMode::Side,
+        MonitorMode::Left,
+        MonitorMode::Right,
+    ];
+    Settings {
+        gain_db: lowest_gain_db + (12.0 - lowest_gain_db) * rng.unit(),
+        mode: MODES[rng.below(5)],
+        swap: rng.below(2) == 1,
+        limiter_on: true,
+        ceiling_db: lowest_ceiling_db * rng.unit(),
+        release_ms: 10.0 + 990.0 * rng.unit(),
+        bypass: false,
+        crossfeed: random_crossfeed(rng),
+        ..Settings::default()
+    }
+}
+
 /// Crossfeed on half of the time, with a random cut-off and feed level.
 fn random_crossfeed(rng: &mut Rng) -> CrossfeedSettings {
     CrossfeedSettings {
@@ -54,26 +77,9 @@ fn ten_minutes_of_abuse_then_transparent_again() {
     let mut position = 0;
     let mut next_change = 0;
     let mut regime = 0;
-    let modes = [
-        MonitorMode::Stereo,
-        MonitorMode::Mono,
-        MonitorMode::Side,
-        MonitorMode::Left,
-        MonitorMode::Right,
-    ];
     while position < total {
         if position >= next_change {
-            chain.set_settings(Settings {
-                gain_db: -70.0 + 82.0 * rng.unit(),
-                mode: modes[rng.below(5)],
-                swap: rng.below(2) == 1,
-                limiter_on: true,
-                ceiling_db: -24.0 * rng.unit(),
-                release_ms: 10.0 + 990.0 * rng.unit(),
-                bypass: false,
-                crossfeed: random_crossfeed(&mut rng),
-                ..Settings::default()
-            });
+            chain.set_settings(random_settings(&mut rng, -70.0, -24.0));
             regime = rng.below(7);
             next_change = position + rate / 20 + rng.below(rate / 10);
         }
@@ -210,13 +216,6 @@ fn one_hour_of_random_automation_keeps_latency_gain_meters_and_speed() {
     let mut chain = Chain::new(rate as f32, Settings::default());
     chain.set_true_peak_metering(true);
     let latency = chain.latency_samples();
-    let modes = [
-        MonitorMode::Stereo,
-        MonitorMode::Mono,
-        MonitorMode::Side,
-        MonitorMode::Left,
-        MonitorMode::Right,
-    ];
     let (mut left, mut right) = (vec![0.0f32; 4096], vec![0.0f32; 4096]);
     let mut input = (vec![0.0f32; 4096], vec![0.0f32; 4096]);
     let mut next_change = 0;
@@ -233,17 +232,7 @@ fn one_hour_of_random_automation_keeps_latency_gain_meters_and_speed() {
         let mut done = 0;
         while done < 60 * rate {
             if done >= next_change {
-                chain.set_settings(Settings {
-                    gain_db: -30.0 + 42.0 * rng.unit(),
-                    mode: modes[rng.below(5)],
-                    swap: rng.below(2) == 1,
-                    limiter_on: true,
-                    ceiling_db: -12.0 * rng.unit(),
-                    release_ms: 10.0 + 990.0 * rng.unit(),
-                    bypass: false,
-                    crossfeed: random_crossfeed(&mut rng),
-                    ..Settings::default()
-                });
+                chain.set_settings(random_settings(&mut rng, -30.0, -12.0));
                 changes += 1;
                 next_change = done + rate / 20 + rng.below(rate * 9 / 20);
             }

@@ -15,6 +15,7 @@ use common::vst3_host::{
     create_component, factory_info, library_path, load_factory, Vst3Instance, CLASS_ID, INPUT,
     OUTPUT,
 };
+use common::{fuzzed, PARAM_IDS};
 use headphone_monitor::dsp::db_to_gain;
 use rng::Rng;
 use vst3::ComPtr;
@@ -28,49 +29,6 @@ use vst3::Steinberg::Vst::SymbolicSampleSizes_::{kSample32, kSample64};
 use vst3::Steinberg::{
     kPlatformTypeX11EmbedWindowID, kResultOk, kResultTrue, IPlugView, IPlugViewTrait, ViewRect,
 };
-
-/// The string ids of the parameters, in declaration order.
-const PARAM_IDS: [&str; 18] = [
-    "gain",
-    "mode",
-    "swap",
-    "limiter",
-    "ceiling",
-    "release",
-    "bypass",
-    "crossfeed",
-    "xf_preset",
-    "xf_cutoff",
-    "xf_feed",
-    "monitor_only",
-    "generator",
-    "dose_criterion",
-    "protect",
-    "protect_db",
-    "spl_ceiling",
-    "spl_ceiling_db",
-];
-
-/// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
-/// lets the input through on purpose).
-const FUZZED: [&str; 16] = [
-    "gain",
-    "mode",
-    "swap",
-    "ceiling",
-    "release",
-    "crossfeed",
-    "xf_preset",
-    "xf_cutoff",
-    "xf_feed",
-    "monitor_only",
-    "generator",
-    "dose_criterion",
-    "protect",
-    "protect_db",
-    "spl_ceiling",
-    "spl_ceiling_db",
-];
 
 /// Deterministic full-band noise at `amp` peak.
 fn noise(seed: u64, amp: f32, len: usize) -> Vec<f32> {
@@ -399,7 +357,7 @@ fn in_place_processing_equals_out_of_place() {
 
 #[test]
 fn random_blocks_automation_and_abusive_input_stay_finite_and_below_the_ceiling() {
-    let fuzzed = FUZZED;
+    let fuzzed = fuzzed();
     let mut rng = Rng(0x005e_ed0f_7e57);
     let mut cases = 0;
     for rate in [8_000.0, 44_100.0, 96_000.0, 384_000.0] {

@@ -4,3 +4,36 @@
 
 pub mod clap_host;
 pub mod vst3_host;
+
+/// Every parameter's string ID, in declaration order. Pinned: released IDs never change.
+#[allow(dead_code)]
+pub const PARAM_IDS: [&str; 18] = [
+    "gain",
+    "mode",
+    "swap",
+    "limiter",
+    "ceiling",
+    "release",
+    "bypass",
+    "crossfeed",
+    "xf_preset",
+    "xf_cutoff",
+    "xf_feed",
+    "monitor_only",
+    "generator",
+    "dose_criterion",
+    "protect",
+    "protect_db",
+    "spl_ceiling",
+    "spl_ceiling_db",
+];
+
+/// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
+/// lets the input through on purpose).
+#[allow(dead_code)]
+pub fn fuzzed() -> Vec<&'static str> {
+    PARAM_IDS
+        .into_iter()
+        .filter(|id| !matches!(*id, "limiter" | "bypass"))
+        .collect()
+}
