@@ -63,8 +63,17 @@ impl Image {
     /// Bounding box (x0, y0, x1, y1) of pixels of exactly `color`.
     /// (Within [`MODE_ROWS`]: other controls use the accent colour too.)
     fn bounds_of(&self, color: [u8; 3]) -> Option<(usize, usize, usize, usize)> {
+        self.bounds_in(color, MODE_ROWS)
+    }
+
+    /// Bounding box (x0, y0, x1, y1) of the pixels of `color` within `rows`.
+    fn bounds_in(
+        &self,
+        color: [u8; 3],
+        rows: std::ops::Range<usize>,
+    ) -> Option<(usize, usize, usize, usize)> {
         let mut b: Option<(usize, usize, usize, usize)> = None;
-        for y in MODE_ROWS.start..MODE_ROWS.end.min(self.height) {
+        for y in rows.start..rows.end.min(self.height) {
             for x in 0..self.width {
                 if self.pixel(x, y) == color {
                     b = Some(match b {
@@ -362,5 +371,29 @@ fn standalone_editor_draws_and_answers_the_mouse() {
         reset.tall_columns(ACCENT_DIM, 40).2,
         filled_before,
         "double-click did not reset the gain"
+    );
+
+    // 4. The "Listening level" tab, right of the selected "Monitor" tab, switches the page:
+    //    the tab highlight moves, and the test-signal selector ("Off" selected, in the accent
+    //    colour) appears in the right third where the limiter was.
+    let header = 0..40;
+    let (t0, _, t1, _) = reset
+        .bounds_in(ACCENT_DIM, header.clone())
+        .expect("the selected Monitor tab");
+    click(t1 + 50, 20, "1");
+    let listening = settled_screenshot(&display, &window, |img| {
+        img.bounds_in(ACCENT_DIM, 0..40)
+            .is_some_and(|(nx0, ..)| nx0 > t1)
+    });
+    let (n0, ..) = listening
+        .bounds_in(ACCENT_DIM, header)
+        .expect("a selected tab after the click");
+    assert!(n0 > t1, "tab highlight stayed at {t0}..{t1}");
+    let (g0, ..) = listening
+        .bounds_of(ACCENT)
+        .expect("the selected test signal segment");
+    assert!(
+        g0 > listening.width * 3 / 5,
+        "no test-signal selector in the right column (accent at x = {g0})"
     );
 }
