@@ -342,4 +342,46 @@ mod tests {
         history.append(now, 0.25).unwrap();
         assert!((history.total_since(now - WINDOW_S).unwrap() - 0.75).abs() < 1e-12);
     }
+
+    /// Set in a child process of the test below: the directory to append to.
+    const CHILD_DIR_ENV: &str = "HM_HISTORY_TEST_CHILD_DIR";
+
+    #[test]
+    fn separate_processes_append_while_another_compacts_and_lose_nothing() {
+        let per_child = 200u64;
+        if let Some(dir) = std::env::var_os(CHILD_DIR_ENV) {
+            // Child: one "plugin instance in another host".
+            let history = History::in_dir(Path::new(&dir));
+            for i in 0..per_child {
+                history.append(2_000_000 + i, 0.01).unwrap();
+            }
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let exe = std::env::current_exe().unwrap();
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                std::process::Command::new(&exe)
+                    .args([
+                        "--exact",
+                        "history::tests::separate_processes_append_while_another_compacts_and_lose_nothing",
+                        "--test-threads=1",
+                    ])
+                    .env(CHILD_DIR_ENV, dir.path())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let history = History::in_dir(dir.path());
+        for _ in 0..50 {
+            history.compact(0).unwrap();
+        }
+        for mut child in children {
+            assert!(child.wait().unwrap().success());
+        }
+        assert_eq!(history.records().unwrap().len(), 4 * per_child as usize);
+        assert!((history.total_since(0).unwrap() - 8.0).abs() < 1e-9);
+    }
 }
