@@ -209,6 +209,11 @@ impl Plugin for HeadphoneMonitor {
         let render_state = self.render_guard.observe(buffer.samples(), now_s);
         self.meters.set_render_state(render_state);
         let full_scale_spl = self.params.full_scale_spl();
+        // Someone may be listening unless this is a genuine offline render: count the dose.
+        let heard = matches!(
+            render_state,
+            RenderState::Realtime | RenderState::Verifying | RenderState::RealtimePace
+        );
         let settings = self.effective_settings();
         self.chain.set_settings(settings);
         // The 4× true-peak meters only run while someone (an editor) reads them.
@@ -222,7 +227,7 @@ impl Plugin for HeadphoneMonitor {
                     right.copy_from_slice(left);
                 }
                 self.chain.process(left, right);
-                if let (Some(spl), RenderState::Realtime) = (full_scale_spl, render_state) {
+                if let (Some(spl), true) = (full_scale_spl, heard) {
                     let sums = self.listening.process(left, right);
                     self.count_listening(sums, left.len(), spl);
                 }
@@ -240,7 +245,7 @@ impl Plugin for HeadphoneMonitor {
                     let scratch = &mut self.mono_scratch[..len];
                     scratch.copy_from_slice(chunk);
                     self.chain.process(chunk, scratch);
-                    if let (Some(spl), RenderState::Realtime) = (full_scale_spl, render_state) {
+                    if let (Some(spl), true) = (full_scale_spl, heard) {
                         let sums = self.listening.process(chunk, chunk);
                         self.count_listening(sums, len, spl);
                     }
