@@ -3,7 +3,7 @@
 //!
 //! Where: `$XDG_DATA_HOME/headphone-monitor/dose-history.txt` (by default
 //! `~/.local/share/headphone-monitor/`), or `$HM_HISTORY_DIR` if set. What: one line per
-//! flush, `<unix seconds> <sound exposure in Pa²·h>` — no audio, no project names. Reset:
+//! flush, `<unix seconds> <sound exposure in Pa²·h> ;` — no audio, no project names. Reset:
 //! delete the file (the editor's "Reset history" does the same).
 //!
 //! Robustness: every append and every compaction holds an exclusive lock on a separate,
@@ -80,7 +80,7 @@ impl History {
         if !(exposure_pa2h.is_finite() && exposure_pa2h > 0.0) {
             return Ok(());
         }
-        let line = format!("{now_unix_s} {exposure_pa2h:e}\n");
+        let line = record_line(now_unix_s, exposure_pa2h);
         self.locked(|| {
             let mut file = OpenOptions::new()
                 .create(true)
@@ -129,7 +129,7 @@ impl History {
                 .records()?
                 .into_iter()
                 .filter(|(t, _)| *t > keep_after_unix_s)
-                .map(|(t, e)| format!("{t} {e:e}\n"))
+                .map(|(t, e)| record_line(t, e))
                 .collect();
             let temporary = self.dir.join(format!("{FILE_NAME}.tmp"));
             fs::write(&temporary, kept)?;
@@ -158,11 +158,18 @@ fn ends_with_newline(path: &Path) -> io::Result<bool> {
     Ok(last[0] == b'\n')
 }
 
+/// One record: `<unix seconds> <Pa²·h> ;` — the closing `;` marks a complete line, so a
+/// line cut short by a crash ("… 1.5e-3" cut to "… 1.5") is never read as a record.
+fn record_line(unix_s: u64, exposure_pa2h: f64) -> String {
+    format!("{unix_s} {exposure_pa2h:e} ;\n")
+}
+
 fn parse_line(line: &str) -> Option<(u64, f64)> {
     let mut fields = line.split_whitespace();
     let time = fields.next()?.parse::<u64>().ok()?;
     let exposure = fields.next()?.parse::<f64>().ok()?;
-    (fields.next().is_none() && exposure.is_finite() && exposure >= 0.0).then_some((time, exposure))
+    let complete = fields.next() == Some(";") && fields.next().is_none();
+    (complete && exposure.is_finite() && exposure >= 0.0).then_some((time, exposure))
 }
 
 /// Seconds since the Unix epoch, now.
@@ -200,11 +207,17 @@ impl HistoryWriter {
                 let flush = |meters: &crate::meters::SharedMeters| {
                     let exposure = meters.unsaved_exposure.swap(0.0, Ordering::Relaxed);
                     if exposure > 0.0 {
-                        meters
-                            .history_exposure
-                            .fetch_add(exposure, Ordering::Relaxed);
-                        // A failed write keeps counting in memory for this session.
-                        let _ = history.append(now_unix_s(), exposure);
+                        if history.append(now_unix_s(), exposure).is_ok() {
+                            meters
+                                .history_exposure
+                                .fetch_add(exposure, Ordering::Relaxed);
+                        } else {
+                            // Not written (read-only disk, no space): keep it in memory, where
+                            // it still counts towards the week, and try again next time.
+                            meters
+                                .unsaved_exposure
+                                .fetch_add(exposure, Ordering::Relaxed);
+                        }
                     }
                 };
                 let reload = |meters: &crate::meters::SharedMeters| {
@@ -287,45 +300,34 @@ mod tests {
         let history = History::in_dir(dir.path());
         history.append(100, 0.5).unwrap();
         history.append(200, 0.25).unwrap();
-        // A crash in mid-write, and some garbage.
+        // A crash in mid-write: "300 1.5e-3 ;" cut to "300 1.5" must not count as 1.5.
         let mut file = OpenOptions::new()
             .append(true)
             .open(history.path())
             .unwrap();
-        file.write_all(b"300 0.12").unwrap(); // no newline: torn
+        file.write_all(b"300 1.5").unwrap();
         drop(file);
         assert_eq!(
             history.records().unwrap().len(),
-            3,
-            "a complete-looking torn line counts"
+            2,
+            "a torn line is not a record"
         );
+        // The next record starts on its own line; garbage lines are skipped.
+        history.append(400, 1.0).unwrap();
         let mut file = OpenOptions::new()
             .append(true)
             .open(history.path())
             .unwrap();
-        file.write_all(b"5\n\xff\xfegarbage\n400 NaN\n-1 2\n")
+        file.write_all(b"\xff\xfegarbage\n500 NaN ;\n-1 2 ;\n600 2.0\n")
             .unwrap();
-        drop(file);
-        // The torn line became "300 0.125": still a valid record; garbage lines are skipped.
-        history.append(500, 1.0).unwrap();
-        let total = history.total_since(0).unwrap();
-        assert!(
-            (total - (0.5 + 0.25 + 0.125 + 1.0)).abs() < 1e-12,
-            "{total}"
-        );
-        // A record appended after a torn line without newline starts on its own line.
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(history.path())
-            .unwrap();
-        file.write_all(b"600 0.").unwrap();
         drop(file);
         history.append(700, 2.0).unwrap();
-        assert!(history.records().unwrap().contains(&(700, 2.0)));
+        let total = history.total_since(0).unwrap();
+        assert!((total - (0.5 + 0.25 + 1.0 + 2.0)).abs() < 1e-12, "{total}");
         // Compaction keeps the window and drops the unreadable lines.
         history.compact(150).unwrap();
         let kept = history.records().unwrap();
-        assert!(kept.iter().all(|(t, _)| *t > 150), "{kept:?}");
+        assert_eq!(kept, [(200, 0.25), (400, 1.0), (700, 2.0)]);
         let text = fs::read_to_string(history.path()).unwrap();
         assert!(text.lines().all(|l| parse_line(l).is_some()), "{text}");
         history.reset().unwrap();

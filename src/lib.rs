@@ -209,11 +209,9 @@ impl Plugin for HeadphoneMonitor {
         let render_state = self.render_guard.observe(buffer.samples(), now_s);
         self.meters.set_render_state(render_state);
         let full_scale_spl = self.params.full_scale_spl();
-        // Someone may be listening unless this is a genuine offline render: count the dose.
-        let heard = matches!(
-            render_state,
-            RenderState::Realtime | RenderState::Verifying | RenderState::RealtimePace
-        );
+        // Someone may be listening unless the pace proved a genuine offline render: count the
+        // dose (also while printing on purpose, where the pace is not checked: the safe side).
+        let heard = render_state != RenderState::PassThrough;
         let settings = self.effective_settings();
         self.chain.set_settings(settings);
         // The 4× true-peak meters only run while someone (an editor) reads them.

@@ -182,6 +182,8 @@ pub struct Chain {
     generator: listening::generator::Generator,
     /// The test signal playing (kept while it fades out).
     generator_playing: listening::generator::Kind,
+    /// A different test signal asked for while one plays: starts once the other faded out.
+    generator_pending: Option<listening::generator::Kind>,
     /// Generator mix (1 = test signal only).
     generator_mix: Ramp,
     /// Scratch: generator output.
@@ -227,6 +229,7 @@ impl Chain {
             ),
             generator: listening::generator::Generator::new(sample_rate),
             generator_playing: settings.generator,
+            generator_pending: None,
             generator_mix: Ramp::new(
                 f32::from(u8::from(
                     settings.generator != listening::generator::Kind::Off,
@@ -281,15 +284,16 @@ impl Chain {
         self.crossfeed.set_settings(settings.crossfeed);
         self.protect.set_target(protect_gain(settings.protect_db));
         use listening::generator::Kind;
-        if settings.generator != Kind::Off {
-            if settings.generator == Kind::ChannelCheck
-                && self.generator_playing != Kind::ChannelCheck
-            {
-                self.generator.restart_check();
-            }
-            self.generator_playing = settings.generator;
-            self.generator_mix.set_target(1.0);
+        let silent = !self.generator_mix.is_moving() && self.generator_mix.value() == 0.0;
+        if settings.generator == Kind::Off {
+            self.generator_pending = None;
+            self.generator_mix.set_target(0.0);
+        } else if settings.generator == self.generator_playing || silent {
+            self.generator_pending = None;
+            self.start_generator(settings.generator);
         } else {
+            // Another signal is audible: fade it out first (see `process_chunk`).
+            self.generator_pending = Some(settings.generator);
             self.generator_mix.set_target(0.0);
         }
         self.limiter.set_settings(Self::limiter_settings(&settings));
@@ -333,6 +337,19 @@ impl Chain {
             m.reset();
         }
         self.meters = BlockMeters::default();
+    }
+
+    /// Starts (or keeps) `kind` playing; the channel check starts from its first step when it
+    /// was not playing.
+    fn start_generator(&mut self, kind: listening::generator::Kind) {
+        let silent = !self.generator_mix.is_moving() && self.generator_mix.value() == 0.0;
+        if kind == listening::generator::Kind::ChannelCheck
+            && (self.generator_playing != kind || silent)
+        {
+            self.generator.restart_check();
+        }
+        self.generator_playing = kind;
+        self.generator_mix.set_target(1.0);
     }
 
     /// The channel-check step playing now (`None` between steps or when not checking).
@@ -408,7 +425,14 @@ impl Chain {
             }
         }
 
-        // 5. Test signal (replaces the programme; skipped while off).
+        // 5. Test signal (replaces the programme; skipped while off). A signal asked for while
+        //    another played starts once that one has faded out.
+        if let Some(kind) = self.generator_pending {
+            if !self.generator_mix.is_moving() && self.generator_mix.value() == 0.0 {
+                self.generator_pending = None;
+                self.start_generator(kind);
+            }
+        }
         if self.generator_mix.is_moving() || self.generator_mix.value() > 0.0 {
             let [gl, gr] = &mut self.generator_out;
             self.generator
@@ -502,5 +526,41 @@ mod tests {
         assert_eq!(output_gain(-60.5), 0.0);
         assert_eq!(output_gain(0.0), 1.0);
         assert!((output_gain(-60.0) - 0.001).abs() < 1e-7);
+    }
+
+    #[test]
+    fn switching_between_test_signals_fades_through_silence() {
+        use listening::generator::Kind;
+        let rate = 48_000.0;
+        let mut chain = Chain::new(
+            rate,
+            Settings {
+                generator: Kind::Sine1k,
+                ..Settings::default()
+            },
+        );
+        let (mut l, mut r) = (vec![0.0f32; 9_600], vec![0.0f32; 9_600]);
+        chain.process(&mut l, &mut r);
+        chain.set_settings(Settings {
+            generator: Kind::PinkNoise,
+            ..Settings::default()
+        });
+        let (mut l, mut r) = (vec![0.0f32; 9_600], vec![0.0f32; 9_600]);
+        for (cl, cr) in l.chunks_mut(64).zip(r.chunks_mut(64)) {
+            chain.process(cl, cr);
+        }
+        // 1 ms RMS windows: the sine fades out over 20 ms (plus the latency), the noise in.
+        let rms = |x: &[f32]| (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt();
+        let windows: Vec<f32> = l.chunks(48).map(rms).collect();
+        let steady = 0.0707;
+        let dip = windows[..60].iter().copied().fold(f32::INFINITY, f32::min);
+        assert!(
+            dip < 0.1 * steady,
+            "no fade through silence: minimum 1 ms RMS {dip}"
+        );
+        assert!(
+            windows[150..].iter().all(|&w| w > 0.3 * steady),
+            "the noise plays after"
+        );
     }
 }

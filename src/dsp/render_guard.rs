@@ -7,20 +7,23 @@
 //! per second (plus start-up bursts while a device's buffers fill, a few hundred ms at most);
 //! an offline render of a monitoring-bus chain runs many times faster. Pass-through starts
 //! only when the host claims offline **and** [`VERIFY_AUDIO_S`] of audio arrived at least
-//! [`MIN_SPEEDUP`] × faster than real time; it stops (protection resumes at once, with the
-//! chain's 20 ms crossfade) as soon as the wall clock runs ahead of what that speed allows by
-//! more than [`SLACK_S`] — within 0.1 s of audio at real-time pace — or when the claim ends.
+//! [`MIN_SPEEDUP`] × faster than real time without the wall clock ever running more than
+//! [`SLACK_S`] behind that pace; it stops (protection resumes at once, with the chain's
+//! 20 ms crossfade) as soon as the wall clock runs that far behind — within 0.1 s of audio at
+//! real-time pace, plus the block in progress — or when the claim ends. A device burst of
+//! less than about 0.9 s of audio followed by real-time pace therefore never passes; a
+//! longer one gets at most those 0.1 s (plus one block) before protection resumes.
 //! (An offline render that stalls for more than [`SLACK_S`] is therefore processed from that
 //! point until the pace is proven again: the safe side.)
 //!
-//! Consequences, documented for users: the first half second of an export is processed
+//! Consequences, documented for users: the first second of an export is processed
 //! (identical to pass-through at neutral settings), and an export slower than twice real time
 //! is processed throughout; both err on the side of protection.
 //!
 //! Pure logic: the caller passes the wall-clock time; nothing here reads a clock.
 
 /// Audio that must arrive faster than real time before pass-through starts, in seconds.
-pub const VERIFY_AUDIO_S: f64 = 0.5;
+pub const VERIFY_AUDIO_S: f64 = 1.0;
 /// How much faster than real time an offline render must run to be believed.
 pub const MIN_SPEEDUP: f64 = 2.0;
 /// Wall-clock lag beyond the allowed pace that ends pass-through at once, in seconds.
@@ -108,7 +111,7 @@ impl RenderGuard {
     pub fn set_offline_claimed(&mut self, claimed: bool) {
         if claimed != self.offline_claimed {
             self.offline_claimed = claimed;
-            self.restart_window();
+            self.reset_measurements();
             self.state = RenderState::Realtime;
         }
     }
@@ -116,7 +119,7 @@ impl RenderGuard {
     /// Starts the verification again (the host restarted processing): protection resumes
     /// until the pace proves an offline render again.
     pub fn restart(&mut self) {
-        self.restart_window();
+        self.reset_measurements();
         self.state = RenderState::Realtime;
     }
 
@@ -135,9 +138,15 @@ impl RenderGuard {
         self.state == RenderState::PassThrough
     }
 
-    fn restart_window(&mut self) {
-        self.window_start_s = None;
+    /// Starts a new measuring window (the lag carries on: it is measured call by call).
+    fn restart_window(&mut self, now_s: Option<f64>) {
+        self.window_start_s = now_s;
         self.window_audio_s = 0.0;
+    }
+
+    /// Forgets every measurement.
+    fn reset_measurements(&mut self) {
+        self.restart_window(None);
         self.last_call_s = None;
         self.last_audio_s = 0.0;
         self.lag_s = 0.0;
@@ -153,8 +162,11 @@ impl RenderGuard {
         }
         if !self.monitor_only {
             self.state = RenderState::Printing;
-            self.restart_window();
+            self.reset_measurements();
             return self.state;
+        }
+        if self.state == RenderState::Printing {
+            self.state = RenderState::Verifying;
         }
         let start = *self.window_start_s.get_or_insert(now_s);
         let elapsed = (now_s - start).max(0.0);
@@ -164,21 +176,22 @@ impl RenderGuard {
             let wall = (now_s - last).max(0.0);
             self.lag_s = (self.lag_s + wall - self.last_audio_s / MIN_SPEEDUP).max(0.0);
         }
+        let lagging = self.lag_s > SLACK_S;
         match self.state {
-            RenderState::PassThrough if self.lag_s > SLACK_S => {
-                // The wall clock caught up with the audio: someone may be listening.
+            RenderState::PassThrough | RenderState::Verifying if lagging => {
+                // The wall clock caught up with the audio: someone may be listening (also a
+                // device's start-up burst followed by real-time pace ends up here).
                 self.state = RenderState::RealtimePace;
-                self.restart_window();
-                self.window_start_s = Some(now_s);
+                self.restart_window(Some(now_s));
             }
+            RenderState::RealtimePace if lagging => self.restart_window(Some(now_s)),
             _ if self.window_audio_s >= VERIFY_AUDIO_S => {
                 self.state = if elapsed <= self.window_audio_s / MIN_SPEEDUP {
                     RenderState::PassThrough
                 } else {
                     RenderState::RealtimePace
                 };
-                self.restart_window();
-                self.window_start_s = Some(now_s);
+                self.restart_window(Some(now_s));
             }
             RenderState::Realtime => self.state = RenderState::Verifying,
             _ => {}
@@ -217,7 +230,7 @@ mod tests {
         let mut guard = RenderGuard::new(48_000.0);
         guard.set_offline_claimed(true);
         let mut clock = 10.0;
-        run(&mut guard, &mut clock, 0.45, 512, 50.0);
+        run(&mut guard, &mut clock, 0.95, 512, 50.0);
         assert_eq!(guard.state(), RenderState::Verifying);
         run(&mut guard, &mut clock, 0.1, 512, 50.0);
         assert_eq!(guard.state(), RenderState::PassThrough);
@@ -289,5 +302,43 @@ mod tests {
         ] {
             assert_eq!(RenderState::from_u8(state.to_u8()), state);
         }
+    }
+
+    #[test]
+    fn a_device_burst_then_real_time_pace_never_passes_or_only_briefly() {
+        for burst_s in [0.3, 0.6, 0.9, 1.5, 3.0] {
+            let mut guard = RenderGuard::new(48_000.0);
+            guard.set_offline_claimed(true);
+            let mut clock = 5.0;
+            // The burst: blocks back to back (no wall time passes).
+            let bursts = (burst_s * 48_000.0 / 512.0) as usize;
+            for _ in 0..bursts {
+                guard.observe(512, clock);
+            }
+            // Then real-time pace: at most 0.1 s (+ one block) of pass-through.
+            let mut passed_s = 0.0;
+            for _ in 0..400 {
+                if guard.observe(512, clock) == RenderState::PassThrough {
+                    passed_s += 512.0 / 48_000.0;
+                }
+                clock += 512.0 / 48_000.0;
+            }
+            let bound = 0.1 + 2.0 * 512.0 / 48_000.0;
+            assert!(passed_s <= bound, "burst {burst_s} s: passed {passed_s} s");
+            if burst_s < 0.9 {
+                assert_eq!(passed_s, 0.0, "burst {burst_s} s passed through");
+            }
+            assert_eq!(guard.state(), RenderState::RealtimePace);
+        }
+    }
+
+    #[test]
+    fn leaving_printing_starts_verifying() {
+        let mut guard = RenderGuard::new(48_000.0);
+        guard.set_offline_claimed(true);
+        guard.set_monitor_only(false);
+        assert_eq!(guard.observe(512, 0.0), RenderState::Printing);
+        guard.set_monitor_only(true);
+        assert_eq!(guard.observe(512, 0.0), RenderState::Verifying);
     }
 }

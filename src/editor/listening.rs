@@ -249,7 +249,7 @@ fn calibration_column(ui: &mut Ui, p: &MonitorParams, view: &mut ListeningView) 
                 );
             });
             ui.add_space(4.0);
-            small(ui, "Or: play the pink noise (right), read your meter:");
+            small(ui, "Or: play the 1 kHz sine (right), read your meter:");
             ui.horizontal(|ui| {
                 if view.noise_reading == 0.0 {
                     view.noise_reading = 80.0;

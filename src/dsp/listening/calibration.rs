@@ -4,8 +4,10 @@
 //! headphone amplifier's gain, the headphones' sensitivity (dB SPL for 1 mW, or for 1 V) and,
 //! for a per-milliwatt figure, their impedance: `V = V_iface · 10^(gain/20)`,
 //! `P = V² / Z`, `SPL = S_mW + 10·log10(P / 1 mW)` or `SPL = S_V + 20·log10(V / 1 V)`.
-//! By measurement: play the calibration noise (−20 dBFS RMS, see the generator) and enter
-//! the SPL a meter reads (+20 dB gives 0 dBFS), or enter "0 dBFS = X dB SPL" directly.
+//! By measurement: play the 1 kHz test sine (−20 dBFS RMS, see the generator; at 1 kHz the
+//! A, C and Z weightings agree) and enter the SPL a meter reads (+20 dB gives 0 dBFS), or
+//! enter "0 dBFS = X dB SPL" directly. The pink noise (also −20 dBFS RMS) only suits a flat
+//! (Z-weighted) meter: A-weighted it reads about 3.4 dB lower.
 //!
 //! A headphone's sensitivity is specified at 1 kHz; the estimate ignores its frequency
 //! response and the coupling to a particular ear (that is what a measurement captures).
@@ -123,11 +125,12 @@ pub enum Calibration {
     },
 }
 
-/// The RMS level of the calibration noise, in dBFS (a full-scale sine is 0 dBFS).
+/// The RMS level of the calibration signals, in dBFS (a full-scale sine is 0 dBFS).
 pub const CALIBRATION_NOISE_DBFS: f64 = -20.0;
 
 impl Calibration {
-    /// From a meter reading taken while the calibration noise plays.
+    /// From a meter reading taken while a calibration signal plays (the 1 kHz sine with any
+    /// meter weighting, or the pink noise with a flat one).
     pub fn from_noise_reading(spl_read: f64) -> Self {
         Calibration::Measured {
             full_scale_spl: spl_read - CALIBRATION_NOISE_DBFS,

@@ -15,6 +15,8 @@ pub const SINE_HZ: f64 = 1000.0;
 pub const STEP_S: f64 = 1.5;
 /// Silence between channel-check steps, in seconds.
 pub const GAP_S: f64 = 0.25;
+/// Fade in and out of each channel-check burst (raised cosine), in seconds: no clicks.
+pub const BURST_FADE_S: f64 = 0.005;
 
 /// Corner frequencies of the pink filter's one-pole sections, in Hz.
 const PINK_CORNERS_HZ: [f64; 8] = [
@@ -129,6 +131,22 @@ impl Generator {
         self.check_position = 0;
     }
 
+    /// Gains (left, right) of the channel check at its current position, with the bursts'
+    /// fades applied.
+    fn check_gains(&self) -> (f32, f32) {
+        let Some(step) = self.check_step() else {
+            return (0.0, 0.0);
+        };
+        let period = ((STEP_S + GAP_S) * self.sample_rate) as u64;
+        let length = ((STEP_S * self.sample_rate) as u64) as f64;
+        let position = (self.check_position % period) as f64;
+        let fade = (BURST_FADE_S * self.sample_rate).max(1.0);
+        let edge = (position.min(length - position) / fade).clamp(0.0, 1.0);
+        let envelope = (0.5 - 0.5 * (std::f64::consts::PI * edge).cos()) as f32;
+        let (l, r) = step.gains();
+        (l * envelope, r * envelope)
+    }
+
     /// The channel-check step playing now, `None` in a gap.
     pub fn check_step(&self) -> Option<CheckStep> {
         let step = ((STEP_S + GAP_S) * self.sample_rate) as u64;
@@ -178,7 +196,7 @@ impl Generator {
             Kind::ChannelCheck => {
                 for (l, r) in left.iter_mut().zip(right.iter_mut()) {
                     let x = self.pink_sample();
-                    let (gl, gr) = self.check_step().map_or((0.0, 0.0), CheckStep::gains);
+                    let (gl, gr) = self.check_gains();
                     *l = gl * x;
                     *r = gr * x;
                     self.check_position += 1;
