@@ -9,8 +9,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # A C toolchain; ALSA and JACK headers for the standalone app; Xvfb, xdotool and
-# ImageMagick for the editor's screenshot test.
-PACKAGES="build-essential pkg-config ca-certificates curl libasound2-dev libjack-jackd2-dev xvfb xdotool imagemagick"
+# ImageMagick for the editor's screenshot test; Ardour 7 for the real-host test.
+PACKAGES="build-essential pkg-config ca-certificates curl git libasound2-dev libjack-jackd2-dev xvfb xdotool imagemagick ardour"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -26,6 +26,9 @@ if ! command -v cargo >/dev/null 2>&1; then
   # shellcheck disable=SC1091
   . "$HOME/.cargo/env"
 fi
+
+# nice-plug with the project's fixes (patches/): must exist before any cargo build.
+./scripts/patch-deps.sh
 
 cargo xtask bundle headphone_monitor --release
 cargo build --release --features standalone --bin headphone_monitor_standalone

@@ -29,6 +29,10 @@ pub const CLAP_ID: &str = "org.headphone-monitor.headphone-monitor";
 /// The VST3 class ID. Never changes once released (a test pins it).
 pub const VST3_CLASS_ID: [u8; 16] = *b"HeadphoneMon1tor";
 
+/// The largest block, in samples, in which a host may automate every parameter on every sample
+/// without an allocation on the audio thread (see `INPUT_EVENT_CAPACITY`).
+pub const MAX_AUTOMATED_BLOCK: usize = 8192;
+
 /// The plugin instance.
 pub struct HeadphoneMonitor {
     /// Host-visible parameters.
@@ -129,25 +133,39 @@ impl Plugin for HeadphoneMonitor {
             main_output_channels: NonZeroU32::new(2),
             aux_input_ports: &[],
             aux_output_ports: &[],
-            names: PortNames::const_default(),
+            names: PortNames {
+                layout: Some("Stereo"),
+                ..PortNames::const_default()
+            },
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(2),
             aux_input_ports: &[],
             aux_output_ports: &[],
-            names: PortNames::const_default(),
+            names: PortNames {
+                layout: Some("Mono → Stereo"),
+                ..PortNames::const_default()
+            },
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(1),
             aux_input_ports: &[],
             aux_output_ports: &[],
-            names: PortNames::const_default(),
+            names: PortNames {
+                layout: Some("Mono"),
+                ..PortNames::const_default()
+            },
         },
     ];
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    /// Room for a host automating every parameter on every sample of an 8192-sample block
+    /// (the Steinberg validator's largest block) without the wrapper's event queue growing on
+    /// the audio thread. Reserved, not touched: the pages are only committed when used.
+    const INPUT_EVENT_CAPACITY: usize = params::PARAM_COUNT * MAX_AUTOMATED_BLOCK;
 
     type Editor = nice_plug_egui::EguiEditor<editor::MonitorEditor>;
     type SysExMessage = ();
@@ -177,9 +195,8 @@ impl Plugin for HeadphoneMonitor {
             .map_or(0, |c| c.get() as usize);
         self.mono_scratch = vec![0.0; (buffer_config.max_buffer_size as usize).max(1)];
         context.set_latency_samples(self.chain.latency_samples() as u32);
+        // The host's offline claim is read in every process call (see `process`).
         self.render_guard = RenderGuard::new(buffer_config.sample_rate);
-        self.render_guard
-            .set_offline_claimed(buffer_config.process_mode == ProcessMode::Offline);
         self.clock_origin = Instant::now();
         self.listening = ListeningMeter::new(buffer_config.sample_rate);
         self.sample_rate = buffer_config.sample_rate;
@@ -199,10 +216,14 @@ impl Plugin for HeadphoneMonitor {
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         // Render-aware monitoring: during a genuine offline render (claimed by the host and
         // running faster than real time), "monitor only" passes the audio through unchanged.
+        // The claim is the one the host makes for this very call: a VST3 host may switch to
+        // offline without a new `setupProcessing` (Ardour does when it exports).
+        self.render_guard
+            .set_offline_claimed(context.process_mode() == ProcessMode::Offline);
         self.render_guard
             .set_monitor_only(self.params.monitor_only.value());
         let now_s = self.clock_origin.elapsed().as_secs_f64();
@@ -264,7 +285,12 @@ impl Plugin for HeadphoneMonitor {
         if watched {
             self.meters.publish(&block);
         }
-        ProcessStatus::Normal
+        // A truthful tail: the delay and the limiter's recovery, or endless while a test
+        // signal plays (it sounds whatever the input).
+        match self.chain.tail_samples() {
+            Some(samples) => ProcessStatus::Tail(u32::try_from(samples).unwrap_or(u32::MAX - 1)),
+            None => ProcessStatus::KeepAlive,
+        }
     }
 }
 

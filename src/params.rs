@@ -150,6 +150,9 @@ pub const CROSSFEED_CUTOFF_DEFAULT_HZ: f32 = 700.0;
 /// Crossfeed feed level default, in dB.
 pub const CROSSFEED_FEED_DEFAULT_DB: f32 = 4.5;
 
+/// How many host-visible parameters [`MonitorParams`] has (a unit test checks it).
+pub const PARAM_COUNT: usize = 18;
+
 /// All parameters of Headphone Monitor.
 #[derive(Params)]
 pub struct MonitorParams {
@@ -416,6 +419,11 @@ impl MonitorParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn param_count_matches_the_parameter_list() {
+        assert_eq!(MonitorParams::default().param_map().len(), PARAM_COUNT);
+    }
 
     #[test]
     fn gain_text_round_trips_and_never_shows_minus_zero() {

@@ -246,3 +246,62 @@ fn the_clap_build_offers_a_resizable_embedded_editor_of_the_documented_size() {
     assert_eq!(info.size, Some((w as u32, h as u32)), "{info:?}");
     assert!(info.can_resize, "{info:?}");
 }
+
+#[test]
+fn audio_port_configurations_have_distinct_names() {
+    let mut host = Host::new();
+    let names: Vec<(String, u32, u32)> = host
+        .port_configs()
+        .into_iter()
+        .map(|c| (c.name, c.input_channels, c.output_channels))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Stereo".to_string(), 2, 2),
+            ("Mono → Stereo".to_string(), 1, 2),
+            ("Mono".to_string(), 1, 1)
+        ]
+    );
+}
+
+/// The tail is truthful: once the input falls silent, the output is silent after the
+/// latency, and after the reported tail the limiter is back at exactly unity (a quiet signal
+/// then passes bit for bit). With a test signal playing the tail is infinite.
+#[test]
+fn the_reported_tail_covers_the_delay_and_the_limiters_recovery() {
+    use clack_extensions::tail::TailLength;
+    let rate = 48_000.0;
+    let mut host = Host::new();
+    host.activate(rate, 512);
+    let latency = host.latency() as usize;
+    // A +20 dBFS burst (about 21 dB of gain reduction), then silence.
+    let burst = sine(rate, 997.0, 10.0, 4_800);
+    let out = host.process(&[burst.clone(), burst], 512, &[]);
+    assert!(out[0].iter().any(|&v| v != 0.0));
+    let tail = match host.tail() {
+        Some(TailLength::Finite(samples)) => samples as usize,
+        other => panic!("a finite tail, got {other:?}"),
+    };
+    assert!(tail > latency, "tail {tail} ≤ latency {latency}");
+    let silence = vec![0.0_f32; tail];
+    let out = host.process(&[silence.clone(), silence], 512, &[]);
+    assert!(
+        out[0][latency..].iter().all(|&v| v == 0.0),
+        "silent after the latency"
+    );
+    let quiet = sine(rate, 440.0, 0.1, 9_600);
+    let out = host.process(&[quiet.clone(), quiet.clone()], 512, &[]);
+    for (n, &v) in out[0].iter().enumerate().skip(latency) {
+        assert_eq!(
+            v.to_bits(),
+            quiet[n - latency].to_bits(),
+            "frame {n} after the tail"
+        );
+    }
+
+    // A test signal sounds whatever the input: the tail is infinite.
+    host.set_param("generator", 1.0 / 3.0);
+    host.process(&[vec![0.0; 2_048], vec![0.0; 2_048]], 512, &[]);
+    assert_eq!(host.tail(), Some(TailLength::Infinite));
+}

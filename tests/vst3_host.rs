@@ -541,3 +541,51 @@ fn the_editor_view_embeds_in_x11_at_the_documented_size() {
         assert_eq!(view.canResize(), kResultTrue);
     }
 }
+
+/// Steinberg's validator (`[Parameter Bypass persistence]`) and Ardour set parameters through
+/// the controller while processing is active: the value must be what the controller reports
+/// at once and what the next saved state holds — before any `process()` call delivers it.
+#[test]
+fn parameters_set_while_processing_are_read_back_and_saved_at_once() {
+    let rate = 48_000.0;
+    let mut plugin = Vst3Instance::new();
+    assert!(plugin.activate(rate, 512), "setProcessing(true) is on");
+    let bypass = param_id("bypass");
+    let gain = param_id("gain");
+    let minus_9 = plugin.to_normalized(gain, -9.0);
+    for (id, value) in [(bypass, 1.0), (gain, minus_9), (param_id("mode"), 0.25)] {
+        assert_eq!(plugin.set_param(id, value), kResultOk);
+        assert!(
+            (plugin.get_param(id) - value).abs() < 1e-6,
+            "getParamNormalized right after setParamNormalized while processing"
+        );
+    }
+    let saved = plugin.get_state().expect("getState");
+    let reloaded = Vst3Instance::new();
+    assert_eq!(reloaded.set_state(&saved), kResultOk);
+    assert_eq!(
+        reloaded.get_param(bypass),
+        1.0,
+        "the saved state has the new bypass"
+    );
+    assert!((reloaded.get_param(gain) - minus_9).abs() < 1e-6);
+
+    // The host then delivers the same change through process(): nothing changes, and the
+    // audio follows (bypass: the dry input, delayed). Then back off, also while processing.
+    let input = vec![noise(5, 0.5, 8_000), noise(6, 0.5, 8_000)];
+    let out = plugin.process(&input, 512, &[(0, bypass, 1.0)], None);
+    let latency = plugin.latency() as usize;
+    assert_delayed(
+        &out[0][2_000..],
+        &input[0][2_000 - latency..8_000 - latency],
+        0,
+        "bypassed",
+    );
+    assert_eq!(plugin.set_param(bypass, 0.0), kResultOk);
+    assert_eq!(plugin.get_param(bypass), 0.0);
+    plugin.deactivate();
+    let saved = plugin.get_state().unwrap();
+    let reloaded = Vst3Instance::new();
+    assert_eq!(reloaded.set_state(&saved), kResultOk);
+    assert_eq!(reloaded.get_param(bypass), 0.0);
+}

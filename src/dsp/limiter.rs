@@ -144,6 +144,8 @@ pub struct Limiter {
     unknown_future: f32,
     /// Sample rate, in Hz.
     sample_rate: f32,
+    /// Release time constant, in samples.
+    release_samples: f32,
 
     // --- settings ---
     /// Ceiling glide.
@@ -196,6 +198,7 @@ impl Limiter {
             future_samples: future,
             unknown_future,
             sample_rate,
+            release_samples: 1.0,
             ceiling: super::ramp::Ramp::new(
                 settings.ceiling,
                 (CEILING_RAMP_MS * 1e-3 * sample_rate as f64) as u32,
@@ -257,6 +260,19 @@ impl Limiter {
         let release_samples =
             (settings.release_ms.clamp(1.0, 10_000.0) * 1e-3 * self.sample_rate).max(1.0);
         self.envelope.release_coeff = (-1.0 / release_samples).exp();
+        self.release_samples = release_samples;
+    }
+
+    /// How long, in samples, the output can still change after the input has fallen silent:
+    /// the delay, the hold, then the release from the deepest reduction there can be (an
+    /// input clamped at +80 dBFS into a −60 dBTP ceiling, 140 dB) down to the snap to
+    /// exactly unity. At the default 60 ms release that is 0.9 s; the audible part is only
+    /// the delay (silence in, silence out), but a host that suspends processing after this
+    /// finds the gain back at unity when audio returns.
+    pub fn tail_samples(&self) -> usize {
+        let deepest_ln = (super::sanitize::MAX_INPUT / 1.0e-3).ln();
+        let release = self.release_samples * (deepest_ln / -RELEASE_SNAP_LN).ln();
+        self.latency_samples + self.envelope.hold_samples as usize + release.ceil() as usize
     }
 
     /// Turns the detector on or off; off, the requirement is 1 (the gain releases to unity).

@@ -269,6 +269,15 @@ impl Chain {
         self.limiter.latency_samples()
     }
 
+    /// How long the output can still change after the input has fallen silent, in samples
+    /// (see [`Limiter::tail_samples`]; crossfeed's one-pole ring, a few ms at the lowest
+    /// cut-off, ends within the limiter's 30 ms hold); `None` while a test signal plays, which sounds whatever
+    /// the input.
+    pub fn tail_samples(&self) -> Option<usize> {
+        let generator_audible = self.generator_mix.is_moving() || self.generator_mix.value() > 0.0;
+        (!generator_audible).then(|| self.limiter.tail_samples())
+    }
+
     /// The limiter (read-only), e.g. for its margins.
     pub fn limiter(&self) -> &Limiter {
         &self.limiter

@@ -20,6 +20,31 @@
 //! (identical to pass-through at neutral settings), and an export slower than twice real time
 //! is processed throughout; both err on the side of protection.
 //!
+//! # What can and cannot unlock pass-through
+//! Both conditions must hold, so each kind of host is judged on both:
+//! - **A sound card** (any real-time playback): the host claims real time (CLAP render mode
+//!   `realtime`, VST3 `kRealtime`), so nothing unlocks, whatever the pace.
+//! - **A render-ahead host** (REAPER's anticipative FX, VST3 `kPrefetch`): prefetching is not
+//!   an offline claim, so nothing unlocks either; its bursts ahead of the play position are
+//!   heard later and must stay processed.
+//! - **A start-up burst** (a device filling its buffers at once), also under a host that
+//!   wrongly claims offline while playing: less than about 0.9 s of audio ahead of real time
+//!   never unlocks; a longer one gets at most 0.1 s of audio (plus one block) through
+//!   before the lag ends pass-through. That is the only way audio someone hears can pass
+//!   unprocessed, and it needs a host that lies about offline rendering.
+//! - **An export** (Ardour freewheeling, a CLAP host's offline render): the claim is there and
+//!   the pace is far above [`MIN_SPEEDUP`], so after [`VERIFY_AUDIO_S`] of audio it passes.
+//!
+//! The claim must be the host's *current* one, so the plug-in passes the claim of every
+//! process call ([`RenderGuard::set_offline_claimed`]). VST3 hosts state it in each call's
+//! `ProcessData::processMode`, and Ardour 7 switches to `kOffline` only there when it
+//! exports (no new `setupProcessing`); nice-plug 0.4.2 never passed that on, and handed
+//! `activate` the mode of the `setupProcessing` call before the last one. The project
+//! builds nice-plug with its own fixes (`patches/`, `ProcessContext::process_mode`);
+//! `tests/render_aware.rs` and `tests/ardour.rs` fail without them. Had a claim been stale
+//! the other way — offline during live playback — the pace check alone would still keep
+//! the listener protected (the burst case above).
+//!
 //! Pure logic: the caller passes the wall-clock time; nothing here reads a clock.
 
 /// Audio that must arrive faster than real time before pass-through starts, in seconds.

@@ -45,6 +45,7 @@ use clack_extensions::params::{
 };
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_extensions::tail::{PluginTail, TailLength};
 use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
 use clack_host::events::{EventFlags, EventHeader};
 use clack_host::extensions::{Extension, PluginExtensionSide, RawExtension};
@@ -778,6 +779,17 @@ impl Host {
             Some(latency) => latency.get(&self.instance.plugin_handle()),
             None => 0,
         }
+    }
+
+    /// The tail reported through `clap.tail` (an audio-thread call: needs an activation);
+    /// `None` without the extension or while inactive.
+    pub fn tail(&mut self) -> Option<TailLength> {
+        let tail = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension::<PluginTail>()?;
+        let processor = self.processor.as_mut()?;
+        Some(tail.get(&processor.plugin_handle()))
     }
 
     /// What a host learns about the plugin's editor before showing it: whether it

@@ -450,6 +450,8 @@ pub struct Vst3Instance {
     active: bool,
     /// The project time sent in the next `ProcessContext`, in samples.
     project_time_samples: i64,
+    /// `ProcessData::processMode` sent with each call, if not the `setupProcessing` mode.
+    call_mode: Option<i32>,
 }
 
 impl Vst3Instance {
@@ -483,6 +485,7 @@ impl Vst3Instance {
             layout: (2, 2),
             active: false,
             project_time_samples: 0,
+            call_mode: None,
         }
     }
 
@@ -586,6 +589,33 @@ impl Vst3Instance {
     /// [`Self::activate_with_mode`] in real-time mode.
     pub fn activate(&mut self, sample_rate: f64, max_block: usize) -> bool {
         self.activate_with_mode(sample_rate, max_block, kRealtime as i32)
+    }
+
+    /// Sends `mode` as `ProcessData::processMode` with every following `process` call instead of
+    /// the `setupProcessing` mode (`None`: that mode again). Ardour switches to `kOffline` this
+    /// way when it exports, without a new `setupProcessing`.
+    pub fn set_call_process_mode(&mut self, mode: Option<i32>) {
+        self.call_mode = mode;
+    }
+
+    /// `setActive(true)` and `setProcessing(true)` with the previous `setupProcessing`, as Ardour
+    /// re-activates a plug-in when an export starts or ends. Returns false if a step fails.
+    pub fn reactivate(&mut self) -> bool {
+        assert!(
+            self.setup.is_some(),
+            "reactivate() before any setupProcessing"
+        );
+        if self.active {
+            self.deactivate();
+        }
+        // SAFETY: plain calls on an initialised, set-up component.
+        unsafe {
+            if self.component.setActive(1) != kResultOk {
+                return false;
+            }
+            self.active = true;
+            self.processor.setProcessing(1) == kResultOk
+        }
     }
 
     /// `setProcessing(false)`, `setActive(false)`.
@@ -714,7 +744,7 @@ impl Vst3Instance {
                         ctx
                     });
             let mut data = ProcessData {
-                processMode: setup.processMode,
+                processMode: self.call_mode.unwrap_or(setup.processMode),
                 symbolicSampleSize: kSample32 as i32,
                 numSamples: len as i32,
                 numInputs: 1,
