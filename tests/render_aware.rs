@@ -182,73 +182,70 @@ fn vst3_real_time_pace(
     out
 }
 
-/// Ardour's pattern: `setupProcessing` exactly once per (re-)activation, `kOffline` while it
-/// exports (freewheels) and `kRealtime` afterwards. (nice-plug 0.4.2 unpatched handed
-/// `activate` the previous call's mode, so this host was seen the wrong way round at every
-/// switch; `patches/nice-plug+0.4.2.patch` fixes the order.) Two exports with live playback
-/// between and after them, each export passing through, live playback always protected.
-#[test]
-fn vst3_one_setup_per_activation_exports_pass_through_and_live_playback_is_protected() {
+/// Two exports, each followed by live playback: every export (entered with `export`) must
+/// pass through, and live playback (entered with `live`) must be processed, at real-time pace
+/// and when the audio comes fast.
+fn two_exports_with_live_playback(
+    plugin: &mut Vst3Instance,
+    export: impl Fn(&mut Vst3Instance),
+    live: impl Fn(&mut Vst3Instance),
+) {
     let input = programme(3.0);
     let short = programme(1.2);
-    let mut plugin = vst3_mono_minus_6(true);
-    assert!(plugin.activate_with_mode(RATE, 256, kRealtime as i32));
     let latency = plugin.latency() as usize;
-    assert!(
-        processed(&vst3_real_time_pace(&mut plugin, &short, 256), latency),
-        "live, before"
-    );
-    for export in 1..=2 {
+    for round in 1..=2 {
         plugin.deactivate();
-        assert!(plugin.activate_with_mode(RATE, 512, kOffline as i32));
+        export(plugin);
         let out = plugin.process(&input, 512, &[], None);
         assert!(
             passes_through(&out, &input, latency, settled_frame(512, latency)),
-            "export {export} passes through"
+            "export {round} passes through"
         );
         plugin.deactivate();
-        assert!(plugin.activate_with_mode(RATE, 256, kRealtime as i32));
+        live(plugin);
         assert!(
-            processed(&vst3_real_time_pace(&mut plugin, &short, 256), latency),
-            "live playback after export {export} is protected"
+            processed(&vst3_real_time_pace(plugin, &short, 512), latency),
+            "live playback after export {round} is protected"
         );
-        // Real time claimed and fast (a device filling its buffers): still protected.
-        assert!(processed(&plugin.process(&input, 256, &[], None), latency));
+        // Real time and fast (a device filling its buffers): still protected.
+        assert!(processed(&plugin.process(&input, 512, &[], None), latency));
     }
+}
+
+/// A host that calls `setupProcessing` exactly once per (re-)activation, with `kOffline` for
+/// an export and `kRealtime` afterwards. (nice-plug 0.4.2 handed `activate` the previous
+/// call's mode, so such a host was seen the wrong way round at every switch;
+/// `patches/nice-plug+0.4.2.patch` fixes the order.)
+#[test]
+fn vst3_one_setup_per_activation_exports_pass_through_and_live_playback_is_protected() {
+    let mut plugin = vst3_mono_minus_6(true);
+    assert!(plugin.activate_with_mode(RATE, 512, kRealtime as i32));
+    two_exports_with_live_playback(
+        &mut plugin,
+        |p| assert!(p.activate_with_mode(RATE, 512, kOffline as i32)),
+        |p| assert!(p.activate_with_mode(RATE, 512, kRealtime as i32)),
+    );
 }
 
 /// What Ardour 7 really does (seen with `ardour7-export` and Lua `SimpleExport`): one
 /// `setupProcessing(kRealtime)` for the session, a plain re-activation when an export starts
 /// and ends, and `ProcessData::processMode = kOffline` with every call while it exports. The
-/// claim of each call counts: the export passes through, playback after it is protected.
+/// claim of each call counts.
 #[test]
 fn vst3_offline_stated_only_in_process_data_passes_through_and_live_stays_protected() {
-    let input = programme(3.0);
-    let short = programme(1.2);
     let mut plugin = vst3_mono_minus_6(true);
     assert!(plugin.activate_with_mode(RATE, 512, kRealtime as i32));
-    let latency = plugin.latency() as usize;
-    for export in 1..=2 {
-        plugin.deactivate();
-        assert!(plugin.reactivate());
-        plugin.set_call_process_mode(Some(kOffline as i32));
-        let out = plugin.process(&input, 512, &[], None);
-        assert!(
-            passes_through(&out, &input, latency, settled_frame(512, latency)),
-            "export {export} (kOffline in ProcessData only) passes through"
-        );
-        plugin.deactivate();
-        assert!(plugin.reactivate());
-        plugin.set_call_process_mode(None);
-        assert!(
-            processed(&vst3_real_time_pace(&mut plugin, &short, 512), latency),
-            "live playback after export {export} is protected"
-        );
-        assert!(
-            processed(&plugin.process(&input, 512, &[], None), latency),
-            "fast, real time"
-        );
-    }
+    two_exports_with_live_playback(
+        &mut plugin,
+        |p| {
+            assert!(p.reactivate());
+            p.set_call_process_mode(Some(kOffline as i32));
+        },
+        |p| {
+            assert!(p.reactivate());
+            p.set_call_process_mode(None);
+        },
+    );
 }
 
 #[test]
