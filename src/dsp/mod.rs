@@ -271,8 +271,8 @@ impl Chain {
 
     /// How long the output can still change after the input has fallen silent, in samples
     /// (see [`Limiter::tail_samples`]; crossfeed's one-pole ring, a few ms at the lowest
-    /// cut-off, ends within the limiter's 30 ms hold); `None` while a test signal plays, which sounds whatever
-    /// the input.
+    /// cut-off, ends within the limiter's 30 ms hold); `None` while a test signal plays, which
+    /// sounds whatever the input.
     pub fn tail_samples(&self) -> Option<usize> {
         let generator_audible = self.generator_mix.is_moving() || self.generator_mix.value() > 0.0;
         (!generator_audible).then(|| self.limiter.tail_samples())
