@@ -5,7 +5,7 @@
 //! `cargo bench --bench chain` (all cases) or e.g. `cargo bench --bench chain -- 48000/512`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use headphone_monitor::dsp::{Chain, Settings};
+use headphone_monitor::dsp::{Chain, Design, Settings};
 use std::time::Duration;
 
 /// One second of stereo programme (two bass tones and white noise, peaks near
@@ -40,29 +40,35 @@ fn chain_speed(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2))
         .warm_up_time(Duration::from_millis(500));
     // Three cases per rate and block size: the limiter working all the time (the
-    // programme as generated: peaks near the ceiling, gain reduction in every
-    // block), the limiter armed but idle (the same programme 8 dB lower, the
-    // usual state on a monitoring bus), and the limiter switched off.
+    // programme 3.5 dB up: peaks over the ceiling, gain reduction in every block
+    // with either design), the limiter armed but idle (the programme 8 dB lower,
+    // the usual state on a monitoring bus), and the limiter switched off. Each
+    // with the plugin's limiter (`exact`) and the first release's (`bound_only`),
+    // side by side in one run.
     let cases = [
-        ("limiter_busy", true, 1.0f32),
+        ("limiter_busy", true, 1.5f32),
         ("limiter_idle", true, 0.4),
         ("limiter_off", false, 1.0),
     ];
+    let designs = [("exact", Design::Exact), ("bound_only", Design::BoundOnly)];
     for rate in [44_100usize, 48_000, 96_000] {
         let (l, r) = programme(rate);
         for block in [32usize, 128, 512, 4096] {
-            for (name, limiter_on, level) in cases {
+            for ((name, limiter_on, level), (design_name, design)) in cases
+                .into_iter()
+                .flat_map(|case| designs.into_iter().map(move |d| (case, d)))
+            {
                 let settings = Settings {
                     limiter_on,
                     ..Settings::default()
                 };
-                let mut chain = Chain::new(rate as f32, settings);
+                let mut chain = Chain::with_limiter_design(rate as f32, settings, design);
                 chain.set_true_peak_metering(false);
                 let l: Vec<f32> = l.iter().map(|x| x * level).collect();
                 let r: Vec<f32> = r.iter().map(|x| x * level).collect();
                 let (mut bl, mut br) = (l.clone(), r.clone());
                 group.throughput(Throughput::Elements(rate as u64));
-                let id = BenchmarkId::new(format!("{rate}/{block}/{name}"), "1s");
+                let id = BenchmarkId::new(format!("{rate}/{block}/{name}/{design_name}"), "1s");
                 group.bench_with_input(id, &block, |b, &block| {
                     b.iter(|| {
                         bl.copy_from_slice(&l);
@@ -77,6 +83,8 @@ fn chain_speed(c: &mut Criterion) {
     }
     // Reference point: a plain copy of the same audio.
     let (l, r) = programme(48_000);
+    let busy = |x: &[f32]| x.iter().map(|v| v * 1.5).collect::<Vec<f32>>();
+    let (l, r) = (busy(&l), busy(&r));
     let (mut bl, mut br) = (l.clone(), r.clone());
     group.throughput(Throughput::Elements(48_000));
     group.bench_function("48000/copy_only", |b| {

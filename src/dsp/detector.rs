@@ -17,12 +17,13 @@
 //! time; both versions add the same products in the same order, so their results
 //! are bit-identical.
 
+use super::exact;
 use super::kernel;
 
 /// Chunk length of the far-field running-sum statistics, in samples.
 pub const CHUNK: usize = 8;
 /// Near-field half-width cap, in samples.
-pub const MAX_NEAR_TAPS: usize = 12;
+pub const MAX_NEAR_TAPS: usize = 32;
 /// Most positions estimated per call (the limiter works in blocks of this size).
 pub const BLOCK: usize = 128;
 /// Positions per register tile of the near-field FIR.
@@ -278,6 +279,10 @@ pub struct Detector {
     block_len: usize,
     /// Near-field grid values of one channel, per phase, for the block (padded to tiles).
     grid: [[f32; BLOCK + TILE]; 3],
+    /// Each channel's bound for the positions of the last block.
+    channel_bound: [[f32; BLOCK]; 2],
+    /// Each channel's far-field term of that bound (the Abel part, beyond ±S).
+    channel_far: [[f32; BLOCK]; 2],
     /// Whether the AVX2 build of the block kernel may run on this CPU.
     use_avx2: bool,
 }
@@ -311,8 +316,12 @@ impl Detector {
         let far_coefficient = envelope(s as f64) as f32;
         let far_difference = (envelope(s as f64) - envelope(s as f64 + 1.0)) as f32;
 
-        let history_len =
-            (BLOCK + max_delay.max(future_samples + s) + 2 * s + 4).next_power_of_two();
+        // Room for the longest read: the delayed output, the cheap bound's window, or
+        // the exact window of [`super::exact`] (127 samples behind the position).
+        let reach = max_delay
+            .max(future_samples + s)
+            .max(future_samples + exact::HALF_WINDOW);
+        let history_len = (BLOCK + reach + 2 * s + 4).next_power_of_two();
         let window_span = PAST_EXTENT + future_samples + CHUNK;
         let window_chunks = window_span.div_ceil(CHUNK) + 1;
         Self {
@@ -331,7 +340,9 @@ impl Detector {
             clock: 0,
             block_len: 0,
             grid: [[0.0; BLOCK + TILE]; 3],
-            use_avx2: avx2_available(),
+            channel_bound: [[0.0; BLOCK]; 2],
+            channel_far: [[0.0; BLOCK]; 2],
+            use_avx2: exact::avx2_available(),
         }
     }
 
@@ -414,13 +425,18 @@ impl Detector {
     /// written to `estimate[..len]`.
     pub fn estimate(&mut self, estimate: &mut [f32]) {
         let len = self.block_len;
-        let estimate = &mut estimate[..len];
-        estimate.fill(0.0);
         let g = &self.geometry;
         // Window of the first position, starting at its lower edge sample p − S.
         let start = self.block_base() - g.future_samples - g.near_taps;
-        for ch in &self.channels {
+        for ((ch, bound), far) in self
+            .channels
+            .iter()
+            .zip(&mut self.channel_bound)
+            .zip(&mut self.channel_far)
+        {
             let samples = &ch.history[start..];
+            let bound = &mut bound[..len];
+            let far = &mut far[..len];
             #[cfg(target_arch = "x86_64")]
             if self.use_avx2 {
                 // SAFETY: `use_avx2` is only true when the CPU reports AVX2.
@@ -431,7 +447,8 @@ impl Detector {
                         &ch.range_q,
                         &ch.range_qd,
                         &mut self.grid,
-                        estimate,
+                        bound,
+                        far,
                     )
                 };
                 continue;
@@ -442,21 +459,33 @@ impl Detector {
                 &ch.range_q,
                 &ch.range_qd,
                 &mut self.grid,
-                estimate,
+                bound,
+                far,
             );
         }
+        let [left, right] = &self.channel_bound;
+        for ((e, &l), &r) in estimate[..len].iter_mut().zip(left).zip(right) {
+            *e = l.max(r);
+        }
     }
-}
 
-/// Whether this CPU can run the AVX2 build of the block kernel.
-fn avx2_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
+    /// `channel`'s bound at position `index` of the last block (after [`Self::estimate`]).
+    pub fn channel_bound(&self, channel: usize, index: usize) -> f32 {
+        self.channel_bound[channel][index]
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+
+    /// `channel`'s far-field term (the Abel bound beyond ±S) at position `index`.
+    pub fn channel_far(&self, channel: usize, index: usize) -> f32 {
+        self.channel_far[channel][index]
+    }
+
+    /// The [`exact::WINDOW`] samples the reference reads for position `index` of the
+    /// last block, on `channel` (`x[p − 127] … x[p + 128]`); the detector's geometry
+    /// must see the whole window (`future_samples ≥ 128`).
+    pub fn exact_window(&self, channel: usize, index: usize) -> &[f32] {
+        debug_assert!(self.geometry.future_samples >= exact::HALF_WINDOW);
+        let p = self.block_base() + index - self.geometry.future_samples;
+        &self.channels[channel].history[p + 1 - exact::HALF_WINDOW..p + 1 + exact::HALF_WINDOW]
     }
 }
 
@@ -473,11 +502,12 @@ unsafe fn estimate_channel_avx2(
     range_qd: &[f32],
     grid: &mut [[f32; BLOCK + TILE]; 3],
     estimate: &mut [f32],
+    far_field: &mut [f32],
 ) {
-    estimate_channel(g, samples, range_q, range_qd, grid, estimate);
+    estimate_channel(g, samples, range_q, range_qd, grid, estimate, far_field);
 }
 
-/// One channel's bound for `estimate.len()` positions, max-combined into `estimate`.
+/// One channel's bound for `estimate.len()` positions, written to `estimate`.
 /// `samples[i]` is the lower edge sample `p_i − S` of position `i`; the slice must
 /// extend [`TILE`] samples past the last window.
 #[inline(always)]
@@ -488,6 +518,7 @@ fn estimate_channel(
     range_qd: &[f32],
     grid: &mut [[f32; BLOCK + TILE]; 3],
     estimate: &mut [f32],
+    far_field: &mut [f32],
 ) {
     let len = estimate.len();
     let s = g.near_taps;
@@ -538,7 +569,8 @@ fn estimate_channel(
         // Far field, both sides: ½K(|x_a| + |x_b|) + K·range(Q_d) + D·range(Q).
         let edges = samples[i].abs() + samples[i + 2 * s + 1].abs();
         let far = g.far_coefficient * (0.5 * edges + range_qd[i]) + g.far_difference * range_q[i];
-        estimate[i] = estimate[i].max(near + far);
+        estimate[i] = near + far;
+        far_field[i] = far;
     }
 }
 

@@ -30,6 +30,7 @@
 
 pub mod crossfeed;
 pub mod detector;
+pub mod exact;
 pub mod kernel;
 pub mod limiter;
 pub mod listening;
@@ -41,7 +42,7 @@ pub mod sanitize;
 pub mod sliding;
 
 pub use crossfeed::{Crossfeed, CrossfeedSettings};
-pub use limiter::{Limiter, LimiterSettings};
+pub use limiter::{Design, Limiter, LimiterSettings};
 pub use matrix::MonitorMode;
 pub use meters::BlockMeters;
 
@@ -213,8 +214,14 @@ pub struct Chain {
 impl Chain {
     /// A chain for `sample_rate` Hz with `settings` (allocates; call from `activate`).
     pub fn new(sample_rate: f32, settings: Settings) -> Self {
+        Self::with_limiter_design(sample_rate, settings, Design::Exact)
+    }
+
+    /// [`Chain::new`] with a limiter of the given design (the baseline design is kept
+    /// for benchmarks and comparison tests).
+    pub fn with_limiter_design(sample_rate: f32, settings: Settings, design: Design) -> Self {
         let switch_samples = (SWITCH_MS * 1e-3 * sample_rate as f64).round() as u32;
-        let limiter = Limiter::new(sample_rate, Self::limiter_settings(&settings));
+        let limiter = Limiter::with_design(sample_rate, Self::limiter_settings(&settings), design);
         let latency = limiter.latency_samples();
         let coeffs =
             matrix::coefficients(settings.mode, settings.swap, output_gain(settings.gain_db));

@@ -23,7 +23,12 @@ pub struct SlidingBuffer {
     block: usize,
     /// Length of the current block.
     len: usize,
+    /// Scratch for the doubling minimum of long windows (two levels, ping-pong).
+    scratch: [Vec<f32>; 2],
 }
+
+/// Windows longer than this take the doubling minimum instead of the tiled fold.
+const DOUBLING_SPAN: usize = 32;
 
 impl SlidingBuffer {
     /// A buffer for windows of `span` values and blocks of up to `block` samples,
@@ -35,6 +40,11 @@ impl SlidingBuffer {
             values: vec![value; span - 1 + block + TILE],
             block,
             len: 0,
+            scratch: if span > DOUBLING_SPAN {
+                [vec![0.0; span - 1 + block], vec![0.0; span - 1 + block]]
+            } else {
+                [Vec::new(), Vec::new()]
+            },
         }
     }
 
@@ -72,8 +82,41 @@ impl SlidingBuffer {
     }
 
     /// `out[i]` = minimum of the `span` values ending at sample `i` of the block.
-    pub fn min_into(&self, out: &mut [f32]) {
+    pub fn min_into(&mut self, out: &mut [f32]) {
+        if self.span > DOUBLING_SPAN {
+            return self.doubling_min_into(out);
+        }
         self.tiles(out, |acc, x| if x < acc { x } else { acc }, |acc| acc);
+    }
+
+    /// [`Self::min_into`] for long windows: minima over windows of 2, 4, 8, … values,
+    /// each level one vectorisable pass over the previous (van Herk's doubling), then
+    /// two overlapping windows of the largest width cover the span.
+    fn doubling_min_into(&mut self, out: &mut [f32]) {
+        let len = self.len.min(out.len());
+        let n = self.span - 1 + len;
+        let [a, b] = &mut self.scratch;
+        a[..n].copy_from_slice(&self.values[..n]);
+        let mut width = 1;
+        // `a[i]` = minimum of values[i .. i + width] for i < valid.
+        let mut valid = n;
+        while 2 * width <= self.span {
+            let next = valid - width;
+            for ((b, &x), &y) in b[..next].iter_mut().zip(&a[..next]).zip(&a[width..valid]) {
+                *b = if y < x { y } else { x };
+            }
+            std::mem::swap(a, b);
+            valid = next;
+            width *= 2;
+        }
+        let shift = self.span - width;
+        for ((o, &x), &y) in out[..len]
+            .iter_mut()
+            .zip(&a[..len])
+            .zip(&a[shift..shift + len])
+        {
+            *o = if y < x { y } else { x };
+        }
     }
 
     /// `out[i]` = mean of the `span` values ending at sample `i` of the block.
@@ -151,7 +194,7 @@ mod tests {
         let stream: Vec<f32> = (0..1000)
             .map(|i| ((i * 7919) % 1009) as f32 / 1009.0)
             .collect();
-        for span in [1usize, 2, 7, 19, 57] {
+        for span in [1usize, 2, 7, 19, 33, 57, 135, 200] {
             let mut buffer = SlidingBuffer::new(span, 128, 1.0);
             let (mut mins, mut means) = (Vec::new(), Vec::new());
             let mut pos = 0;

@@ -176,3 +176,110 @@ pub fn corpus(rate: f64) -> Vec<TestSignal> {
     });
     out
 }
+
+/// Programme material for the "untouched below" and "reach the ceiling" measurements
+/// (`tests/limiter_precision.rs`): music-like mixes, pink and white noise, a sweep,
+/// hard-panned and anti-phase material, each `len` samples of stereo, at whatever
+/// level they come out (scale them with [`scaled_to_true_peak`]).
+pub fn programme(rate: f64, len: usize) -> Vec<TestSignal> {
+    let mut out = Vec::new();
+    // A dense mix: partials from the bass to the top octave with slow amplitude
+    // movement, a kick-like transient every half second, and a noise floor.
+    let partials = [
+        40.0, 55.0, 110.0, 220.0, 330.0, 660.0, 1_760.0, 3_500.0, 7_000.0, 12_000.0, 16_000.0,
+    ];
+    let mix = |detune: f64, seed: u64| -> Vec<f32> {
+        let mut noise = Noise::new(seed);
+        (0..len)
+            .map(|n| {
+                let t = n as f64 / rate;
+                let mut v = 0.0;
+                for (k, &f) in partials.iter().enumerate() {
+                    if f >= 0.45 * rate {
+                        continue;
+                    }
+                    let swell = 0.6 + 0.4 * (2.0 * PI * (0.3 + 0.17 * k as f64) * t).sin();
+                    v += swell / (1.0 + k as f64).sqrt()
+                        * (2.0 * PI * f * detune * t + k as f64 * detune).sin();
+                }
+                let beat = t % 0.5;
+                v += 2.0 * (-beat * 40.0).exp() * (2.0 * PI * 60.0 * beat).sin();
+                (v + 0.3 * noise.next_f32() as f64) as f32
+            })
+            .collect()
+    };
+    out.push(TestSignal {
+        name: "music-like mix".into(),
+        left: mix(1.0, 11),
+        right: mix(1.003, 12),
+    });
+    out.push(TestSignal {
+        name: "hard-panned music".into(),
+        left: mix(1.0, 13),
+        right: vec![0.0; len],
+    });
+    let m = mix(1.0, 14);
+    out.push(TestSignal {
+        name: "anti-phase music".into(),
+        right: m.iter().map(|v| -v).collect(),
+        left: m,
+    });
+    // Pink noise: white noise through Kellet's economy filter (−3 dB/octave within
+    // ±0.5 dB above 40 Hz at 44.1 kHz), independent channels.
+    let pink = |seed: u64| -> Vec<f32> {
+        let mut noise = Noise::new(seed);
+        let mut b = [0.0f64; 3];
+        (0..len)
+            .map(|_| {
+                let w = noise.next_f32() as f64;
+                b[0] = 0.99765 * b[0] + w * 0.099_046_0;
+                b[1] = 0.96300 * b[1] + w * 0.296_516_4;
+                b[2] = 0.57000 * b[2] + w * 1.052_691_3;
+                (b[0] + b[1] + b[2] + w * 0.1848) as f32
+            })
+            .collect()
+    };
+    out.push(TestSignal {
+        name: "pink noise".into(),
+        left: pink(21),
+        right: pink(22),
+    });
+    let mut a = Noise::new(31);
+    let mut b = Noise::new(32);
+    out.push(TestSignal {
+        name: "white noise".into(),
+        left: (0..len).map(|_| a.next_f32()).collect(),
+        right: (0..len).map(|_| b.next_f32()).collect(),
+    });
+    // Exponential sweep 20 Hz → 0.45 fs.
+    let sweep: Vec<f32> = {
+        let top = 0.45 * rate;
+        let k = (top / 20.0).ln();
+        let dur = len as f64 / rate;
+        (0..len)
+            .map(|n| {
+                let t = n as f64 / rate;
+                (2.0 * PI * 20.0 * dur / k * ((t / dur * k).exp() - 1.0)).sin() as f32
+            })
+            .collect()
+    };
+    out.push(mono("sweep 20 Hz - 0.45 fs", sweep));
+    out
+}
+
+/// `signal` scaled (both channels by one factor) so that its strict true peak,
+/// measured by `measure`, is `true_peak_db` dBTP.
+pub fn scaled_to_true_peak(
+    signal: &TestSignal,
+    true_peak_db: f64,
+    measure: impl Fn(&[f32]) -> f64,
+) -> TestSignal {
+    let peak = measure(&signal.left).max(measure(&signal.right));
+    let scale = 10f64.powf(true_peak_db / 20.0) / peak;
+    let apply = |x: &[f32]| x.iter().map(|&v| (v as f64 * scale) as f32).collect();
+    TestSignal {
+        name: signal.name.clone(),
+        left: apply(&signal.left),
+        right: apply(&signal.right),
+    }
+}
