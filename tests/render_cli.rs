@@ -383,7 +383,9 @@ fn demo_and_json_report() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr_line(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    assert_eq!(v["latency_samples"], 72);
+    let latency =
+        headphone_monitor::dsp::Chain::new(48_000.0, Default::default()).latency_samples();
+    assert_eq!(v["latency_samples"], latency);
     assert_eq!(v["sample_rate_hz"], 48_000);
     assert!(
         v["input_levels"]["true_peak_dbtp"][0].as_f64().unwrap() > 0.0,
