@@ -16,6 +16,11 @@
 //! code is compiled a second time for that instruction set and picked at run
 //! time; both versions add the same products in the same order, so their results
 //! are bit-identical.
+//!
+//! Gate ([`Detector::with_gate`]): the inner taps of the near field are summed first,
+//! and with them a complete ±G bound (narrower near field, larger far-field
+//! coefficient); a tile whose positions all pass the caller's test on that bound
+//! keeps it and skips the outer taps.
 
 use super::exact;
 use super::kernel;
@@ -30,6 +35,9 @@ pub const BLOCK: usize = 128;
 const TILE: usize = 16;
 /// Past extent of the far field, in samples (the kernel's support).
 const PAST_EXTENT: usize = kernel::SUPPORT_SAMPLES + 1;
+/// Blocks a channel skips the gate for after the gate spared fewer than half of a
+/// block's tiles (dense programme near the ceiling, where it only costs).
+const GATE_REST_BLOCKS: u32 = 8;
 /// Safety factor on the between-grid curvature margin.
 const CURVATURE_SAFETY: f32 = 1.25;
 
@@ -225,6 +233,8 @@ struct ChannelState {
     range_q: [f32; BLOCK],
     /// `range(Q_d)` after each sample of the last pushed block.
     range_qd: [f32; BLOCK],
+    /// Blocks left before the gate is tried again (see [`GATE_REST_BLOCKS`]).
+    gate_rest: u32,
 }
 
 impl ChannelState {
@@ -238,6 +248,7 @@ impl ChannelState {
             previous: 0.0,
             range_q: [0.0; BLOCK],
             range_qd: [0.0; BLOCK],
+            gate_rest: 0,
         }
     }
 
@@ -248,6 +259,7 @@ impl ChannelState {
         self.alternating_diff = RunningSum::ZERO;
         self.alternating_diff_chunks.reset();
         self.previous = 0.0;
+        self.gate_rest = 0;
     }
 }
 
@@ -264,6 +276,12 @@ struct Geometry {
     far_coefficient: f32,
     /// First difference of that envelope, `D = K(S) − K(S+1)`.
     far_difference: f32,
+    /// Half-width `G < S` of the gate's narrower bound (0: no gate), in samples.
+    gate_taps: usize,
+    /// `K(G)` and `D(G)`: the far-field coefficients of the gate's bound.
+    gate_far: (f32, f32),
+    /// Weight of the far-field term in the gate's test (`bound + weight · far`).
+    gate_weight: f32,
 }
 
 /// Block-wise true-peak bound for a stereo stream (see the module docs).
@@ -277,8 +295,6 @@ pub struct Detector {
     clock: u64,
     /// Length of the last pushed block.
     block_len: usize,
-    /// Near-field grid values of one channel, per phase, for the block (padded to tiles).
-    grid: [[f32; BLOCK + TILE]; 3],
     /// Each channel's bound for the positions of the last block.
     channel_bound: [[f32; BLOCK]; 2],
     /// Each channel's far-field term of that bound (the Abel part, beyond ±S).
@@ -292,7 +308,23 @@ impl Detector {
     /// of ±`near_taps` samples and can delay the input by up to `max_delay` samples.
     /// Allocates; call from `activate`.
     pub fn new(near_taps: usize, future_samples: usize, max_delay: usize) -> Self {
+        Self::with_gate(near_taps, 0, 0.0, future_samples, max_delay)
+    }
+
+    /// [`Detector::new`] with a gate: [`Detector::estimate_gated`] first bounds every
+    /// tile of positions with the near field's inner ±`gate_taps` samples alone (a
+    /// complete, looser bound of the same form, as the first release's detector), and
+    /// adds the outer taps only where some position of the tile fails the caller's
+    /// test `bound + gate_weight · far ≤ gate`. Allocates; call from `activate`.
+    pub fn with_gate(
+        near_taps: usize,
+        gate_taps: usize,
+        gate_weight: f32,
+        future_samples: usize,
+        max_delay: usize,
+    ) -> Self {
         assert!((1..=MAX_NEAR_TAPS).contains(&near_taps) && future_samples > near_taps);
+        assert!(gate_taps < near_taps);
         let s = near_taps;
         // Value at p + φ = Σ_j x[j] h(p + φ − j), j = p − S + 1 ..= p + S, i.e. the
         // window index k = j − p + S − 1 in 0..2S. Folded by symmetry (see
@@ -315,6 +347,12 @@ impl Detector {
         let envelope = |t: f64| kernel::window(t) / (std::f64::consts::PI * t);
         let far_coefficient = envelope(s as f64) as f32;
         let far_difference = (envelope(s as f64) - envelope(s as f64 + 1.0)) as f32;
+        let gate_far = if gate_taps > 0 {
+            let g = gate_taps as f64;
+            (envelope(g) as f32, (envelope(g) - envelope(g + 1.0)) as f32)
+        } else {
+            (0.0, 0.0)
+        };
 
         // Room for the longest read: the delayed output, the cheap bound's window, or
         // the exact window of [`super::exact`] (127 samples behind the position).
@@ -331,6 +369,9 @@ impl Detector {
                 taps,
                 far_coefficient,
                 far_difference,
+                gate_taps,
+                gate_far,
+                gate_weight,
             },
             history_len,
             channels: [
@@ -339,7 +380,6 @@ impl Detector {
             ],
             clock: 0,
             block_len: 0,
-            grid: [[0.0; BLOCK + TILE]; 3],
             channel_bound: [[0.0; BLOCK]; 2],
             channel_far: [[0.0; BLOCK]; 2],
             use_avx2: exact::avx2_available(),
@@ -371,37 +411,18 @@ impl Detector {
             ch.history[first + n..first + n + split].copy_from_slice(head);
             ch.history[..tail.len()].copy_from_slice(tail);
             ch.history[n..n + tail.len()].copy_from_slice(tail);
-
-            // Running sums of the sign-alternated signal and its differences (hot
-            // state in locals, so it stays in registers). Every position of a chunk
-            // gets the range as of the chunk's last sample known here: a window a few
-            // samples wider than its own, so still a bound, at a fraction of the cost.
-            let mut q = ch.alternating;
-            let mut qd = ch.alternating_diff;
-            let mut previous = ch.previous;
-            let mut segment_start = 0;
-            for (i, &x) in input.iter().enumerate() {
-                let now = start + i as u64;
-                let d = x - previous;
-                previous = x;
-                let (x, d) = if now & 1 == 1 { (-x, -d) } else { (x, d) };
-                q.add(x as f64);
-                qd.add(d as f64);
-                let chunk_done = (now as usize + 1).is_multiple_of(CHUNK);
-                if chunk_done || i + 1 == len {
-                    ch.range_q[segment_start..=i].fill(q.range());
-                    ch.range_qd[segment_start..=i].fill(qd.range());
-                    segment_start = i + 1;
-                }
-                if chunk_done {
-                    q = q.complete_chunk(&mut ch.alternating_chunks);
-                    qd = qd.complete_chunk(&mut ch.alternating_diff_chunks);
-                }
-            }
-            ch.alternating = q;
-            ch.alternating_diff = qd;
-            ch.previous = previous;
         }
+        // Running sums of the sign-alternated signal and its differences, both channels
+        // in one loop (four independent sums, so they pipeline and vectorise).
+        #[cfg(target_arch = "x86_64")]
+        if self.use_avx2 {
+            // SAFETY: `use_avx2` is only true when the CPU reports AVX2.
+            unsafe { push_sums_avx2(&mut self.channels, start, left, right) };
+        } else {
+            push_sums(&mut self.channels, start, left, right);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        push_sums(&mut self.channels, start, left, right);
         self.clock = start + len as u64;
         self.block_len = len;
     }
@@ -424,49 +445,62 @@ impl Detector {
     /// `[p, p+1]` at `p = sample − future_samples`, the larger of both channels,
     /// written to `estimate[..len]`.
     pub fn estimate(&mut self, estimate: &mut [f32]) {
+        self.estimate_gated(estimate, None);
+    }
+
+    /// [`Self::estimate`], gated (see [`Detector::with_gate`]): a tile whose positions
+    /// all pass `bound + gate_weight · far ≤ gate[i]` with the narrower bound keeps
+    /// that bound (and its far term); the others get the full near field.
+    pub fn estimate_gated(&mut self, estimate: &mut [f32], gate: Option<&[f32]>) {
         let len = self.block_len;
         let g = &self.geometry;
         // Window of the first position, starting at its lower edge sample p − S.
         let start = self.block_base() - g.future_samples - g.near_taps;
+        let gate = match gate {
+            Some(gate) if g.gate_taps > 0 => Some(&gate[..len]),
+            _ => None,
+        };
         for ((ch, bound), far) in self
             .channels
-            .iter()
+            .iter_mut()
             .zip(&mut self.channel_bound)
             .zip(&mut self.channel_far)
         {
             let samples = &ch.history[start..];
             let bound = &mut bound[..len];
             let far = &mut far[..len];
+            let gate = gate.filter(|_| ch.gate_rest == 0);
+            ch.gate_rest = ch.gate_rest.saturating_sub(1);
             #[cfg(target_arch = "x86_64")]
-            if self.use_avx2 {
+            let (tried, spared) = if self.use_avx2 {
                 // SAFETY: `use_avx2` is only true when the CPU reports AVX2.
                 unsafe {
-                    estimate_channel_avx2(
-                        g,
-                        samples,
-                        &ch.range_q,
-                        &ch.range_qd,
-                        &mut self.grid,
-                        bound,
-                        far,
-                    )
-                };
-                continue;
+                    estimate_channel_avx2(g, samples, &ch.range_q, &ch.range_qd, gate, bound, far)
+                }
+            } else {
+                estimate_channel(g, samples, &ch.range_q, &ch.range_qd, gate, bound, far)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let (tried, spared) =
+                estimate_channel(g, samples, &ch.range_q, &ch.range_qd, gate, bound, far);
+            if 2 * spared < tried {
+                ch.gate_rest = GATE_REST_BLOCKS;
             }
-            estimate_channel(
-                g,
-                samples,
-                &ch.range_q,
-                &ch.range_qd,
-                &mut self.grid,
-                bound,
-                far,
-            );
         }
         let [left, right] = &self.channel_bound;
         for ((e, &l), &r) in estimate[..len].iter_mut().zip(left).zip(right) {
             *e = l.max(r);
         }
+    }
+
+    /// `channel`'s bounds for the positions of the last block (after [`Self::estimate`]).
+    pub fn channel_bounds(&self, channel: usize) -> &[f32] {
+        &self.channel_bound[channel][..self.block_len]
+    }
+
+    /// `channel`'s far-field terms for the positions of the last block.
+    pub fn channel_fars(&self, channel: usize) -> &[f32] {
+        &self.channel_far[channel][..self.block_len]
     }
 
     /// `channel`'s bound at position `index` of the last block (after [`Self::estimate`]).
@@ -489,6 +523,77 @@ impl Detector {
     }
 }
 
+/// [`push_sums`] compiled for AVX2.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn push_sums_avx2(
+    channels: &mut [ChannelState; 2],
+    start: u64,
+    left: &[f32],
+    right: &[f32],
+) {
+    push_sums(channels, start, left, right);
+}
+
+/// Adds a stereo block (sample `start` onwards) to both channels' running sums of the
+/// sign-alternated signal and of its first differences, and records their ranges for
+/// every sample. Every position of a chunk gets the range as of the chunk's last
+/// sample known here: a window a few samples wider than its own, so still a bound, at
+/// a fraction of the cost.
+#[inline(always)]
+fn push_sums(channels: &mut [ChannelState; 2], start: u64, left: &[f32], right: &[f32]) {
+    let len = left.len();
+    let [c0, c1] = channels;
+    // Hot state in locals, so it stays in registers: [Q, Q_d] of left, then of right.
+    let mut sums = [
+        c0.alternating,
+        c0.alternating_diff,
+        c1.alternating,
+        c1.alternating_diff,
+    ];
+    let mut previous = [c0.previous, c1.previous];
+    let mut i = 0;
+    while i < len {
+        let now = start + i as u64;
+        let end = len.min(i + CHUNK - (now as usize % CHUNK));
+        for j in i..end {
+            let sign = if (start + j as u64) & 1 == 1 {
+                -1.0f32
+            } else {
+                1.0
+            };
+            let (l, r) = (left[j], right[j]);
+            let values = [l, l - previous[0], r, r - previous[1]];
+            previous = [l, r];
+            for (sum, v) in sums.iter_mut().zip(values) {
+                sum.add((v * sign) as f64);
+            }
+        }
+        let ranges = sums.map(|sum| sum.range());
+        c0.range_q[i..end].fill(ranges[0]);
+        c0.range_qd[i..end].fill(ranges[1]);
+        c1.range_q[i..end].fill(ranges[2]);
+        c1.range_qd[i..end].fill(ranges[3]);
+        if (start + end as u64).is_multiple_of(CHUNK as u64) {
+            sums[0] = sums[0].complete_chunk(&mut c0.alternating_chunks);
+            sums[1] = sums[1].complete_chunk(&mut c0.alternating_diff_chunks);
+            sums[2] = sums[2].complete_chunk(&mut c1.alternating_chunks);
+            sums[3] = sums[3].complete_chunk(&mut c1.alternating_diff_chunks);
+        }
+        i = end;
+    }
+    [
+        c0.alternating,
+        c0.alternating_diff,
+        c1.alternating,
+        c1.alternating_diff,
+    ] = sums;
+    [c0.previous, c1.previous] = previous;
+}
+
 /// [`estimate_channel`] compiled for AVX2.
 ///
 /// # Safety
@@ -500,61 +605,67 @@ unsafe fn estimate_channel_avx2(
     samples: &[f32],
     range_q: &[f32],
     range_qd: &[f32],
-    grid: &mut [[f32; BLOCK + TILE]; 3],
+    gate: Option<&[f32]>,
     estimate: &mut [f32],
     far_field: &mut [f32],
-) {
-    estimate_channel(g, samples, range_q, range_qd, grid, estimate, far_field);
+) -> (usize, usize) {
+    estimate_channel(g, samples, range_q, range_qd, gate, estimate, far_field)
 }
 
-/// One channel's bound for `estimate.len()` positions, written to `estimate`.
-/// `samples[i]` is the lower edge sample `p_i − S` of position `i`; the slice must
-/// extend [`TILE`] samples past the last window.
+/// Folded near-field accumulators of one tile: `[¼+¾, ½, ¼−¾]` sums per position.
+type Accumulators = [[f32; TILE]; 3];
+
+/// Adds the folded taps `k ∈ taps` to a tile's accumulators (see [`estimate_channel`]).
 #[inline(always)]
-fn estimate_channel(
+fn accumulate(
     g: &Geometry,
+    samples: &[f32],
+    tile: usize,
+    taps: std::ops::Range<usize>,
+    acc: &mut Accumulators,
+) {
+    let s = g.near_taps;
+    let [t_sum, t_half, t_diff] = &g.taps;
+    let [sum, half, diff] = acc;
+    for k in taps {
+        let lo = &samples[tile + 1 + k..tile + 1 + k + TILE];
+        let hi = &samples[tile + 2 * s - k..tile + 2 * s - k + TILE];
+        let (ts, th, td) = (t_sum[k], t_half[k], t_diff[k]);
+        for j in 0..TILE {
+            let u = lo[j] + hi[j];
+            let v = lo[j] - hi[j];
+            sum[j] += u * ts;
+            half[j] += u * th;
+            diff[j] += v * td;
+        }
+    }
+}
+
+/// The bound of one tile's positions from its accumulators, for a near field of
+/// ±`near` samples with far-field coefficients `(K, D)`: near-field grid peak plus
+/// curvature margin, and the far field, written to `bound` and `far` (whole tiles;
+/// `samples`, `range_q` and `range_qd` start at the tile's first position).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tile_bound(
     samples: &[f32],
     range_q: &[f32],
     range_qd: &[f32],
-    grid: &mut [[f32; BLOCK + TILE]; 3],
-    estimate: &mut [f32],
-    far_field: &mut [f32],
+    offset: usize,
+    near: usize,
+    (k_far, d_far): (f32, f32),
+    acc: &Accumulators,
+    bound: &mut [f32; TILE],
+    far: &mut [f32; TILE],
 ) {
-    let len = estimate.len();
-    let s = g.near_taps;
-    // Near field at ¼, ½, ¾ over the 2S samples `samples[i + 1 ..= i + 2S]`. The kernel
-    // is even, so the ½ taps are symmetric and the ¾ taps mirror the ¼ taps: fold
-    // the window into sums `u` and differences `v` of mirrored samples and need
-    // half the products. grid = [¼, ½, ¾]; `g.taps` holds [¼+¾, ½, ¼−¾] per k < S.
-    let [t_sum, t_half, t_diff] = &g.taps;
-    for tile in (0..len).step_by(TILE) {
-        let mut sum = [0.0f32; TILE];
-        let mut half = [0.0f32; TILE];
-        let mut diff = [0.0f32; TILE];
-        for k in 0..s {
-            let lo = &samples[tile + 1 + k..tile + 1 + k + TILE];
-            let hi = &samples[tile + 2 * s - k..tile + 2 * s - k + TILE];
-            let (ts, th, td) = (t_sum[k], t_half[k], t_diff[k]);
-            for j in 0..TILE {
-                let u = lo[j] + hi[j];
-                let v = lo[j] - hi[j];
-                sum[j] += u * ts;
-                half[j] += u * th;
-                diff[j] += v * td;
-            }
-        }
-        for j in 0..TILE {
-            grid[0][tile + j] = 0.5 * (sum[j] + diff[j]);
-            grid[1][tile + j] = half[j];
-            grid[2][tile + j] = 0.5 * (sum[j] - diff[j]);
-        }
-    }
     let curvature_scale = CURVATURE_SAFETY * 0.125;
-    let [g1, g2, g3] = grid;
-    for i in 0..len {
-        let x0 = samples[i + s];
-        let x1 = samples[i + s + 1];
-        let (a, b, c) = (g1[i], g2[i], g3[i]);
+    let [sum, half, diff] = acc;
+    for j in 0..TILE {
+        let i = j;
+        // `offset` = S: samples[i + S] is x[p].
+        let x0 = samples[i + offset];
+        let x1 = samples[i + offset + 1];
+        let (a, b, c) = (0.5 * (sum[j] + diff[j]), half[j], 0.5 * (sum[j] - diff[j]));
         let peak = x0
             .abs()
             .max(a.abs())
@@ -565,13 +676,98 @@ fn estimate_channel(
             .abs()
             .max((a - 2.0 * b + c).abs())
             .max((b - 2.0 * c + x1).abs());
-        let near = peak + curvature_scale * curvature;
-        // Far field, both sides: ½K(|x_a| + |x_b|) + K·range(Q_d) + D·range(Q).
-        let edges = samples[i].abs() + samples[i + 2 * s + 1].abs();
-        let far = g.far_coefficient * (0.5 * edges + range_qd[i]) + g.far_difference * range_q[i];
-        estimate[i] = near + far;
-        far_field[i] = far;
+        let near_value = peak + curvature_scale * curvature;
+        // Far field, both sides: ½K(|x_a| + |x_b|) + K·range(Q_d) + D·range(Q), with
+        // the edge samples x[p − near] and x[p + near + 1].
+        let edges = samples[i + offset - near].abs() + samples[i + offset + near + 1].abs();
+        let f = k_far * (0.5 * edges + range_qd[i]) + d_far * range_q[i];
+        bound[j] = near_value + f;
+        far[j] = f;
     }
+}
+
+/// One channel's bound for `estimate.len()` positions, written to `estimate`.
+/// `samples[i]` is the lower edge sample `p_i − S` of position `i`; the slice must
+/// extend [`TILE`] samples past the last window. With a `gate`, a tile is first
+/// bounded with the inner ±G taps (G = `g.gate_taps`) and keeps that bound when all
+/// its positions pass (see [`Detector::with_gate`]). Returns the tiles the gate was
+/// tried on and those it spared the outer taps.
+#[inline(always)]
+fn estimate_channel(
+    g: &Geometry,
+    samples: &[f32],
+    range_q: &[f32],
+    range_qd: &[f32],
+    gate: Option<&[f32]>,
+    estimate: &mut [f32],
+    far_field: &mut [f32],
+) -> (usize, usize) {
+    let (mut tried, mut spared) = (0, 0);
+    let len = estimate.len();
+    let s = g.near_taps;
+    // Near field at ¼, ½, ¾ over the 2S samples `samples[i + 1 ..= i + 2S]`. The kernel
+    // is even, so the ½ taps are symmetric and the ¾ taps mirror the ¼ taps: fold
+    // the window into sums `u` and differences `v` of mirrored samples and need
+    // half the products. `g.taps` holds [¼+¾, ½, ¼−¾] per k < S; k = S − 1 is the
+    // innermost pair (x[p], x[p + 1]), so the inner ±G taps are k ∈ S − G .. S, and
+    // they alone are the near field of a ±G bound.
+    let inner = s - g.gate_taps;
+    // range_q/range_qd are indexed by position; pad reads of a partial last tile.
+    let mut range_q_tile = [0.0f32; TILE];
+    let mut range_qd_tile = [0.0f32; TILE];
+    for tile in (0..len).step_by(TILE) {
+        let count = TILE.min(len - tile);
+        let (rq, rqd): (&[f32], &[f32]) = if count == TILE {
+            (&range_q[tile..tile + TILE], &range_qd[tile..tile + TILE])
+        } else {
+            range_q_tile[..count].copy_from_slice(&range_q[tile..len]);
+            range_qd_tile[..count].copy_from_slice(&range_qd[tile..len]);
+            (&range_q_tile, &range_qd_tile)
+        };
+        let mut acc: Accumulators = [[0.0; TILE]; 3];
+        let mut bound = [0.0f32; TILE];
+        let mut far = [0.0f32; TILE];
+        let tile_samples = &samples[tile..];
+        if let Some(gate) = gate {
+            accumulate(g, samples, tile, inner..s, &mut acc);
+            tile_bound(
+                tile_samples,
+                rq,
+                rqd,
+                s,
+                g.gate_taps,
+                g.gate_far,
+                &acc,
+                &mut bound,
+                &mut far,
+            );
+            let pass = (0..count).all(|j| bound[j] + g.gate_weight * far[j] <= gate[tile + j]);
+            tried += 1;
+            if pass {
+                spared += 1;
+                estimate[tile..tile + count].copy_from_slice(&bound[..count]);
+                far_field[tile..tile + count].copy_from_slice(&far[..count]);
+                continue;
+            }
+            accumulate(g, samples, tile, 0..inner, &mut acc);
+        } else {
+            accumulate(g, samples, tile, 0..s, &mut acc);
+        }
+        tile_bound(
+            tile_samples,
+            rq,
+            rqd,
+            s,
+            s,
+            (g.far_coefficient, g.far_difference),
+            &acc,
+            &mut bound,
+            &mut far,
+        );
+        estimate[tile..tile + count].copy_from_slice(&bound[..count]);
+        far_field[tile..tile + count].copy_from_slice(&far[..count]);
+    }
+    (tried, spared)
 }
 
 #[cfg(test)]
@@ -647,6 +843,12 @@ mod tests {
         let mut detector = Detector::new(s, future, 72);
         let mut portable = detector.clone();
         portable.use_avx2 = false;
+        // Gated at ±4 with a threshold the loud parts fail and the quiet parts pass.
+        let (gate_taps, gate_weight, gate_level) = (4, 0.125f32, 0.8f32);
+        let mut gated = Detector::with_gate(s, gate_taps, gate_weight, future, 72);
+        let mut gated_portable = gated.clone();
+        gated_portable.use_avx2 = false;
+        let (mut narrow_tiles, mut wide_tiles) = (0, 0);
         let mut pos = 0;
         for len in [1usize, 128, 7, 128, 64, 33].iter().cycle() {
             if pos >= left.len() {
@@ -660,6 +862,28 @@ mod tests {
             let mut plain = [0.0f32; BLOCK];
             detector.estimate(&mut fast);
             portable.estimate(&mut plain);
+            gated.push(&left[block.clone()], &right[block.clone()]);
+            gated_portable.push(&left[block.clone()], &right[block.clone()]);
+            let gate = [gate_level; BLOCK];
+            let mut gated_fast = [0.0f32; BLOCK];
+            let mut gated_plain = [0.0f32; BLOCK];
+            gated.estimate_gated(&mut gated_fast, Some(&gate[..len]));
+            gated_portable.estimate_gated(&mut gated_plain, Some(&gate[..len]));
+            for i in 0..len {
+                assert_eq!(gated_fast[i].to_bits(), gated_plain[i].to_bits());
+                // Either the full bound, or the narrow one where the gate test passed.
+                for ch in 0..2 {
+                    let (b, f) = (gated.channel_bound(ch, i), gated.channel_far(ch, i));
+                    let full = detector.channel_bound(ch, i);
+                    // (The full bound adds the taps in another order: equal to rounding.)
+                    if (b - full).abs() > 1e-5 * full {
+                        narrow_tiles += 1;
+                        assert!(b + gate_weight * f <= gate_level, "position {}", pos + i);
+                    } else {
+                        wide_tiles += 1;
+                    }
+                }
+            }
             for i in 0..len {
                 assert_eq!(
                     fast[i].to_bits(),
@@ -683,8 +907,21 @@ mod tests {
                     "position {p}: block bound {} below direct bound {direct}",
                     fast[i]
                 );
+                // The gated estimate is a bound too: the full one or the ±G one.
+                let narrow = direct_bound(&left, p, gate_taps, newest)
+                    .max(direct_bound(&right, p, gate_taps, newest));
+                assert!(
+                    gated_fast[i] as f64 >= direct.min(narrow) * (1.0 - 1e-5),
+                    "position {p}: gated bound {} below both direct bounds",
+                    gated_fast[i]
+                );
             }
             pos += len;
         }
+        // Both paths ran (the gate spared the quiet parts and not the loud ones).
+        assert!(
+            narrow_tiles > 0 && wide_tiles > 0,
+            "{narrow_tiles} {wide_tiles}"
+        );
     }
 }

@@ -69,7 +69,9 @@
 //!
 //! # Speed
 //! Everything runs a block of up to [`BLOCK`] samples at a time: the cheap bound
-//! (vectorised across positions, AVX2 picked at run time), the exact refinement
+//! (vectorised across positions, AVX2 picked at run time; gated, see
+//! [`Detector::with_gate`]: a tile whose ±12 bound shows it cannot change the gain
+//! — below the held gain's binding level — skips the outer taps), the exact refinement
 //! (AVX2 intrinsics), the attack minimum (van Herk doubling) and the moving average
 //! in [`super::sliding`], and only the hold/release walk per sample — skipped too
 //! while nothing needs reduction and the gain rests at exactly 1.
@@ -106,6 +108,10 @@ pub enum Design {
 /// Near-field half-width of the exact design's cheap bound, in samples: wide enough
 /// that the Abel far-field term rarely flags a position the exact value clears.
 const EXACT_NEAR_TAPS: usize = 32;
+/// Half-width of the exact design's gate, in samples: each tile of positions is first
+/// bounded with the inner ±12 taps (the first release's near field), and the outer
+/// taps are added only where that bound cannot show the tile leaves the gain alone.
+const GATE_TAPS: usize = 12;
 /// Where a reduction lands, as a fraction of the ceiling (−0.0085 dB): room for the
 /// rounding of the gain and of the exact sums.
 const REDUCTION_LANDING: f32 = 1.0 - 1.0 / 1024.0;
@@ -226,6 +232,11 @@ pub struct Limiter {
     required: [f32; BLOCK],
     /// Per-sample scratch of one block: the detector's estimate, then the gain.
     gain: [f32; BLOCK],
+    /// Per-sample scratch of one block: the level under which a position's cheap bound
+    /// shows it cannot change the gain (the detector's gate).
+    gate: [f32; BLOCK],
+    /// Per-sample scratch of one block: whether the position is evaluated exactly.
+    refine: [bool; BLOCK],
     /// Requirements, for the attack's sliding minimum over `S + W` positions.
     requirements: SlidingBuffer,
     /// Hold and release.
@@ -295,11 +306,18 @@ impl Limiter {
                 settings.ceiling,
                 (CEILING_RAMP_MS * 1e-3 * sample_rate as f64) as u32,
             ),
-            detector: Detector::new(near, future, latency),
+            detector: match design {
+                Design::BoundOnly => Detector::new(near, future, latency),
+                Design::Exact => {
+                    Detector::with_gate(near, GATE_TAPS, VARIATION_WEIGHT, future, latency)
+                }
+            },
             ceiling_history: vec![settings.ceiling; 2 * ceiling_len],
             ceiling_len,
             required: [1.0; BLOCK],
             gain: [1.0; BLOCK],
+            gate: [0.0; BLOCK],
+            refine: [false; BLOCK],
             requirements: SlidingBuffer::new(span, BLOCK, 1.0),
             envelope: Envelope::unity((HOLD_MS * 1e-3 * sample_rate as f64).round() as u32, 0.0),
             envelopes: SlidingBuffer::new(attack, BLOCK, 1.0),
@@ -445,12 +463,24 @@ impl Limiter {
         let ring = self.ceiling_len;
         let mask = ring - 1;
         let headroom = 1.0 - self.unknown_future;
-        for i in 0..len {
-            let ceiling = self.ceiling.next_value();
-            let p = (start + i as u64).wrapping_sub(self.future_samples as u64) as usize & mask;
-            self.ceiling_history[p] = ceiling;
-            self.ceiling_history[p + ring] = ceiling;
-            self.required[i] = ceiling * headroom;
+        if self.ceiling.is_moving() {
+            for i in 0..len {
+                let ceiling = self.ceiling.next_value();
+                let p = (start + i as u64).wrapping_sub(self.future_samples as u64) as usize & mask;
+                self.ceiling_history[p] = ceiling;
+                self.ceiling_history[p + ring] = ceiling;
+                self.required[i] = ceiling * headroom;
+            }
+        } else {
+            // At rest (the usual case): the same values, written a slice at a time.
+            let ceiling = self.ceiling.value();
+            let first = start.wrapping_sub(self.future_samples as u64) as usize & mask;
+            let split = len.min(ring - first);
+            for base in [0, ring] {
+                self.ceiling_history[base + first..base + first + split].fill(ceiling);
+                self.ceiling_history[base..base + len - split].fill(ceiling);
+            }
+            self.required[..len].fill(ceiling * headroom);
         }
 
         // Requirement per position: min(1, target / estimate), linked over channels.
@@ -458,7 +488,6 @@ impl Limiter {
         let mut reductions = 0u32;
         if self.detect {
             let estimate = &mut self.gain[..len];
-            self.detector.estimate(estimate);
             if let Some(exact) = &self.exact {
                 // The highest the gain can be while this block's positions pass through
                 // the attack window: the envelope released over span + block samples.
@@ -468,12 +497,43 @@ impl Limiter {
                 let gain_ceiling =
                     (self.envelope.gain_ln * self.envelope.release_coeff.powi(steps)).exp();
                 let binding = gain_ceiling * HOLD_REARM_RATIO / self.reduction_target;
+                // A position whose cheap requirement (with the variation margin) is at or
+                // above `binding` neither lowers the gain nor re-arms its hold: the gate
+                // lets the detector stop at its narrower bound where that shows it.
+                for (gate, &target) in self.gate[..len].iter_mut().zip(&self.required) {
+                    *gate = target / binding;
+                }
+                self.detector
+                    .estimate_gated(estimate, Some(&self.gate[..len]));
                 // Refine: where the cheap bound (with the variation margin) says a
                 // position may exceed its target, evaluate the reference there exactly
                 // (per channel) before reducing — unless even the cheap requirement
                 // would neither lower the gain nor re-arm its hold.
                 let kappa = self.variation;
-                for (i, (e, &target)) in estimate.iter_mut().zip(&self.required).enumerate() {
+                // First, branch-free over the block: the value without refinement, and
+                // which positions need it (usually none, or a few).
+                let mut refine_any = false;
+                {
+                    let (b0, b1) = (
+                        self.detector.channel_bounds(0),
+                        self.detector.channel_bounds(1),
+                    );
+                    let (f0, f1) = (self.detector.channel_fars(0), self.detector.channel_fars(1));
+                    let flags = &mut self.refine[..len];
+                    for i in 0..len {
+                        let target = self.required[i];
+                        let (c0, c1) = (b0[i] + kappa * f0[i], b1[i] + kappa * f1[i]);
+                        let v0 = if c0 <= target { b0[i] } else { c0 };
+                        let v1 = if c1 <= target { b1[i] } else { c1 };
+                        estimate[i] = if v0 > v1 { v0 } else { v1 };
+                        let need = (c0 > target && target < c0 * binding)
+                            | (c1 > target && target < c1 * binding);
+                        flags[i] = need;
+                        refine_any |= need;
+                    }
+                }
+                for i in (0..len).filter(|&i| refine_any && self.refine[i]) {
+                    let target = self.required[i];
                     let mut value = 0.0f32;
                     for ch in 0..2 {
                         let bound = self.detector.channel_bound(ch, i);
@@ -498,8 +558,10 @@ impl Limiter {
                             }
                         });
                     }
-                    *e = value;
+                    estimate[i] = value;
                 }
+            } else {
+                self.detector.estimate(estimate);
             }
             let landing = self.reduction_target;
             for ((r, &target), &e) in requirements.iter_mut().zip(&self.required).zip(&*estimate) {
