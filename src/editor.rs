@@ -145,6 +145,8 @@ impl NiceEguiApp for MonitorEditor {
         theme::apply(&egui_ctx);
         self.gui = Some(gui_context);
         self.view = MeterView::default();
+        self.listening.restart(&self.meters);
+        self.last_frame_s = None;
         Ok(())
     }
 

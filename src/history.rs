@@ -179,6 +179,27 @@ pub fn now_unix_s() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Moves what the audio thread added to `unsaved_exposure` into the history file. The
+/// week's total the monitor reads does not change: it already counts that exposure (see
+/// [`SharedMeters::week_exposure`](crate::meters::SharedMeters::week_exposure)).
+pub fn flush(history: &History, meters: &crate::meters::SharedMeters) {
+    use std::sync::atomic::Ordering;
+    let exposure = meters.unsaved_exposure.swap(0.0, Ordering::Relaxed);
+    if exposure > 0.0 {
+        if history.append(now_unix_s(), exposure).is_ok() {
+            meters
+                .history_exposure
+                .fetch_add(exposure, Ordering::Relaxed);
+        } else {
+            // Not written (read-only disk, no space): keep it in memory, where it still
+            // counts towards the week, and try again next time.
+            meters
+                .unsaved_exposure
+                .fetch_add(exposure, Ordering::Relaxed);
+        }
+    }
+}
+
 /// The background thread that keeps one plugin instance's exposure in the history file:
 /// every [`FLUSH_S`] it appends what the audio thread added to
 /// [`SharedMeters::unsaved_exposure`](crate::meters::SharedMeters), and every
@@ -204,25 +225,10 @@ impl HistoryWriter {
         let thread = std::thread::Builder::new()
             .name("hm-dose-history".into())
             .spawn(move || {
-                let flush = |meters: &crate::meters::SharedMeters| {
-                    let exposure = meters.unsaved_exposure.swap(0.0, Ordering::Relaxed);
-                    if exposure > 0.0 {
-                        if history.append(now_unix_s(), exposure).is_ok() {
-                            meters
-                                .history_exposure
-                                .fetch_add(exposure, Ordering::Relaxed);
-                        } else {
-                            // Not written (read-only disk, no space): keep it in memory, where
-                            // it still counts towards the week, and try again next time.
-                            meters
-                                .unsaved_exposure
-                                .fetch_add(exposure, Ordering::Relaxed);
-                        }
-                    }
-                };
+                let flush = |meters: &crate::meters::SharedMeters| flush(&history, meters);
                 let reload = |meters: &crate::meters::SharedMeters| {
                     if let Ok(total) = history.total_since(now_unix_s().saturating_sub(WINDOW_S)) {
-                        meters.history_exposure.store(total, Ordering::Relaxed);
+                        meters.set_history_total(total);
                     }
                 };
                 reload(&meters);
@@ -262,6 +268,28 @@ impl Drop for HistoryWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flush_never_lowers_the_weeks_exposure() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::in_dir(dir.path());
+        let meters = crate::meters::SharedMeters::new();
+        meters.set_history_total(2.0);
+        meters.add_listening([0.0; 2], 0, 1.0, 0.5);
+        let before = meters.week_exposure();
+        assert_eq!(before, 2.5);
+        flush(&history, &meters);
+        assert_eq!(meters.week_exposure(), before);
+        assert_eq!(history.total_since(0).unwrap(), 0.5);
+        // A failed write keeps it unsaved and counted.
+        let blocked = History::in_dir(&dir.path().join(FILE_NAME).join("not-a-dir"));
+        meters.add_listening([0.0; 2], 0, 1.0, 0.25);
+        flush(&blocked, &meters);
+        assert_eq!(meters.week_exposure(), 2.75);
+        // A re-read sets file total + unsaved.
+        meters.set_history_total(history.total_since(0).unwrap());
+        assert_eq!(meters.week_exposure(), 0.75);
+    }
 
     #[test]
     fn concurrent_writers_and_compaction_lose_nothing() {

@@ -1,7 +1,8 @@
 //! Headphone Monitor: the plugin glue (CLAP and VST3 through nice-plug).
 //!
-//! This file only maps host parameters and buffers onto [`dsp::Chain`]; all signal
-//! processing lives in [`dsp`], which never imports `nice_plug`.
+//! This file only maps host parameters and buffers onto [`monitor::Monitor`]; every
+//! decision and all signal processing live in [`monitor`] and [`dsp`], which never
+//! import `nice_plug`.
 
 #![deny(missing_docs)]
 
@@ -9,8 +10,8 @@ pub mod dsp;
 pub mod editor;
 pub mod history;
 pub mod meters;
+pub mod monitor;
 pub mod params;
-pub mod render;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -18,10 +19,8 @@ use std::time::Instant;
 
 use nice_plug::prelude::*;
 
-use crate::dsp::listening::{self, calibration, dose, ListeningMeter};
-use crate::dsp::render_guard::{RenderGuard, RenderState};
-use crate::dsp::Chain;
 use crate::meters::SharedMeters;
+use crate::monitor::{BlockInfo, Layout, Monitor, Tail};
 use crate::params::MonitorParams;
 
 /// The CLAP plugin ID. Never changes once released (a test pins it).
@@ -39,22 +38,14 @@ pub struct HeadphoneMonitor {
     params: Arc<MonitorParams>,
     /// Meter values for an editor.
     meters: Arc<SharedMeters>,
-    /// The DSP, rebuilt in `activate` for the host's sample rate.
-    chain: Chain,
-    /// Main input channel count of the active layout.
-    input_channels: usize,
-    /// Scratch right channel for the mono-output layout (sized in `activate`).
-    mono_scratch: Vec<f32>,
+    /// The monitor (chain, render guard, listening), rebuilt in `activate`.
+    monitor: Monitor,
+    /// How the active layout's channels map onto the stereo chain.
+    layout: Layout,
     /// Editor size and open state (kept for the instance's lifetime).
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
-    /// Decides when an offline render may pass through ("monitor only").
-    render_guard: RenderGuard,
-    /// Origin of the wall clock the render guard reads.
+    /// Origin of the wall clock the monitor's render guard reads.
     clock_origin: Instant,
-    /// A-weighted level of the output (runs only while calibrated).
-    listening: ListeningMeter,
-    /// Sample rate of the current activation, in Hz.
-    sample_rate: f32,
     /// Keeps the 7-day history file up to date (started on the first activation).
     history_writer: Option<history::HistoryWriter>,
 }
@@ -62,18 +53,15 @@ pub struct HeadphoneMonitor {
 impl Default for HeadphoneMonitor {
     fn default() -> Self {
         let params = Arc::new(MonitorParams::default());
-        let chain = Chain::new(48_000.0, params.settings());
+        let meters = Arc::new(SharedMeters::new());
+        let monitor = Monitor::new(48_000.0, 0, &params.controls(), meters.clone());
         Self {
             params,
-            meters: Arc::new(SharedMeters::new()),
-            chain,
-            input_channels: 2,
-            mono_scratch: Vec::new(),
+            meters,
+            monitor,
+            layout: Layout::Stereo,
             editor_state: editor::default_state(),
-            render_guard: RenderGuard::new(48_000.0),
             clock_origin: Instant::now(),
-            listening: ListeningMeter::new(48_000.0),
-            sample_rate: 48_000.0,
             history_writer: None,
         }
     }
@@ -83,40 +71,6 @@ impl HeadphoneMonitor {
     /// The meters this instance publishes (for an editor or a test).
     pub fn meters(&self) -> Arc<SharedMeters> {
         self.meters.clone()
-    }
-
-    /// The DSP settings now: the parameters, plus what the plugin itself decides — bypass
-    /// during a genuine offline render, the ceiling as a peak SPL at the ear, protection
-    /// once the weekly allowance is used up.
-    fn effective_settings(&self) -> dsp::Settings {
-        let mut settings = self.params.settings();
-        settings.bypass |= self.render_guard.passing_through();
-        if let Some(spl) = self.params.full_scale_spl() {
-            // The ceiling as a peak level at the ear, through the calibration.
-            if self.params.spl_ceiling.value() {
-                let spl_ceiling = calibration::ceiling_for_peak_spl(
-                    f64::from(self.params.spl_ceiling_db.value()),
-                    spl,
-                ) as f32;
-                settings.ceiling_db = settings.ceiling_db.min(spl_ceiling.clamp(-60.0, 0.0));
-            }
-            // Protection once the weekly allowance is used up (H.871: gradually).
-            let criterion: dose::Criterion = self.params.dose_criterion.value().into();
-            if self.params.protect.value()
-                && self.meters.week_exposure() >= criterion.allowance_pa2h()
-            {
-                settings.protect_db = self.params.protect_db.value();
-            }
-        }
-        settings
-    }
-
-    /// Counts one processed block as heard: A-weighted sums for the level meters, and its
-    /// sound exposure for the dose (audio thread; wait-free).
-    fn count_listening(&self, sums: [f64; 2], frames: usize, full_scale_spl: f64) {
-        let exposure = listening::exposure_pa2h(sums, self.sample_rate, full_scale_spl);
-        let seconds = frames as f64 / f64::from(self.sample_rate);
-        self.meters.add_listening(sums, frames, seconds, exposure);
     }
 }
 
@@ -189,17 +143,25 @@ impl Plugin for HeadphoneMonitor {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.chain = Chain::new(buffer_config.sample_rate, self.effective_settings());
-        self.input_channels = audio_io_layout
+        self.monitor = Monitor::new(
+            buffer_config.sample_rate,
+            (buffer_config.max_buffer_size as usize).max(1),
+            &self.params.controls(),
+            self.meters.clone(),
+        );
+        let inputs = audio_io_layout
             .main_input_channels
-            .map_or(0, |c| c.get() as usize);
-        self.mono_scratch = vec![0.0; (buffer_config.max_buffer_size as usize).max(1)];
-        context.set_latency_samples(self.chain.latency_samples() as u32);
-        // The host's offline claim is read in every process call (see `process`).
-        self.render_guard = RenderGuard::new(buffer_config.sample_rate);
+            .map_or(0, NonZeroU32::get);
+        let outputs = audio_io_layout
+            .main_output_channels
+            .map_or(0, NonZeroU32::get);
+        self.layout = match (inputs, outputs) {
+            (1, 2) => Layout::MonoToStereo,
+            (_, 1) => Layout::Mono,
+            _ => Layout::Stereo,
+        };
+        context.set_latency_samples(self.monitor.latency_samples() as u32);
         self.clock_origin = Instant::now();
-        self.listening = ListeningMeter::new(buffer_config.sample_rate);
-        self.sample_rate = buffer_config.sample_rate;
         if self.history_writer.is_none() {
             self.history_writer = history::HistoryWriter::start(self.meters.clone());
         }
@@ -207,9 +169,7 @@ impl Plugin for HeadphoneMonitor {
     }
 
     fn reset(&mut self) {
-        self.chain.set_settings(self.effective_settings());
-        self.chain.reset();
-        self.render_guard.restart();
+        self.monitor.reset(&self.params.controls());
     }
 
     fn process(
@@ -218,78 +178,24 @@ impl Plugin for HeadphoneMonitor {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        // Render-aware monitoring: during a genuine offline render (claimed by the host and
-        // running faster than real time), "monitor only" passes the audio through unchanged.
-        // The claim is the one the host makes for this very call: a VST3 host may switch to
-        // offline without a new `setupProcessing` (Ardour does when it exports).
-        self.render_guard
-            .set_offline_claimed(context.process_mode() == ProcessMode::Offline);
-        self.render_guard
-            .set_monitor_only(self.params.monitor_only.value());
-        let now_s = self.clock_origin.elapsed().as_secs_f64();
-        let render_state = self.render_guard.observe(buffer.samples(), now_s);
-        self.meters.set_render_state(render_state);
-        let full_scale_spl = self.params.full_scale_spl();
-        // Someone may be listening unless the pace proved a genuine offline render: count the
-        // dose (also while printing on purpose, where the pace is not checked: the safe side).
-        let heard = render_state != RenderState::PassThrough;
-        let settings = self.effective_settings();
-        self.chain.set_settings(settings);
-        // The 4× true-peak meters only run while someone (an editor) reads them.
-        let watched = self.editor_state.is_open() || self.meters.watched();
-        self.chain.set_true_peak_metering(watched);
-        let channels = buffer.as_slice();
-        match channels {
-            [left, right, ..] => {
-                if self.input_channels == 1 {
-                    // Mono source: the same signal to both ears.
-                    right.copy_from_slice(left);
-                }
-                self.chain.process(left, right);
-                if let (Some(spl), true) = (full_scale_spl, heard) {
-                    let sums = self.listening.process(left, right);
-                    self.count_listening(sums, left.len(), spl);
-                }
+        let info = BlockInfo {
+            // The claim the host makes for this very call: a VST3 host may switch to offline
+            // without a new `setupProcessing` (Ardour does when it exports).
+            offline_claimed: context.process_mode() == ProcessMode::Offline,
+            now_s: self.clock_origin.elapsed().as_secs_f64(),
+            // The 4× true-peak meters only run while an editor reads them.
+            metering: self.editor_state.is_open(),
+        };
+        let controls = self.params.controls();
+        match self
+            .monitor
+            .process(buffer.as_slice(), self.layout, &controls, info)
+            .tail
+        {
+            Tail::Samples(samples) => {
+                ProcessStatus::Tail(u32::try_from(samples).unwrap_or(u32::MAX - 1))
             }
-            [mono] => {
-                // The chain is stereo: run the mono signal on both sides, keep the left.
-                // Pieces of the scratch size, in case a host exceeds its own maximum.
-                let piece = self.mono_scratch.len().max(1);
-                for chunk in mono.chunks_mut(piece) {
-                    let len = chunk.len().min(self.mono_scratch.len());
-                    if len < chunk.len() {
-                        chunk.fill(0.0); // no scratch at all: silence, never unlimited audio
-                        continue;
-                    }
-                    let scratch = &mut self.mono_scratch[..len];
-                    scratch.copy_from_slice(chunk);
-                    self.chain.process(chunk, scratch);
-                    if let (Some(spl), true) = (full_scale_spl, heard) {
-                        let sums = self.listening.process(chunk, chunk);
-                        self.count_listening(sums, len, spl);
-                    }
-                }
-            }
-            [] => {}
-        }
-        let step = self.chain.check_step().map_or(0, |s| {
-            1 + listening::generator::CheckStep::ALL
-                .iter()
-                .position(|&a| a == s)
-                .unwrap_or(0) as u8
-        });
-        self.meters
-            .check_step
-            .store(step, std::sync::atomic::Ordering::Relaxed);
-        let block = self.chain.take_meters();
-        if watched {
-            self.meters.publish(&block);
-        }
-        // A truthful tail: the delay and the limiter's recovery, or endless while a test
-        // signal plays (it sounds whatever the input).
-        match self.chain.tail_samples() {
-            Some(samples) => ProcessStatus::Tail(u32::try_from(samples).unwrap_or(u32::MAX - 1)),
-            None => ProcessStatus::KeepAlive,
+            Tail::Endless => ProcessStatus::KeepAlive,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! with `swap`, so nothing is lost between two reads and nothing ever blocks.
 
 use atomic_float::{AtomicF32, AtomicF64};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 use crate::dsp::render_guard::RenderState;
 use crate::dsp::BlockMeters;
@@ -31,9 +31,6 @@ pub struct SharedMeters {
     pub sum_ll: AtomicF64,
     /// Σ r² of the output since the last read.
     pub sum_rr: AtomicF64,
-    /// Whether anyone (an open editor) reads the meters; while false the audio
-    /// thread skips the true-peak meters and publishing.
-    watched: AtomicBool,
     /// The render guard's current decision ([`RenderState::to_u8`]).
     render_state: AtomicU8,
     /// The last decision other than real time, kept after the render ends.
@@ -50,6 +47,10 @@ pub struct SharedMeters {
     pub unsaved_exposure: AtomicF64,
     /// The history file's 7-day total (including what this instance flushed), in Pa²·h.
     pub history_exposure: AtomicF64,
+    /// The 7-day exposure with this session's unsaved part: one published value, which
+    /// the audio thread raises and only a re-read of the history file sets, so a flush
+    /// (moving exposure from `unsaved_exposure` to the file) never lowers it.
+    week_exposure: AtomicF64,
     /// The channel-check step playing (0 none, 1 left, 2 right, 3 in phase, 4 out of phase).
     pub check_step: AtomicU8,
 }
@@ -61,16 +62,6 @@ impl SharedMeters {
         m.gain.store(1.0, Ordering::Relaxed);
         m.min_gain.store(1.0, Ordering::Relaxed);
         m
-    }
-
-    /// Marks the meters as read (an editor opened) or not (it closed).
-    pub fn set_watched(&self, watched: bool) {
-        self.watched.store(watched, Ordering::Relaxed);
-    }
-
-    /// Whether anyone reads the meters.
-    pub fn watched(&self) -> bool {
-        self.watched.load(Ordering::Relaxed)
     }
 
     /// Records the render guard's decision for this block (audio thread; wait-free).
@@ -94,8 +85,22 @@ impl SharedMeters {
 
     /// The exposure of the last 7 days, this session included, in Pa²·h.
     pub fn week_exposure(&self) -> f64 {
-        self.history_exposure.load(Ordering::Relaxed)
-            + self.unsaved_exposure.load(Ordering::Relaxed)
+        self.week_exposure.load(Ordering::Relaxed)
+    }
+
+    /// Sets the history file's 7-day total as just read (background thread): the week's
+    /// exposure becomes that plus what is not saved yet.
+    pub fn set_history_total(&self, total_pa2h: f64) {
+        self.history_exposure.store(total_pa2h, Ordering::Relaxed);
+        let unsaved = self.unsaved_exposure.load(Ordering::Relaxed);
+        self.week_exposure
+            .store(total_pa2h + unsaved, Ordering::Relaxed);
+    }
+
+    /// Forgets every exposure (the editor's "Reset history").
+    pub fn clear_exposure(&self) {
+        self.unsaved_exposure.store(0.0, Ordering::Relaxed);
+        self.set_history_total(0.0);
     }
 
     /// Adds one block's listening (audio thread; wait-free).
@@ -106,6 +111,7 @@ impl SharedMeters {
         self.session_exposure.fetch_add(exposure, Ordering::Relaxed);
         self.session_seconds.fetch_add(seconds, Ordering::Relaxed);
         self.unsaved_exposure.fetch_add(exposure, Ordering::Relaxed);
+        self.week_exposure.fetch_add(exposure, Ordering::Relaxed);
     }
 
     /// Takes the A-weighted sums since the last call (GUI thread): (Σ per ear, frames).

@@ -15,6 +15,7 @@ use crate::dsp::listening::calibration::Calibration;
 use crate::dsp::listening::dose::Criterion;
 use crate::dsp::listening::generator::Kind as GeneratorKind;
 use crate::dsp::{self, CrossfeedSettings, MonitorMode};
+use crate::monitor::Controls;
 
 /// Bottom of the gain range, in dB; everything below [`dsp::MUTE_BELOW_DB`] is −∞.
 pub const GAIN_MIN_DB: f32 = -61.0;
@@ -361,19 +362,30 @@ impl Default for MonitorParams {
 }
 
 impl MonitorParams {
-    /// The DSP settings these parameters describe (smoothing happens in the DSP).
-    pub fn settings(&self) -> dsp::Settings {
-        dsp::Settings {
-            gain_db: self.gain_db.value(),
-            mode: self.mode.value().into(),
-            swap: self.swap.value(),
-            limiter_on: self.limiter.value(),
-            ceiling_db: self.ceiling_db.value(),
-            release_ms: self.release_ms.value(),
-            bypass: self.bypass.value(),
-            crossfeed: self.crossfeed_settings(),
-            generator: self.generator.value().into(),
-            protect_db: 0.0,
+    /// What these parameters ask for, as the monitor layer's plain controls (smoothing
+    /// and every decision on top of them happen in [`crate::monitor`]).
+    pub fn controls(&self) -> Controls {
+        Controls {
+            chain: dsp::Settings {
+                gain_db: self.gain_db.value(),
+                mode: self.mode.value().into(),
+                swap: self.swap.value(),
+                limiter_on: self.limiter.value(),
+                ceiling_db: self.ceiling_db.value(),
+                release_ms: self.release_ms.value(),
+                bypass: self.bypass.value(),
+                crossfeed: self.crossfeed_settings(),
+                generator: self.generator.value().into(),
+                protect_db: 0.0,
+            },
+            monitor_only: self.monitor_only.value(),
+            full_scale_spl: self.full_scale_spl(),
+            spl_ceiling_db: self
+                .spl_ceiling
+                .value()
+                .then(|| self.spl_ceiling_db.value()),
+            protect_db: self.protect.value().then(|| self.protect_db.value()),
+            criterion: self.dose_criterion.value().into(),
         }
     }
 

@@ -85,6 +85,11 @@ use super::sliding::{min_of, SlidingBuffer};
 pub const LOOKAHEAD_MS: f64 = 1.5;
 /// Time the gain stays down after the last peak before it starts to recover, in ms.
 pub const HOLD_MS: f64 = 30.0;
+/// The lowest ceiling, as a linear amplitude (−60 dBTP): what a NaN, zero or negative
+/// ceiling becomes.
+pub const SAFEST_CEILING: f32 = 1.0e-3;
+/// Release a NaN release time becomes, in ms.
+pub const DEFAULT_RELEASE_MS: f32 = 60.0;
 /// Length of a ceiling change, in ms (the ceiling glides, it never jumps).
 pub const CEILING_RAMP_MS: f64 = 20.0;
 /// A new requirement within this ratio of the held gain (0.1 dB) re-arms the hold.
@@ -368,14 +373,20 @@ impl Limiter {
 
     /// Updates ceiling (glides) and release (immediate).
     pub fn set_settings(&mut self, settings: LimiterSettings) {
-        let ceiling = if settings.ceiling.is_finite() && settings.ceiling > 0.0 {
-            settings.ceiling.min(1.0)
+        // Bad values get the safest answer: a NaN, zero or negative ceiling is the lowest
+        // ceiling there is, never the highest.
+        let ceiling = if settings.ceiling.is_nan() || settings.ceiling <= SAFEST_CEILING {
+            SAFEST_CEILING
         } else {
-            1.0
+            settings.ceiling.min(1.0)
         };
         self.ceiling.set_target(ceiling);
-        let release_samples =
-            (settings.release_ms.clamp(1.0, 10_000.0) * 1e-3 * self.sample_rate).max(1.0);
+        let release_ms = if settings.release_ms.is_nan() {
+            DEFAULT_RELEASE_MS
+        } else {
+            settings.release_ms.clamp(1.0, 10_000.0)
+        };
+        let release_samples = (release_ms * 1e-3 * self.sample_rate).max(1.0);
         self.envelope.release_coeff = (-1.0 / release_samples).exp();
         self.release_samples = release_samples;
     }

@@ -123,12 +123,16 @@ pub fn output_gain(gain_db: f32) -> f32 {
     }
 }
 
-/// Linear protective gain for a reduction of `protect_db` (clamped to 0 … 40 dB).
+/// Largest protective reduction, in dB.
+pub const MAX_PROTECT_DB: f32 = 40.0;
+
+/// Linear protective gain for a reduction of `protect_db` (clamped to 0 … 40 dB; NaN is
+/// the safest value, the full 40 dB).
 fn protect_gain(protect_db: f32) -> f32 {
     if protect_db.is_nan() {
-        return 1.0;
+        return db_to_gain(-MAX_PROTECT_DB);
     }
-    db_to_gain(-protect_db.clamp(0.0, 40.0))
+    db_to_gain(-protect_db.clamp(0.0, MAX_PROTECT_DB))
 }
 
 /// A fixed delay for the dry (bypass) path, stereo, processed a block at a time.
@@ -506,6 +510,56 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nan_settings_take_the_safest_value() {
+        let rate = 8_000.0f32;
+        let sine = |n: usize| 0.9 * (n as f32 * 0.3).sin();
+        let run = |settings: Settings, seconds: f32| {
+            let mut chain = Chain::new(rate, settings);
+            let n = (seconds * rate) as usize;
+            let mut l: Vec<f32> = (0..n).map(sine).collect();
+            let mut r = l.clone();
+            for (cl, cr) in l.chunks_mut(256).zip(r.chunks_mut(256)) {
+                chain.process(cl, cr);
+            }
+            l.iter().chain(&r).fold(0.0f32, |m, v| m.max(v.abs()))
+        };
+        // A NaN ceiling is the lowest ceiling (−60 dBTP), not 0 dBTP.
+        let peak = run(
+            Settings {
+                ceiling_db: f32::NAN,
+                ..Settings::default()
+            },
+            0.5,
+        );
+        assert!(peak <= limiter::SAFEST_CEILING, "{peak}");
+        // A NaN gain is silence.
+        let silent = run(
+            Settings {
+                gain_db: f32::NAN,
+                ..Settings::default()
+            },
+            0.5,
+        );
+        assert_eq!(silent, 0.0);
+        // A NaN protection is the full reduction (after its glide).
+        let mut chain = Chain::new(
+            rate,
+            Settings {
+                protect_db: f32::NAN,
+                limiter_on: false,
+                ..Settings::default()
+            },
+        );
+        let n = ((PROTECT_RAMP_S as f32 + 1.0) * rate) as usize;
+        let mut l: Vec<f32> = (0..n).map(sine).collect();
+        let mut r = l.clone();
+        chain.process(&mut l, &mut r);
+        let tail = l[n - 800..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let expect = 0.9 * db_to_gain(-MAX_PROTECT_DB);
+        assert!((tail / expect - 1.0).abs() < 0.01, "{tail} vs {expect}");
+    }
 
     #[test]
     fn neutral_settings_are_bit_transparent_below_the_ceiling() {

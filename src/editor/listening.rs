@@ -35,6 +35,17 @@ pub struct ListeningView {
 }
 
 impl ListeningView {
+    /// Starts afresh when the window (re)opens: the sums the audio thread gathered while
+    /// it was closed are discarded, so the first "LAeq 1 s" covers one second of what is
+    /// playing now, not the whole time the editor was closed.
+    pub fn restart(&mut self, meters: &SharedMeters) {
+        let _ = meters.take_listening();
+        self.window_sums = [0.0; 2];
+        self.window_frames = 0;
+        self.window_time_s = 0.0;
+        self.laeq_1s = None;
+    }
+
     /// Gathers the A-weighted sums since the last frame; completes a window every second.
     pub fn update(&mut self, meters: &SharedMeters, full_scale_spl: Option<f64>, dt_s: f32) {
         let (sums, frames) = meters.take_listening();
@@ -409,8 +420,7 @@ fn level_column(
         if let Some(history) = History::for_user() {
             let _ = history.reset();
         }
-        meters.history_exposure.store(0.0, Ordering::Relaxed);
-        meters.unsaved_exposure.store(0.0, Ordering::Relaxed);
+        meters.clear_exposure();
     }
 }
 
@@ -498,6 +508,33 @@ fn signals_column(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_laeq_after_reopening_covers_only_what_plays_now() {
+        let meters = SharedMeters::new();
+        let rate = 48_000u64;
+        // Full-scale-sine energy per frame is 0.5; 0.05 is −10 dB re full scale.
+        let add = |seconds: u64, mean_square: f64| {
+            let frames = seconds * rate;
+            let sum = mean_square * frames as f64;
+            meters.add_listening([sum, sum], frames as usize, seconds as f64, 0.0);
+        };
+        let mut view = ListeningView::default();
+        // Ten minutes loud while the editor was closed, then the window opens.
+        add(600, 0.5);
+        view.restart(&meters);
+        add(1, 0.05);
+        view.update(&meters, Some(100.0), 1.0);
+        let level = view.laeq_1s.expect("a level after one second");
+        assert!((level - 90.0).abs() < 1e-9, "{level}");
+        // Without the restart the closed time would have counted (the bug, as a check
+        // that the test can fail).
+        let mut stale = ListeningView::default();
+        add(600, 0.5);
+        add(1, 0.05);
+        stale.update(&meters, Some(100.0), 1.0);
+        assert!(stale.laeq_1s.unwrap() > 99.0);
+    }
 
     #[test]
     fn durations_read_naturally() {

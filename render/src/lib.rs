@@ -1,6 +1,6 @@
-//! The offline renderer's library side: WAV in, the very same [`crate::dsp::Chain`]
+//! The offline renderer's library side: WAV in, the very same [`headphone_monitor::dsp::Chain`]
 //! the plugin runs, WAV out, and a report. The `render` binary
-//! (`src/bin/render.rs`) only parses arguments and prints.
+//! (`src/main.rs` of this crate) only parses arguments and prints.
 //!
 //! - [`wav`] reads 16/24/32-bit integer and 32-bit float WAV (mono or stereo,
 //!   8–384 kHz) and writes 32-bit float or 24-bit WAV through a temporary file

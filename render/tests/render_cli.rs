@@ -3,10 +3,11 @@
 //! one-line error and leaves no file, an existing output is replaced only on
 //! success, `--check` gates on overs, `--json` parses, `--demo` works.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
-#[path = "common/rng.rs"]
+#[path = "../../tests/common/rng.rs"]
 mod rng;
-#[path = "common/strict.rs"]
+#[path = "../../tests/common/strict.rs"]
 mod strict;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use std::sync::atomic::AtomicBool;
 
 use common::clap_host::Host;
 use headphone_monitor::dsp::{db_to_gain, MonitorMode, Settings};
-use headphone_monitor::render::{process, Audio};
+use headphone_monitor_render::{process, Audio};
 use rng::Rng;
 use strict::StrictTruePeak;
 
@@ -107,14 +108,65 @@ fn listing(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn renderer_output_equals_the_clap_plugin_sample_for_sample() {
+    // The plugin, with settings whose normalized values are exact; the renderer's library
+    // path, same settings, same block size.
+    let settings = Settings {
+        ceiling_db: -3.0,
+        swap: true,
+        mode: MonitorMode::Side,
+        ..Settings::default()
+    };
+    let (stats, latency) = assert_plugin_equals_renderer(
+        "side, swap, -3 dBTP",
+        &[("ceiling", "-3"), ("swap", "=1"), ("mode", "=0.5")],
+        None,
+        settings.into(),
+    );
+    assert_eq!(stats.latency_samples, latency);
+    assert!(
+        stats.max_reduction_db > 1.0,
+        "the limiter should have worked"
+    );
+}
+
+/// The plug-in through the CLAP host with `params` (normalized, or text when the value is
+/// given as text) and an optional calibration, against the renderer's library path with
+/// `controls`: bit for bit, after the latency. Returns the render's statistics and the
+/// plug-in's reported latency.
+fn assert_plugin_equals_renderer(
+    case: &str,
+    params: &[(&str, &str)],
+    full_scale_spl: Option<f64>,
+    controls: headphone_monitor::monitor::Controls,
+) -> (process::RenderStats, usize) {
     let rate = 48_000u32;
     let input = signal(rate, 24_000);
-    // The plugin, with settings whose normalized values are exact.
     let mut host = Host::new();
-    let ceiling = host.text_to_value("ceiling", "-3").unwrap();
-    host.set_param("ceiling", ceiling);
-    host.set_param("swap", 1.0);
-    host.set_param("mode", 0.5); // Side
+    for (id, value) in params {
+        let normalized = match value.strip_prefix('=') {
+            Some(n) => n.parse::<f64>().unwrap(),
+            None => host
+                .text_to_value(id, value)
+                .unwrap_or_else(|| panic!("{id} {value}")),
+        };
+        host.set_param(id, normalized);
+    }
+    if let Some(spl) = full_scale_spl {
+        let state = host.save_state();
+        let mut json: serde_json::Value =
+            serde_json::from_str(common::clap_host::state_json(&state)).unwrap();
+        let fields = json["fields"].as_object_mut().unwrap();
+        fields.insert(
+            "calibration".into(),
+            serde_json::Value::String(format!("{{\"Measured\":{{\"full_scale_spl\":{spl}}}}}")),
+        );
+        fields.insert(
+            "full_scale_spl".into(),
+            serde_json::Value::String(format!("{spl}")),
+        );
+        host.load_state(&common::clap_host::make_state(&json.to_string()))
+            .unwrap();
+    }
     host.activate(rate as f64, 512);
     let latency = host.latency() as usize;
     let padded: Vec<Vec<f32>> = input
@@ -127,34 +179,249 @@ fn renderer_output_equals_the_clap_plugin_sample_for_sample() {
         })
         .collect();
     let plugin = host.process(&padded, 512, &[]);
-    // The renderer's library path, same settings, same block size.
-    let settings = Settings {
-        ceiling_db: -3.0,
-        swap: true,
-        mode: MonitorMode::Side,
-        ..Settings::default()
-    };
     let audio = Audio {
         sample_rate: rate,
         channels: input.clone(),
     };
     let (rendered, stats) =
-        process::render(&audio, settings, 512, &AtomicBool::new(false), |_, _| {}).unwrap();
-    assert_eq!(stats.latency_samples, latency);
+        process::render(&audio, controls, 512, &AtomicBool::new(false), |_, _| {}).unwrap();
+    let mut differs = false;
     for c in 0..2 {
         assert_eq!(rendered.channels[c].len(), input[c].len());
         for n in 0..input[c].len() {
             assert_eq!(
                 rendered.channels[c][n].to_bits(),
                 plugin[c][n + latency].to_bits(),
-                "channel {c} sample {n}"
+                "{case}: channel {c} sample {n}"
             );
+            differs |= rendered.channels[c][n].to_bits() != input[c][n].to_bits();
         }
     }
+    // Each case does something (so equality is not trivially the input twice)...
     assert!(
-        stats.max_reduction_db > 1.0,
-        "the limiter should have worked"
+        differs || case == "bypass",
+        "{case}: output equals the input"
     );
+    (stats, latency)
+}
+
+#[test]
+fn renderer_equals_the_clap_plugin_for_every_parameter() {
+    // The calibrated cases count listening: keep it out of the user's history.
+    let history = dir();
+    std::env::set_var("HM_HISTORY_DIR", history.path());
+    use headphone_monitor::dsp::crossfeed::Preset;
+    use headphone_monitor::dsp::listening::generator::Kind;
+    use headphone_monitor::dsp::CrossfeedSettings;
+    use headphone_monitor::monitor::Controls;
+    let base = Settings::default();
+    let preset = |p: Preset, on| {
+        let (cutoff_hz, feed_db) = p.cutoff_and_feed();
+        CrossfeedSettings {
+            on,
+            cutoff_hz,
+            feed_db,
+        }
+    };
+    // (case, the plug-in's parameters, the renderer's settings)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Settings);
+    let settings_cases: Vec<Case> = vec![
+        (
+            "gain, left, no limiter",
+            vec![("gain", "-6"), ("mode", "=0.75"), ("limiter", "=0")],
+            Settings {
+                gain_db: -6.0,
+                mode: MonitorMode::Left,
+                limiter_on: false,
+                ..base
+            },
+        ),
+        (
+            "mono, release, ceiling",
+            vec![("mode", "=0.25"), ("release", "200"), ("ceiling", "-6")],
+            Settings {
+                mode: MonitorMode::Mono,
+                release_ms: 200.0,
+                ceiling_db: -6.0,
+                ..base
+            },
+        ),
+        (
+            "right, swap",
+            vec![("mode", "=1"), ("swap", "=1")],
+            Settings {
+                mode: MonitorMode::Right,
+                swap: true,
+                ..base
+            },
+        ),
+        (
+            "bypass",
+            vec![("bypass", "=1")],
+            Settings {
+                bypass: true,
+                ..base
+            },
+        ),
+        (
+            "crossfeed default",
+            vec![("crossfeed", "=1")],
+            Settings {
+                crossfeed: preset(Preset::Default, true),
+                ..base
+            },
+        ),
+        (
+            "crossfeed chu moy",
+            vec![("crossfeed", "=1"), ("xf_preset", "=0.3333333333333333")],
+            Settings {
+                crossfeed: preset(Preset::ChuMoy, true),
+                ..base
+            },
+        ),
+        (
+            "crossfeed jan meier",
+            vec![("crossfeed", "=1"), ("xf_preset", "=0.6666666666666666")],
+            Settings {
+                crossfeed: preset(Preset::JanMeier, true),
+                ..base
+            },
+        ),
+        (
+            "crossfeed custom",
+            vec![
+                ("crossfeed", "=1"),
+                ("xf_preset", "=1"),
+                ("xf_cutoff", "500"),
+                ("xf_feed", "8"),
+            ],
+            Settings {
+                crossfeed: CrossfeedSettings {
+                    on: true,
+                    cutoff_hz: 500.0,
+                    feed_db: 8.0,
+                },
+                ..base
+            },
+        ),
+        (
+            "pink noise",
+            vec![("generator", "=0.3333333333333333")],
+            Settings {
+                generator: Kind::PinkNoise,
+                ..base
+            },
+        ),
+        (
+            "1 kHz sine",
+            vec![("generator", "=0.6666666666666666")],
+            Settings {
+                generator: Kind::Sine1k,
+                ..base
+            },
+        ),
+        (
+            "channel check",
+            vec![("generator", "=1")],
+            Settings {
+                generator: Kind::ChannelCheck,
+                ..base
+            },
+        ),
+    ];
+    for (case, params, settings) in settings_cases {
+        assert_plugin_equals_renderer(case, &params, None, Controls::from(settings));
+    }
+    // The calibration with the SPL ceiling (a peak cap at the ear below the −1 dBTP ceiling).
+    assert_plugin_equals_renderer(
+        "calibrated, SPL ceiling",
+        &[("spl_ceiling", "=1"), ("spl_ceiling_db", "100")],
+        Some(110.0),
+        Controls {
+            full_scale_spl: Some(110.0),
+            spl_ceiling_db: Some(100.0),
+            ..Controls::default()
+        },
+    );
+    // Protection switched on with the week not used up, and Monitor Only off: nothing
+    // changes in playback (the engaged protection is tested through the monitor layer).
+    assert_plugin_equals_renderer(
+        "calibrated, protect armed, monitor only off",
+        &[
+            ("protect", "=1"),
+            ("protect_db", "12"),
+            ("monitor_only", "=0"),
+            ("dose_criterion", "=1"),
+        ],
+        Some(90.0),
+        Controls {
+            monitor_only: false,
+            full_scale_spl: Some(90.0),
+            protect_db: Some(12.0),
+            criterion: headphone_monitor::dsp::listening::dose::Criterion::Sensitive75,
+            ..Controls::default()
+        },
+    );
+}
+
+#[test]
+fn the_cli_speaks_the_calibration_protection_and_signals() {
+    let d = dir();
+    let input = d.path().join("in.wav");
+    write_wav(&input, 48_000, &signal(48_000, 48_000), 32, true);
+    let peak_of = |args: &[&str]| {
+        let out = d.path().join("out.wav");
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&input, &out];
+        for a in args {
+            all.push(a);
+        }
+        let result = render(&all);
+        assert!(
+            result.status.success(),
+            "{args:?}: {}",
+            stderr_line(&result)
+        );
+        let (_, ch) = read_wav(&out);
+        ch[0][24_000..].iter().fold(0.0f32, |m, v| m.max(v.abs()))
+    };
+    let plain = peak_of(&["--no-limiter"]);
+    // Protection with the week used up: the full amount after its 10 s glide is not
+    // reached in 1 s, but the level is already lower; with the week unused, unchanged.
+    let armed = peak_of(&["--no-limiter", "--full-scale-spl", "100", "--protect", "20"]);
+    assert_eq!(armed, plain);
+    let used_up = peak_of(&[
+        "--no-limiter",
+        "--full-scale-spl",
+        "100",
+        "--protect",
+        "20",
+        "--week-dose-percent",
+        "100",
+    ]);
+    assert!(used_up < plain * db_to_gain(-1.0), "{used_up} vs {plain}");
+    // The SPL cap: 0 dBFS sine = 110 dB SPL, peaks capped at 95 dB SPL.
+    let capped = peak_of(&["--full-scale-spl", "110", "--spl-ceiling", "95"]);
+    let cap = db_to_gain((95.0 - 110.0 - 20.0 * std::f64::consts::SQRT_2.log10()) as f32);
+    assert!(
+        capped <= cap && capped > cap * db_to_gain(-0.5),
+        "{capped} vs {cap}"
+    );
+    // Test signals and crossfeed presets are accepted and change the output.
+    let pink = peak_of(&["--test-signal", "pink"]);
+    assert!(pink > 0.0 && pink < 0.5, "{pink}");
+    for preset in ["default", "chu-moy", "jan-meier", "custom"] {
+        peak_of(&["--crossfeed", preset]);
+    }
+    // A cap without a calibration is a usage error, one line, exit code 2.
+    let out = d.path().join("never.wav");
+    let result = render(&[&input, &out, &"--spl-ceiling", &"95"]);
+    assert_eq!(result.status.code(), Some(2));
+    assert!(
+        stderr_line(&result).contains("--full-scale-spl"),
+        "{}",
+        stderr_line(&result)
+    );
+    assert!(!out.exists());
 }
 
 #[test]

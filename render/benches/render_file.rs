@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use headphone_monitor::dsp::Settings;
-use headphone_monitor::render::{analysis, demo, process, wav, Audio};
+use headphone_monitor_render::{analysis, demo, process, wav, Audio};
 
 fn main() {
     let minutes = 10;

@@ -2,7 +2,12 @@
 //!
 //! ```text
 //! render INPUT.wav OUTPUT.wav [--gain-db X] [--mode stereo|mono|side|left|right] [--swap]
-//!        [--no-limiter] [--ceiling-db X] [--release-ms X] [--block N] [--bits 32|24] [--json]
+//!        [--no-limiter] [--ceiling-db X] [--release-ms X] [--bypass]
+//!        [--crossfeed default|chu-moy|jan-meier|custom] [--crossfeed-cutoff-hz F]
+//!        [--crossfeed-feed-db X] [--test-signal off|pink|sine-1k|channel-check]
+//!        [--full-scale-spl X] [--spl-ceiling X] [--protect X] [--allowance 80|75]
+//!        [--week-dose-percent P] [--no-monitor-only] [--as-export]
+//!        [--block N] [--bits 32|24] [--json]
 //! render --check INPUT.wav [--ceiling-db X] [--json]
 //! render --demo OUTPUT.wav
 //! ```
@@ -17,11 +22,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use headphone_monitor::dsp::{MonitorMode, Settings};
+use headphone_monitor::dsp::crossfeed::{self, Preset};
+use headphone_monitor::dsp::listening::dose::Criterion;
+use headphone_monitor::dsp::listening::generator::Kind;
+use headphone_monitor::dsp::{CrossfeedSettings, MonitorMode, Settings};
+use headphone_monitor::monitor::Controls;
 use headphone_monitor::params::{
-    CEILING_MAX_DB, CEILING_MIN_DB, GAIN_MAX_DB, GAIN_MIN_DB, RELEASE_MAX_MS, RELEASE_MIN_MS,
+    CEILING_MAX_DB, CEILING_MIN_DB, CROSSFEED_CUTOFF_DEFAULT_HZ, CROSSFEED_FEED_DEFAULT_DB,
+    GAIN_MAX_DB, GAIN_MIN_DB, RELEASE_MAX_MS, RELEASE_MIN_MS,
 };
-use headphone_monitor::render::{
+use headphone_monitor_render::{
     analysis, demo, process, report::Report, wav, wav::OutputFormat, Audio, RenderError,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -46,6 +56,25 @@ impl From<Mode> for MonitorMode {
             Mode::Right => Self::Right,
         }
     }
+}
+
+/// Crossfeed choices on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CrossfeedChoice {
+    Default,
+    ChuMoy,
+    JanMeier,
+    Custom,
+}
+
+/// Test signals on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TestSignal {
+    Off,
+    Pink,
+    #[value(name = "sine-1k")]
+    Sine1k,
+    ChannelCheck,
 }
 
 /// Renders a WAV file through Headphone Monitor's DSP (the plugin's own code),
@@ -83,6 +112,45 @@ struct Cli {
     /// Limiter release in ms (10 … 1000).
     #[arg(long, default_value_t = 60.0)]
     release_ms: f32,
+    /// Host bypass (the input, delayed by the latency and then aligned again).
+    #[arg(long)]
+    bypass: bool,
+    /// Crossfeed preset (off unless given): default (700 Hz, 4.5 dB), chu-moy (700 Hz,
+    /// 6 dB), jan-meier (650 Hz, 9.5 dB), or custom (--crossfeed-cutoff-hz, --crossfeed-feed-db).
+    #[arg(long, value_enum)]
+    crossfeed: Option<CrossfeedChoice>,
+    /// Custom crossfeed cut-off in Hz.
+    #[arg(long, default_value_t = CROSSFEED_CUTOFF_DEFAULT_HZ)]
+    crossfeed_cutoff_hz: f32,
+    /// Custom crossfeed level (cross path below the direct path) in dB.
+    #[arg(long, default_value_t = CROSSFEED_FEED_DEFAULT_DB)]
+    crossfeed_feed_db: f32,
+    /// Test signal replacing the programme.
+    #[arg(long, value_enum, default_value_t = TestSignal::Off)]
+    test_signal: TestSignal,
+    /// Calibration: the SPL a full-scale sine makes at the ear, in dB SPL.
+    #[arg(long)]
+    full_scale_spl: Option<f64>,
+    /// Cap the peak level at the ear at this many dB SPL (needs --full-scale-spl).
+    #[arg(long)]
+    spl_ceiling: Option<f32>,
+    /// Lower the level by this many dB (3 … 20) once the weekly allowance is used up
+    /// (needs --full-scale-spl).
+    #[arg(long)]
+    protect: Option<f32>,
+    /// The weekly allowance: 80 (80 dB(A) for 40 h) or 75 (75 dB(A) for 40 h).
+    #[arg(long, default_value_t = 80)]
+    allowance: u8,
+    /// How much of the weekly allowance is already used when the render starts, in %.
+    #[arg(long, default_value_t = 0.0)]
+    week_dose_percent: f64,
+    /// Switch "Monitor only" off (it only matters with --as-export).
+    #[arg(long)]
+    no_monitor_only: bool,
+    /// Run as a host's export does (offline, at full speed): with "Monitor only" on, the
+    /// audio passes through unchanged after the render guard's 1 s check.
+    #[arg(long)]
+    as_export: bool,
     /// Host-like block length in samples (1 … 65536).
     #[arg(long, default_value_t = process::DEFAULT_BLOCK)]
     block: usize,
@@ -104,6 +172,11 @@ fn usage(message: impl Into<String>) -> RenderError {
 
 impl Cli {
     fn settings(&self) -> Result<Settings, RenderError> {
+        Ok(self.setup()?.controls.chain)
+    }
+
+    /// Every flag as the plug-in's controls and circumstances.
+    fn setup(&self) -> Result<process::Setup, RenderError> {
         let in_range = |name: &str, value: f32, min: f32, max: f32| {
             if value.is_finite() && (min..=max).contains(&value) {
                 Ok(value)
@@ -111,7 +184,36 @@ impl Cli {
                 Err(usage(format!("--{name} {value} is outside {min} … {max}")))
             }
         };
-        Ok(Settings {
+        let crossfeed = match self.crossfeed {
+            None => CrossfeedSettings::default(),
+            Some(choice) => {
+                let (cutoff_hz, feed_db) = match choice {
+                    CrossfeedChoice::Default => Preset::Default.cutoff_and_feed(),
+                    CrossfeedChoice::ChuMoy => Preset::ChuMoy.cutoff_and_feed(),
+                    CrossfeedChoice::JanMeier => Preset::JanMeier.cutoff_and_feed(),
+                    CrossfeedChoice::Custom => (
+                        in_range(
+                            "crossfeed-cutoff-hz",
+                            self.crossfeed_cutoff_hz,
+                            crossfeed::MIN_CUTOFF_HZ,
+                            crossfeed::MAX_CUTOFF_HZ,
+                        )?,
+                        in_range(
+                            "crossfeed-feed-db",
+                            self.crossfeed_feed_db,
+                            crossfeed::MIN_FEED_DB,
+                            crossfeed::MAX_FEED_DB,
+                        )?,
+                    ),
+                };
+                CrossfeedSettings {
+                    on: true,
+                    cutoff_hz,
+                    feed_db,
+                }
+            }
+        };
+        let chain = Settings {
             gain_db: in_range("gain-db", self.gain_db, GAIN_MIN_DB, GAIN_MAX_DB)?,
             mode: self.mode.into(),
             swap: self.swap,
@@ -128,10 +230,54 @@ impl Cli {
                 RELEASE_MIN_MS,
                 RELEASE_MAX_MS,
             )?,
-            bypass: false,
-            crossfeed: Default::default(),
-            generator: Default::default(),
+            bypass: self.bypass,
+            crossfeed,
+            generator: match self.test_signal {
+                TestSignal::Off => Kind::Off,
+                TestSignal::Pink => Kind::PinkNoise,
+                TestSignal::Sine1k => Kind::Sine1k,
+                TestSignal::ChannelCheck => Kind::ChannelCheck,
+            },
             protect_db: 0.0,
+        };
+        let full_scale_spl = match self.full_scale_spl {
+            Some(spl) if spl.is_finite() && (60.0..=160.0).contains(&spl) => Some(spl),
+            Some(spl) => return Err(usage(format!("--full-scale-spl {spl} is outside 60 … 160"))),
+            None => None,
+        };
+        if full_scale_spl.is_none() && (self.spl_ceiling.is_some() || self.protect.is_some()) {
+            return Err(usage("--spl-ceiling and --protect need --full-scale-spl"));
+        }
+        let spl_ceiling_db = self
+            .spl_ceiling
+            .map(|v| in_range("spl-ceiling", v, 70.0, 130.0))
+            .transpose()?;
+        let protect_db = self
+            .protect
+            .map(|v| in_range("protect", v, 3.0, 20.0))
+            .transpose()?;
+        let criterion = match self.allowance {
+            80 => Criterion::Standard80,
+            75 => Criterion::Sensitive75,
+            other => return Err(usage(format!("--allowance {other}: use 80 or 75"))),
+        };
+        let percent = self.week_dose_percent;
+        if !(percent.is_finite() && percent >= 0.0) {
+            return Err(usage(format!(
+                "--week-dose-percent {percent} must be 0 or more"
+            )));
+        }
+        Ok(process::Setup {
+            controls: Controls {
+                chain,
+                monitor_only: !self.no_monitor_only,
+                full_scale_spl,
+                spl_ceiling_db,
+                protect_db,
+                criterion,
+            },
+            week_exposure_pa2h: criterion.allowance_pa2h() * percent / 100.0,
+            as_export: self.as_export,
         })
     }
 
@@ -168,7 +314,7 @@ fn render_file(
     cancel: &AtomicBool,
     started: Instant,
 ) -> Result<Report, RenderError> {
-    let settings = cli.settings()?;
+    let setup = cli.setup()?;
     let format = cli.format()?;
     if !(1..=65_536).contains(&cli.block) {
         return Err(usage(format!("--block {} is outside 1 … 65536", cli.block)));
@@ -182,7 +328,7 @@ fn render_file(
         }
     }
     let bar = progress_bar(cli.quiet, cli.json, audio.frames());
-    let (rendered, stats) = process::render(audio, settings, cli.block, cancel, |done, _| {
+    let (rendered, stats) = process::render(audio, setup, cli.block, cancel, |done, _| {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();

@@ -1,10 +1,12 @@
 //! Running the chain over a whole file, latency-compensated.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::{Audio, RenderError};
-use crate::dsp::{Chain, Settings};
+use headphone_monitor::meters::SharedMeters;
+use headphone_monitor::monitor::{BlockInfo, Controls, Layout, Monitor};
 
 /// Default host-like block length, in samples.
 pub const DEFAULT_BLOCK: usize = 512;
@@ -27,7 +29,31 @@ pub struct RenderStats {
     pub processing_s: f64,
 }
 
-/// Renders `input` through a chain with `settings` in blocks of `block` samples.
+/// What a render runs: the plug-in's controls and the circumstances it would meet.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setup {
+    /// The controls (every parameter, and the calibration).
+    pub controls: Controls,
+    /// The 7-day sound exposure the render starts from, in Pa²·h (protection engages once
+    /// it reaches the allowance).
+    pub week_exposure_pa2h: f64,
+    /// Run as a host export does: the offline claim stated with every block and the real
+    /// clock, so "monitor only" passes a genuine (fast) render through. Off: as playback.
+    pub as_export: bool,
+}
+
+impl<T: Into<Controls>> From<T> for Setup {
+    fn from(controls: T) -> Self {
+        Self {
+            controls: controls.into(),
+            week_exposure_pa2h: 0.0,
+            as_export: false,
+        }
+    }
+}
+
+/// Renders `input` through the plug-in's monitor layer with `setup` in blocks of `block`
+/// samples.
 /// The output has the input's length and channel count, and sample *n* lines up
 /// with input sample *n* (the chain's latency is fed with silence and removed).
 /// A mono file runs like the plugin's mono layout: the channel feeds both sides,
@@ -35,16 +61,19 @@ pub struct RenderStats {
 /// `cancel` stops the render with [`RenderError::Cancelled`].
 pub fn render(
     input: &Audio,
-    settings: Settings,
+    setup: impl Into<Setup>,
     block: usize,
     cancel: &AtomicBool,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<(Audio, RenderStats), RenderError> {
     let block = block.max(1);
     let frames = input.frames();
-    let mut chain = Chain::new(input.sample_rate as f32, settings);
-    chain.set_true_peak_metering(false);
-    let latency = chain.latency_samples();
+    let setup = setup.into();
+    let meters = Arc::new(SharedMeters::new());
+    meters.set_history_total(setup.week_exposure_pa2h);
+    let rate = input.sample_rate as f32;
+    let mut monitor = Monitor::new(rate, block, &setup.controls, meters);
+    let latency = monitor.latency_samples();
     let total = frames + latency;
     let stereo = input.channels.len() == 2;
     let mut out: Vec<Vec<f32>> = vec![Vec::with_capacity(frames); input.channels.len()];
@@ -70,8 +99,20 @@ pub fn render(
                 l
             };
         }
-        chain.process(&mut left[..len], &mut right[..len]);
-        let meters = chain.take_meters();
+        let info = BlockInfo {
+            offline_claimed: setup.as_export,
+            // As playback: the clock runs with the audio. As an export: the real clock.
+            now_s: if setup.as_export {
+                started.elapsed().as_secs_f64()
+            } else {
+                position as f64 / f64::from(rate)
+            },
+            metering: false,
+        };
+        let mut channels = [&mut left[..len], &mut right[..len]];
+        let meters = monitor
+            .process(&mut channels, Layout::Stereo, &setup.controls, info)
+            .meters;
         if meters.min_gain < 1.0 {
             let reduction = -20.0 * meters.min_gain.max(1e-12).log10();
             max_reduction_db = max_reduction_db.max(reduction);
