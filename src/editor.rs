@@ -119,6 +119,8 @@ pub struct MonitorEditor {
     listening: listening::ListeningView,
     /// egui time of the last frame, in seconds.
     last_frame_s: Option<f64>,
+    /// What the last "Export settings…" did (the file written, or why not).
+    export_message: Option<String>,
 }
 
 impl MonitorEditor {
@@ -131,6 +133,7 @@ impl MonitorEditor {
             page: Page::default(),
             listening: listening::ListeningView::default(),
             last_frame_s: None,
+            export_message: None,
         }
     }
 }
@@ -206,7 +209,7 @@ fn crossfeed_controls(ui: &mut Ui, p: &MonitorParams, setter: &ParamSetter, w: f
         ],
         vec2(w, 24.0),
     );
-    if p.crossfeed_preset.value() == crate::params::CrossfeedPresetParam::Custom {
+    if p.crossfeed_preset.value() == crate::dsp::crossfeed::Preset::Custom {
         ui.add_space(4.0);
         ui.horizontal(|ui| {
             let half = (w - ui.spacing().item_spacing.x) / 2.0;
@@ -262,6 +265,19 @@ pub(crate) fn section(ui: &mut Ui, title: &str, width: f32, add: impl FnOnce(&mu
 }
 
 impl MonitorEditor {
+    /// Writes this instance's state to a new settings file; returns what happened.
+    fn export_settings(&self) -> String {
+        let Some(gui) = &self.gui else {
+            return "not connected to the host".into();
+        };
+        let json = MonitorParams::state_json(&gui.get_state());
+        match crate::export::user_dir().map(|dir| crate::export::write_new(&dir, &json)) {
+            Some(Ok(path)) => format!("Settings written to {}", path.display()),
+            Some(Err(e)) => format!("Could not write the settings: {e}"),
+            None => "No home directory to write the settings to".into(),
+        }
+    }
+
     fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {
         let p = self.params.clone();
         let bypassed = p.bypass.value();
@@ -277,6 +293,24 @@ impl MonitorEditor {
                 if ui.add(button).clicked() {
                     self.page = page;
                 }
+            }
+            let export = ui
+                .small_button("Export…")
+                .on_hover_text(self.export_message.as_deref().unwrap_or(
+                    "Export settings: every parameter and the calibration, for \
+                     `render --state FILE` (renders exactly what this instance does)",
+                ));
+            if export.clicked() {
+                self.export_message = Some(self.export_settings());
+            }
+            if let Some(message) = &self.export_message {
+                let ok = message.starts_with("Settings written");
+                ui.label(
+                    RichText::new(if ok { "saved" } else { "not saved" })
+                        .size(theme::BODY_TEXT)
+                        .color(if ok { theme::ACCENT } else { theme::OVER }),
+                )
+                .on_hover_text(message.as_str());
             }
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 widgets::toggle(

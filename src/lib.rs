@@ -8,6 +8,7 @@
 
 pub mod dsp;
 pub mod editor;
+pub mod export;
 pub mod history;
 pub mod meters;
 pub mod monitor;

@@ -8,13 +8,17 @@ use std::sync::{Arc, RwLock};
 
 use atomic_float::AtomicF32;
 
+use nice_plug::params::internals::ParamPtr;
+use nice_plug::params::persist::PersistentField;
+use nice_plug::params::InternalParamMut;
+use nice_plug::plugin::{ParamValue, PluginState};
 use nice_plug::prelude::*;
 
 use crate::dsp::crossfeed::{self, Preset};
 use crate::dsp::listening::calibration::Calibration;
 use crate::dsp::listening::dose::Criterion;
 use crate::dsp::listening::generator::Kind as GeneratorKind;
-use crate::dsp::{self, CrossfeedSettings, MonitorMode};
+use crate::dsp::{self, CrossfeedSettings, MonitorMode, Named};
 use crate::monitor::Controls;
 
 /// Bottom of the gain range, in dB; everything below [`dsp::MUTE_BELOW_DB`] is −∞.
@@ -34,114 +38,29 @@ pub const RELEASE_MAX_MS: f32 = 1000.0;
 /// Default release, in ms (see the README for why).
 pub const RELEASE_DEFAULT_MS: f32 = 60.0;
 
-/// The monitor mode as a host-visible enum (IDs are stable).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModeParam {
-    /// Left to left, right to right.
-    #[id = "stereo"]
-    Stereo,
-    /// (L+R)/2 to both ears.
-    #[id = "mono"]
-    Mono,
-    /// (L−R)/2 to both ears.
-    #[id = "side"]
-    Side,
-    /// Left channel to both ears.
-    #[id = "left"]
-    #[name = "Left"]
-    Left,
-    /// Right channel to both ears.
-    #[id = "right"]
-    #[name = "Right"]
-    Right,
-}
-
-impl From<ModeParam> for MonitorMode {
-    fn from(m: ModeParam) -> Self {
-        match m {
-            ModeParam::Stereo => MonitorMode::Stereo,
-            ModeParam::Mono => MonitorMode::Mono,
-            ModeParam::Side => MonitorMode::Side,
-            ModeParam::Left => MonitorMode::Left,
-            ModeParam::Right => MonitorMode::Right,
+/// The chain's choice types as host-visible enum parameters: their identifiers (saved
+/// in every session; stable) and names come from their one definition in
+/// [`dsp::named`], in its order (the normalized value is the index over the count − 1).
+macro_rules! host_enum {
+    ($($ty:ty),*) => {$(
+        impl Enum for $ty {
+            fn variants() -> &'static [&'static str] {
+                <$ty as Named>::NAMES
+            }
+            fn ids() -> Option<&'static [&'static str]> {
+                Some(<$ty as Named>::IDS)
+            }
+            fn to_index(self) -> usize {
+                Named::index(self)
+            }
+            fn from_index(index: usize) -> Self {
+                <$ty as Named>::from_index(index)
+            }
         }
-    }
+    )*};
 }
 
-/// The crossfeed presets as a host-visible enum (IDs are stable).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CrossfeedPresetParam {
-    /// 700 Hz, 4.5 dB.
-    #[id = "default"]
-    #[name = "Default (700 Hz, 4.5 dB)"]
-    Default,
-    /// 700 Hz, 6 dB.
-    #[id = "chu_moy"]
-    #[name = "Chu Moy (700 Hz, 6 dB)"]
-    ChuMoy,
-    /// 650 Hz, 9.5 dB.
-    #[id = "jan_meier"]
-    #[name = "Jan Meier (650 Hz, 9.5 dB)"]
-    JanMeier,
-    /// The cut-off and feed level parameters.
-    #[id = "custom"]
-    #[name = "Custom"]
-    Custom,
-}
-
-/// The test signal as a host-visible enum (IDs are stable).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GeneratorParam {
-    /// The programme plays.
-    #[id = "off"]
-    #[name = "Off"]
-    Off,
-    /// Pink noise at −20 dBFS RMS.
-    #[id = "pink"]
-    #[name = "Pink noise -20 dBFS"]
-    PinkNoise,
-    /// 1 kHz sine at −20 dBFS RMS.
-    #[id = "sine_1k"]
-    #[name = "1 kHz sine -20 dBFS"]
-    Sine1k,
-    /// Left, right, in phase, out of phase.
-    #[id = "channel_check"]
-    #[name = "Channel check"]
-    ChannelCheck,
-}
-
-impl From<GeneratorParam> for GeneratorKind {
-    fn from(g: GeneratorParam) -> Self {
-        match g {
-            GeneratorParam::Off => GeneratorKind::Off,
-            GeneratorParam::PinkNoise => GeneratorKind::PinkNoise,
-            GeneratorParam::Sine1k => GeneratorKind::Sine1k,
-            GeneratorParam::ChannelCheck => GeneratorKind::ChannelCheck,
-        }
-    }
-}
-
-/// The weekly allowance as a host-visible enum (IDs are stable).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CriterionParam {
-    /// 80 dB(A) for 40 h a week (ITU-T H.870 mode 1).
-    #[id = "80dba"]
-    #[name = "80 dB(A) for 40 h/week"]
-    Standard80,
-    /// 75 dB(A) for 40 h a week (ITU-T H.870 mode 2, sensitive users).
-    #[id = "75dba"]
-    #[name = "75 dB(A) for 40 h/week"]
-    Sensitive75,
-}
-
-impl From<CriterionParam> for Criterion {
-    fn from(c: CriterionParam) -> Self {
-        match c {
-            CriterionParam::Standard80 => Criterion::Standard80,
-            CriterionParam::Sensitive75 => Criterion::Sensitive75,
-        }
-    }
-}
+host_enum!(MonitorMode, Preset, GeneratorKind, Criterion);
 
 /// Stored in `full_scale_spl` while not calibrated.
 pub const NOT_CALIBRATED: f32 = -1.0;
@@ -162,7 +81,7 @@ pub struct MonitorParams {
     pub gain_db: FloatParam,
     /// Monitor mode.
     #[id = "mode"]
-    pub mode: EnumParam<ModeParam>,
+    pub mode: EnumParam<MonitorMode>,
     /// Swap left and right.
     #[id = "swap"]
     pub swap: BoolParam,
@@ -183,7 +102,7 @@ pub struct MonitorParams {
     pub crossfeed: BoolParam,
     /// Crossfeed preset, or Custom.
     #[id = "xf_preset"]
-    pub crossfeed_preset: EnumParam<CrossfeedPresetParam>,
+    pub crossfeed_preset: EnumParam<Preset>,
     /// Custom crossfeed cut-off, in Hz.
     #[id = "xf_cutoff"]
     pub crossfeed_cutoff_hz: FloatParam,
@@ -195,10 +114,10 @@ pub struct MonitorParams {
     pub monitor_only: BoolParam,
     /// Test signal (replaces the programme while on).
     #[id = "generator"]
-    pub generator: EnumParam<GeneratorParam>,
+    pub generator: EnumParam<GeneratorKind>,
     /// The weekly sound allowance.
     #[id = "dose_criterion"]
-    pub dose_criterion: EnumParam<CriterionParam>,
+    pub dose_criterion: EnumParam<Criterion>,
     /// Lower the level once the allowance is used up.
     #[id = "protect"]
     pub protect: BoolParam,
@@ -211,14 +130,77 @@ pub struct MonitorParams {
     /// The peak level cap at the ear, in dB SPL.
     #[id = "spl_ceiling_db"]
     pub spl_ceiling_db: FloatParam,
-    /// The calibration as the user entered it (editor and state; never read by the audio
-    /// thread).
+    /// The calibration as the user entered it, saved once (key `calibration`), with the
+    /// audio thread's lock-free copy of its full-scale SPL derived from it. States of
+    /// earlier versions also carry a `full_scale_spl` key: it is ignored on load (the
+    /// calibration it was derived from wins) and no longer saved.
     #[persist = "calibration"]
-    pub calibration: Arc<RwLock<Calibration>>,
-    /// SPL of a full-scale sine from the calibration, in dB SPL; [`NOT_CALIBRATED`] if none.
-    /// The audio thread's lock-free copy, written together with `calibration`.
-    #[persist = "full_scale_spl"]
-    pub full_scale_spl: Arc<AtomicF32>,
+    pub calibration: Arc<CalibrationStore>,
+}
+
+/// The calibration and the audio thread's lock-free copy of its full-scale SPL, always
+/// written together, so they never disagree.
+#[derive(Debug)]
+pub struct CalibrationStore {
+    /// The calibration (editor and state; never read by the audio thread).
+    calibration: RwLock<Calibration>,
+    /// SPL of a full-scale sine from it, in dB SPL; [`NOT_CALIBRATED`] if none.
+    full_scale_spl: AtomicF32,
+}
+
+impl CalibrationStore {
+    /// Not calibrated.
+    pub fn new() -> Self {
+        Self {
+            calibration: RwLock::new(Calibration::None),
+            full_scale_spl: AtomicF32::new(NOT_CALIBRATED),
+        }
+    }
+
+    /// The calibration as entered (GUI thread: takes a lock).
+    pub fn get(&self) -> Calibration {
+        self.calibration.read().map(|c| *c).unwrap_or_default()
+    }
+
+    /// Stores a calibration and its full-scale SPL (GUI thread, or a state load).
+    pub fn set(&self, calibration: Calibration) {
+        let spl = calibration
+            .full_scale_spl()
+            .filter(|s| s.is_finite())
+            .map_or(NOT_CALIBRATED, |spl| spl as f32);
+        if let Ok(mut stored) = self.calibration.write() {
+            *stored = calibration;
+        }
+        self.full_scale_spl
+            .store(spl, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The SPL of a full-scale sine, if calibrated (lock-free; audio thread safe).
+    pub fn full_scale_spl(&self) -> Option<f64> {
+        let spl = self
+            .full_scale_spl
+            .load(std::sync::atomic::Ordering::Relaxed);
+        (spl.is_finite() && spl >= 0.0).then_some(f64::from(spl))
+    }
+}
+
+impl Default for CalibrationStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> PersistentField<'a, Calibration> for Arc<CalibrationStore> {
+    fn set(&self, new_value: Calibration) {
+        CalibrationStore::set(self, new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&Calibration) -> R,
+    {
+        f(&self.get())
+    }
 }
 
 /// Formats a level in dB with one decimal, never as "-0.0".
@@ -270,7 +252,7 @@ impl Default for MonitorParams {
             .with_unit(" dB")
             .with_value_to_string(Arc::new(format_gain_db))
             .with_string_to_value(Arc::new(parse_gain_db)),
-            mode: EnumParam::new("Monitor Mode", ModeParam::Stereo),
+            mode: EnumParam::new("Monitor Mode", MonitorMode::Stereo),
             swap: BoolParam::new("Swap L/R", false),
             limiter: BoolParam::new("Limiter", true),
             ceiling_db: FloatParam::new(
@@ -300,7 +282,7 @@ impl Default for MonitorParams {
             .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms"))),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             crossfeed: BoolParam::new("Crossfeed", false),
-            crossfeed_preset: EnumParam::new("Crossfeed Preset", CrossfeedPresetParam::Default),
+            crossfeed_preset: EnumParam::new("Crossfeed Preset", Preset::Default),
             crossfeed_cutoff_hz: FloatParam::new(
                 "Crossfeed Cut-off",
                 CROSSFEED_CUTOFF_DEFAULT_HZ,
@@ -327,8 +309,8 @@ impl Default for MonitorParams {
             .with_value_to_string(Arc::new(format_db))
             .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
             monitor_only: BoolParam::new("Monitor Only", true),
-            generator: EnumParam::new("Test Signal", GeneratorParam::Off),
-            dose_criterion: EnumParam::new("Sound Allowance", CriterionParam::Standard80),
+            generator: EnumParam::new("Test Signal", GeneratorKind::Off),
+            dose_criterion: EnumParam::new("Sound Allowance", Criterion::Standard80),
             protect: BoolParam::new("Protect", false),
             protect_db: FloatParam::new(
                 "Protect Amount",
@@ -355,8 +337,7 @@ impl Default for MonitorParams {
             .with_unit(" dB SPL")
             .with_value_to_string(Arc::new(format_db))
             .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB SPL"))),
-            calibration: Arc::new(RwLock::new(Calibration::None)),
-            full_scale_spl: Arc::new(AtomicF32::new(NOT_CALIBRATED)),
+            calibration: Arc::new(CalibrationStore::new()),
         }
     }
 }
@@ -368,14 +349,14 @@ impl MonitorParams {
         Controls {
             chain: dsp::Settings {
                 gain_db: self.gain_db.value(),
-                mode: self.mode.value().into(),
+                mode: self.mode.value(),
                 swap: self.swap.value(),
                 limiter_on: self.limiter.value(),
                 ceiling_db: self.ceiling_db.value(),
                 release_ms: self.release_ms.value(),
                 bypass: self.bypass.value(),
                 crossfeed: self.crossfeed_settings(),
-                generator: self.generator.value().into(),
+                generator: self.generator.value(),
                 protect_db: 0.0,
             },
             monitor_only: self.monitor_only.value(),
@@ -385,41 +366,79 @@ impl MonitorParams {
                 .value()
                 .then(|| self.spl_ceiling_db.value()),
             protect_db: self.protect.value().then(|| self.protect_db.value()),
-            criterion: self.dose_criterion.value().into(),
+            criterion: self.dose_criterion.value(),
         }
     }
 
     /// The SPL of a full-scale sine, if calibrated (lock-free; audio thread safe).
     pub fn full_scale_spl(&self) -> Option<f64> {
-        let spl = self
-            .full_scale_spl
-            .load(std::sync::atomic::Ordering::Relaxed);
-        (spl.is_finite() && spl >= 0.0).then_some(f64::from(spl))
+        self.calibration.full_scale_spl()
+    }
+
+    /// Loads a saved state (parameters by their stable IDs, as the plug-in format saves
+    /// them, clamped to their ranges; the calibration field) into these parameters, as the
+    /// wrappers do. Parameters the state does not name keep their values.
+    pub fn load_state(&self, state: &PluginState) -> Result<(), String> {
+        for (id, ptr, _) in self.param_map() {
+            let Some(value) = state.params.get(&id) else {
+                continue;
+            };
+            // SAFETY: the pointers come from `self.param_map()` and `self` outlives them.
+            let known = unsafe {
+                match (ptr, value) {
+                    (ParamPtr::FloatParam(p), ParamValue::F32(v)) if v.is_finite() => {
+                        (*p)._internal_set_plain_value(*v);
+                        true
+                    }
+                    (ParamPtr::BoolParam(p), ParamValue::Bool(v)) => {
+                        (*p)._internal_set_plain_value(*v);
+                        true
+                    }
+                    (ParamPtr::EnumParam(p), ParamValue::I32(index)) => {
+                        (*p)._internal_set_plain_value(*index);
+                        true
+                    }
+                    (ParamPtr::EnumParam(p), ParamValue::String(variant)) => {
+                        (*p).set_from_id(variant)
+                    }
+                    _ => false,
+                }
+            };
+            if !known {
+                return Err(format!(
+                    "parameter \"{id}\" has an unusable value {value:?}"
+                ));
+            }
+        }
+        self.deserialize_fields(&state.fields);
+        Ok(())
+    }
+
+    /// A saved state as JSON, the format the editor's "Export settings…" writes.
+    pub fn state_json(state: &PluginState) -> String {
+        nice_plug::params::persist::serialize_field(state).unwrap_or_default()
+    }
+
+    /// The controls a saved state (JSON) describes, every parameter and the calibration.
+    pub fn controls_from_state_json(json: &str) -> Result<Controls, String> {
+        let state: PluginState = nice_plug::params::persist::deserialize_field(json)
+            .map_err(|e| format!("not a Headphone Monitor settings file ({e})"))?;
+        let params = Self::default();
+        params.load_state(&state)?;
+        Ok(params.controls())
     }
 
     /// Stores a new calibration (GUI thread): the editor's copy and the audio thread's.
     pub fn set_calibration(&self, calibration: Calibration) {
-        let spl = calibration
-            .full_scale_spl()
-            .map_or(NOT_CALIBRATED, |spl| spl as f32);
-        if let Ok(mut stored) = self.calibration.write() {
-            *stored = calibration;
-        }
-        self.full_scale_spl
-            .store(spl, std::sync::atomic::Ordering::Relaxed);
+        self.calibration.set(calibration);
     }
 
     /// The crossfeed settings: a preset's values, or the custom cut-off and level.
     pub fn crossfeed_settings(&self) -> CrossfeedSettings {
-        let (cutoff_hz, feed_db) = match self.crossfeed_preset.value() {
-            CrossfeedPresetParam::Default => Preset::Default.cutoff_and_feed(),
-            CrossfeedPresetParam::ChuMoy => Preset::ChuMoy.cutoff_and_feed(),
-            CrossfeedPresetParam::JanMeier => Preset::JanMeier.cutoff_and_feed(),
-            CrossfeedPresetParam::Custom => (
-                self.crossfeed_cutoff_hz.value(),
-                self.crossfeed_feed_db.value(),
-            ),
-        };
+        let (cutoff_hz, feed_db) = self.crossfeed_preset.value().resolve(
+            self.crossfeed_cutoff_hz.value(),
+            self.crossfeed_feed_db.value(),
+        );
         CrossfeedSettings {
             on: self.crossfeed.value(),
             cutoff_hz,
@@ -431,6 +450,28 @@ impl MonitorParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_calibration_is_saved_once_and_an_old_states_copy_is_ignored() {
+        let params = MonitorParams::default();
+        let measured = Calibration::Measured {
+            full_scale_spl: 104.5,
+        };
+        params.set_calibration(measured);
+        let saved = params.serialize_fields();
+        assert!(saved.contains_key("calibration"));
+        assert!(!saved.contains_key("full_scale_spl"), "{saved:?}");
+        // An earlier version's state: both keys, here disagreeing. The calibration wins.
+        let mut old = saved.clone();
+        old.insert("full_scale_spl".into(), "60.0".into());
+        let loaded = MonitorParams::default();
+        loaded.deserialize_fields(&old);
+        assert_eq!(loaded.calibration.get(), measured);
+        assert_eq!(loaded.full_scale_spl(), Some(104.5));
+        // Not calibrated: nothing for the audio thread.
+        loaded.set_calibration(Calibration::None);
+        assert_eq!(loaded.full_scale_spl(), None);
+    }
 
     #[test]
     fn param_count_matches_the_parameter_list() {

@@ -21,12 +21,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use headphone_monitor::dsp::crossfeed::{self, Preset};
 use headphone_monitor::dsp::listening::dose::Criterion;
 use headphone_monitor::dsp::listening::generator::Kind;
-use headphone_monitor::dsp::{CrossfeedSettings, MonitorMode, Settings};
+use headphone_monitor::dsp::{CrossfeedSettings, MonitorMode, Named, Settings};
 use headphone_monitor::monitor::Controls;
+use headphone_monitor::params::MonitorParams;
 use headphone_monitor::params::{
     CEILING_MAX_DB, CEILING_MIN_DB, CROSSFEED_CUTOFF_DEFAULT_HZ, CROSSFEED_FEED_DEFAULT_DB,
     GAIN_MAX_DB, GAIN_MIN_DB, RELEASE_MAX_MS, RELEASE_MIN_MS,
@@ -36,45 +37,13 @@ use headphone_monitor_render::{
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Monitor mode names on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Mode {
-    Stereo,
-    Mono,
-    Side,
-    Left,
-    Right,
-}
-
-impl From<Mode> for MonitorMode {
-    fn from(mode: Mode) -> Self {
-        match mode {
-            Mode::Stereo => Self::Stereo,
-            Mode::Mono => Self::Mono,
-            Mode::Side => Self::Side,
-            Mode::Left => Self::Left,
-            Mode::Right => Self::Right,
-        }
-    }
-}
-
-/// Crossfeed choices on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum CrossfeedChoice {
-    Default,
-    ChuMoy,
-    JanMeier,
-    Custom,
-}
-
-/// Test signals on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum TestSignal {
-    Off,
-    Pink,
-    #[value(name = "sine-1k")]
-    Sine1k,
-    ChannelCheck,
+/// A choice flag parsed by the type's stable identifiers (`-` or `_` alike), the same
+/// identifiers the plug-in saves in sessions.
+fn named<T: Named>(text: &str) -> Result<T, String> {
+    T::from_id(text).ok_or_else(|| {
+        let ids: Vec<String> = T::IDS.iter().map(|id| id.replace('_', "-")).collect();
+        format!("'{text}' is not one of {}", ids.join(", "))
+    })
 }
 
 /// Renders a WAV file through Headphone Monitor's DSP (the plugin's own code),
@@ -98,8 +67,8 @@ struct Cli {
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     gain_db: f32,
     /// Monitor mode.
-    #[arg(long, value_enum, default_value_t = Mode::Stereo)]
-    mode: Mode,
+    #[arg(long, value_parser = named::<MonitorMode>, default_value = "stereo")]
+    mode: MonitorMode,
     /// Swap left and right (after the mode).
     #[arg(long)]
     swap: bool,
@@ -117,8 +86,8 @@ struct Cli {
     bypass: bool,
     /// Crossfeed preset (off unless given): default (700 Hz, 4.5 dB), chu-moy (700 Hz,
     /// 6 dB), jan-meier (650 Hz, 9.5 dB), or custom (--crossfeed-cutoff-hz, --crossfeed-feed-db).
-    #[arg(long, value_enum)]
-    crossfeed: Option<CrossfeedChoice>,
+    #[arg(long, value_parser = named::<Preset>)]
+    crossfeed: Option<Preset>,
     /// Custom crossfeed cut-off in Hz.
     #[arg(long, default_value_t = CROSSFEED_CUTOFF_DEFAULT_HZ)]
     crossfeed_cutoff_hz: f32,
@@ -126,8 +95,8 @@ struct Cli {
     #[arg(long, default_value_t = CROSSFEED_FEED_DEFAULT_DB)]
     crossfeed_feed_db: f32,
     /// Test signal replacing the programme.
-    #[arg(long, value_enum, default_value_t = TestSignal::Off)]
-    test_signal: TestSignal,
+    #[arg(long, value_parser = named::<Kind>, default_value = "off")]
+    test_signal: Kind,
     /// Calibration: the SPL a full-scale sine makes at the ear, in dB SPL.
     #[arg(long)]
     full_scale_spl: Option<f64>,
@@ -151,6 +120,11 @@ struct Cli {
     /// audio passes through unchanged after the render guard's 1 s check.
     #[arg(long)]
     as_export: bool,
+    /// A settings file the editor's "Export…" wrote (every parameter and the calibration):
+    /// renders what that instance did. Other flags are not allowed with it, except the
+    /// circumstances (--week-dose-percent, --as-export) and the file options.
+    #[arg(long)]
+    state: Option<PathBuf>,
     /// Host-like block length in samples (1 … 65536).
     #[arg(long, default_value_t = process::DEFAULT_BLOCK)]
     block: usize,
@@ -175,8 +149,45 @@ impl Cli {
         Ok(self.setup()?.controls.chain)
     }
 
-    /// Every flag as the plug-in's controls and circumstances.
+    /// Every flag (or the --state file) as the plug-in's controls and circumstances.
     fn setup(&self) -> Result<process::Setup, RenderError> {
+        if let Some(path) = &self.state {
+            let defaults = Cli::parse_from(["render"]);
+            let same = self.gain_db == defaults.gain_db
+                && self.mode == defaults.mode
+                && self.swap == defaults.swap
+                && self.no_limiter == defaults.no_limiter
+                && self.ceiling_db == defaults.ceiling_db
+                && self.release_ms == defaults.release_ms
+                && self.bypass == defaults.bypass
+                && self.crossfeed.is_none()
+                && self.test_signal == defaults.test_signal
+                && self.full_scale_spl.is_none()
+                && self.spl_ceiling.is_none()
+                && self.protect.is_none()
+                && self.allowance == defaults.allowance
+                && self.no_monitor_only == defaults.no_monitor_only;
+            if !same {
+                return Err(usage(
+                    "--state sets every parameter; leave out the parameter flags",
+                ));
+            }
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| RenderError::Input(format!("cannot read {}: {e}", path.display())))?;
+            let controls = MonitorParams::controls_from_state_json(&text)
+                .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?;
+            let percent = self.week_dose_percent;
+            if !(percent.is_finite() && percent >= 0.0) {
+                return Err(usage(format!(
+                    "--week-dose-percent {percent} must be 0 or more"
+                )));
+            }
+            return Ok(process::Setup {
+                controls,
+                week_exposure_pa2h: controls.criterion.allowance_pa2h() * percent / 100.0,
+                as_export: self.as_export,
+            });
+        }
         let in_range = |name: &str, value: f32, min: f32, max: f32| {
             if value.is_finite() && (min..=max).contains(&value) {
                 Ok(value)
@@ -186,26 +197,21 @@ impl Cli {
         };
         let crossfeed = match self.crossfeed {
             None => CrossfeedSettings::default(),
-            Some(choice) => {
-                let (cutoff_hz, feed_db) = match choice {
-                    CrossfeedChoice::Default => Preset::Default.cutoff_and_feed(),
-                    CrossfeedChoice::ChuMoy => Preset::ChuMoy.cutoff_and_feed(),
-                    CrossfeedChoice::JanMeier => Preset::JanMeier.cutoff_and_feed(),
-                    CrossfeedChoice::Custom => (
-                        in_range(
-                            "crossfeed-cutoff-hz",
-                            self.crossfeed_cutoff_hz,
-                            crossfeed::MIN_CUTOFF_HZ,
-                            crossfeed::MAX_CUTOFF_HZ,
-                        )?,
-                        in_range(
-                            "crossfeed-feed-db",
-                            self.crossfeed_feed_db,
-                            crossfeed::MIN_FEED_DB,
-                            crossfeed::MAX_FEED_DB,
-                        )?,
-                    ),
-                };
+            Some(preset) => {
+                let (cutoff_hz, feed_db) = preset.resolve(
+                    in_range(
+                        "crossfeed-cutoff-hz",
+                        self.crossfeed_cutoff_hz,
+                        crossfeed::MIN_CUTOFF_HZ,
+                        crossfeed::MAX_CUTOFF_HZ,
+                    )?,
+                    in_range(
+                        "crossfeed-feed-db",
+                        self.crossfeed_feed_db,
+                        crossfeed::MIN_FEED_DB,
+                        crossfeed::MAX_FEED_DB,
+                    )?,
+                );
                 CrossfeedSettings {
                     on: true,
                     cutoff_hz,
@@ -215,7 +221,7 @@ impl Cli {
         };
         let chain = Settings {
             gain_db: in_range("gain-db", self.gain_db, GAIN_MIN_DB, GAIN_MAX_DB)?,
-            mode: self.mode.into(),
+            mode: self.mode,
             swap: self.swap,
             limiter_on: !self.no_limiter,
             ceiling_db: in_range(
@@ -232,12 +238,7 @@ impl Cli {
             )?,
             bypass: self.bypass,
             crossfeed,
-            generator: match self.test_signal {
-                TestSignal::Off => Kind::Off,
-                TestSignal::Pink => Kind::PinkNoise,
-                TestSignal::Sine1k => Kind::Sine1k,
-                TestSignal::ChannelCheck => Kind::ChannelCheck,
-            },
+            generator: self.test_signal,
             protect_db: 0.0,
         };
         let full_scale_spl = match self.full_scale_spl {

@@ -129,6 +129,43 @@ fn renderer_output_equals_the_clap_plugin_sample_for_sample() {
     );
 }
 
+/// Gives the instance a measured calibration (0 dBFS sine = `spl` dB SPL) through its
+/// saved state, with the older `full_scale_spl` copy too (ignored since the calibration is
+/// saved once).
+fn calibrate_host(host: &mut Host, spl: f64) {
+    let state = host.save_state();
+    let mut json: serde_json::Value =
+        serde_json::from_str(common::clap_host::state_json(&state)).unwrap();
+    let fields = json["fields"].as_object_mut().unwrap();
+    fields.insert(
+        "calibration".into(),
+        serde_json::Value::String(format!("{{\"Measured\":{{\"full_scale_spl\":{spl}}}}}")),
+    );
+    fields.insert(
+        "full_scale_spl".into(),
+        serde_json::Value::String(format!("{spl}")),
+    );
+    host.load_state(&common::clap_host::make_state(&json.to_string()))
+        .unwrap();
+}
+
+/// Activates the instance at `rate` and runs `input` through it in 512-sample blocks, with
+/// the latency flushed: returns the output (latency samples longer) and the latency.
+fn run_plugin(host: &mut Host, input: &[Vec<f32>], rate: u32) -> (Vec<Vec<f32>>, usize) {
+    host.activate(rate as f64, 512);
+    let latency = host.latency() as usize;
+    let padded: Vec<Vec<f32>> = input
+        .iter()
+        .map(|c| {
+            c.iter()
+                .copied()
+                .chain(std::iter::repeat_n(0.0, latency))
+                .collect()
+        })
+        .collect();
+    (host.process(&padded, 512, &[]), latency)
+}
+
 /// The plug-in through the CLAP host with `params` (normalized, or text when the value is
 /// given as text) and an optional calibration, against the renderer's library path with
 /// `controls`: bit for bit, after the latency. Returns the render's statistics and the
@@ -152,33 +189,9 @@ fn assert_plugin_equals_renderer(
         host.set_param(id, normalized);
     }
     if let Some(spl) = full_scale_spl {
-        let state = host.save_state();
-        let mut json: serde_json::Value =
-            serde_json::from_str(common::clap_host::state_json(&state)).unwrap();
-        let fields = json["fields"].as_object_mut().unwrap();
-        fields.insert(
-            "calibration".into(),
-            serde_json::Value::String(format!("{{\"Measured\":{{\"full_scale_spl\":{spl}}}}}")),
-        );
-        fields.insert(
-            "full_scale_spl".into(),
-            serde_json::Value::String(format!("{spl}")),
-        );
-        host.load_state(&common::clap_host::make_state(&json.to_string()))
-            .unwrap();
+        calibrate_host(&mut host, spl);
     }
-    host.activate(rate as f64, 512);
-    let latency = host.latency() as usize;
-    let padded: Vec<Vec<f32>> = input
-        .iter()
-        .map(|c| {
-            c.iter()
-                .copied()
-                .chain(std::iter::repeat_n(0.0, latency))
-                .collect()
-        })
-        .collect();
-    let plugin = host.process(&padded, 512, &[]);
+    let (plugin, latency) = run_plugin(&mut host, &input, rate);
     let audio = Audio {
         sample_rate: rate,
         channels: input.clone(),
@@ -362,6 +375,64 @@ fn renderer_equals_the_clap_plugin_for_every_parameter() {
             ..Controls::default()
         },
     );
+}
+
+#[test]
+fn a_saved_state_renders_exactly_what_that_instance_did() {
+    let history = dir();
+    std::env::set_var("HM_HISTORY_DIR", history.path());
+    let rate = 48_000u32;
+    let input = signal(rate, 24_000);
+    let mut host = Host::new();
+    for (id, text) in [
+        ("gain", "-2"),
+        ("ceiling", "-4"),
+        ("release", "150"),
+        ("xf_cutoff", "550"),
+        ("xf_feed", "7"),
+        ("spl_ceiling_db", "104"),
+    ] {
+        let v = host.text_to_value(id, text).unwrap();
+        host.set_param(id, v);
+    }
+    host.set_param("crossfeed", 1.0);
+    host.set_param("xf_preset", 1.0); // Custom
+    host.set_param("swap", 1.0);
+    host.set_param("spl_ceiling", 1.0);
+    calibrate_host(&mut host, 108.0);
+    let (plugin, latency) = run_plugin(&mut host, &input, rate);
+    // The same state, saved as the editor's "Export…" does, rendered by the CLI.
+    let d = dir();
+    let (wav_in, wav_out, settings) = (
+        d.path().join("in.wav"),
+        d.path().join("out.wav"),
+        d.path().join("settings.json"),
+    );
+    write_wav(&wav_in, rate, &input, 32, true);
+    std::fs::write(&settings, common::clap_host::state_json(&host.save_state())).unwrap();
+    let result = render(&[&wav_in, &wav_out, &"--state", &settings]);
+    assert!(result.status.success(), "{}", stderr_line(&result));
+    let (_, rendered) = read_wav(&wav_out);
+    let mut reduced = false;
+    for c in 0..2 {
+        for n in 0..input[c].len() {
+            assert_eq!(
+                rendered[c][n].to_bits(),
+                plugin[c][n + latency].to_bits(),
+                "channel {c} sample {n}"
+            );
+            reduced |= rendered[c][n].abs() < input[c][n].abs() * 0.5;
+        }
+    }
+    assert!(reduced, "the state's settings applied");
+    // Parameter flags next to --state are refused; so is a file that is not a state.
+    let result = render(&[&wav_in, &wav_out, &"--state", &settings, &"--swap"]);
+    assert_eq!(result.status.code(), Some(2));
+    std::fs::write(&settings, "{\"params\": 3}").unwrap();
+    let result = render(&[&wav_in, &d.path().join("x.wav"), &"--state", &settings]);
+    assert_eq!(result.status.code(), Some(2));
+    assert_eq!(stderr_line(&result).lines().count(), 1);
+    assert!(!d.path().join("x.wav").exists());
 }
 
 #[test]

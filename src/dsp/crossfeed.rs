@@ -48,15 +48,25 @@ pub enum Preset {
     ChuMoy,
     /// 650 Hz, 9.5 dB (Jan Meier's crossfeed): the subtlest.
     JanMeier,
+    /// The user's own cut-off and feed level.
+    Custom,
 }
 
 impl Preset {
-    /// `(cutoff_hz, feed_db)` of the preset.
+    /// `(cutoff_hz, feed_db)` of the preset; for [`Preset::Custom`], the custom
+    /// controls' defaults (700 Hz, 4.5 dB).
     pub fn cutoff_and_feed(self) -> (f32, f32) {
+        self.resolve(700.0, 4.5)
+    }
+
+    /// `(cutoff_hz, feed_db)` of the preset, or the given custom values for
+    /// [`Preset::Custom`].
+    pub fn resolve(self, custom_cutoff_hz: f32, custom_feed_db: f32) -> (f32, f32) {
         match self {
             Preset::Default => (700.0, 4.5),
             Preset::ChuMoy => (700.0, 6.0),
             Preset::JanMeier => (650.0, 9.5),
+            Preset::Custom => (custom_cutoff_hz, custom_feed_db),
         }
     }
 }
@@ -187,6 +197,20 @@ impl Crossfeed {
         }
         // Flush a decayed state (no subnormal arithmetic after a fade to silence).
         self.state = if y.abs() < 1e-20 { 0.0 } else { y };
+    }
+}
+
+impl super::Stage for Crossfeed {
+    fn apply(&mut self, settings: &super::Settings) {
+        self.set_settings(settings.crossfeed);
+    }
+
+    fn reset(&mut self) {
+        Crossfeed::reset(self);
+    }
+
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Crossfeed::process(self, left, right);
     }
 }
 

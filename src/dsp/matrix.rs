@@ -6,6 +6,9 @@
 //! click-free switch for free, and the neutral setting is the identity, which the
 //! chain detects to stay bit-transparent.
 
+use super::ramp::Ramp;
+use super::{output_gain, Settings, Stage};
+
 /// What the listener hears, before the optional L/R swap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MonitorMode {
@@ -42,6 +45,61 @@ pub fn coefficients(mode: MonitorMode, swap: bool, gain: f32) -> Coefficients {
         [ll, lr, rl, rr]
     };
     [ll * gain, lr * gain, rl * gain, rr * gain]
+}
+
+/// The matrix stage: mode, swap and output gain, one ramp per coefficient (click-free),
+/// skipped while it rests at the identity (bit-transparent).
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    /// Coefficient ramps `[ll, lr, rl, rr]`.
+    ramps: [Ramp; 4],
+}
+
+impl Matrix {
+    /// The stage at `settings`; changes glide over `switch_samples`.
+    pub fn new(settings: &Settings, switch_samples: u32) -> Self {
+        Self {
+            ramps: Self::target(settings).map(|c| Ramp::new(c, switch_samples)),
+        }
+    }
+
+    fn target(settings: &Settings) -> Coefficients {
+        coefficients(settings.mode, settings.swap, output_gain(settings.gain_db))
+    }
+}
+
+impl Stage for Matrix {
+    fn apply(&mut self, settings: &Settings) {
+        for (ramp, c) in self.ramps.iter_mut().zip(Self::target(settings)) {
+            ramp.set_target(c);
+        }
+    }
+
+    fn reset(&mut self) {
+        for ramp in &mut self.ramps {
+            ramp.jump_to(ramp.target());
+        }
+    }
+
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let moving = self.ramps.iter().any(Ramp::is_moving);
+        let coeffs = self.ramps.each_ref().map(Ramp::value);
+        if moving {
+            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                let [ll, lr, rl, rr] = self.ramps.each_mut().map(Ramp::next_value);
+                let (x, y) = (*l, *r);
+                *l = ll * x + lr * y;
+                *r = rl * x + rr * y;
+            }
+        } else if coeffs != IDENTITY {
+            let [ll, lr, rl, rr] = coeffs;
+            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                let (x, y) = (*l, *r);
+                *l = ll * x + lr * y;
+                *r = rl * x + rr * y;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,33 +1,31 @@
 //! The monitoring chain as pure DSP: plain settings in, stereo slices in and out.
 //!
-//! Processing order, per sample:
-//! 1. **Sanitize** — NaN/±Inf become silence, huge values are clamped, subnormals flushed.
-//! 2. **Matrix** — monitor mode, L/R swap and output gain as one 2×2 matrix whose
-//!    coefficients glide over [`SWITCH_MS`] (click-free mode/swap/gain changes).
-//! 3. **Crossfeed** (off by default, see [`crossfeed`]) — after the matrix, so that in the
+//! The chain is its list of stages, each a [`Stage`] in its own file, run in this order:
+//! 1. **Sanitize** ([`sanitize`]) — NaN/±Inf become silence, huge values are clamped,
+//!    subnormals flushed. The dry signal for bypass is tapped here.
+//! 2. **Matrix** ([`matrix`]) — monitor mode, L/R swap and output gain as one 2×2 matrix
+//!    whose coefficients glide over [`SWITCH_MS`] (click-free mode/swap/gain changes).
+//! 3. **Crossfeed** ([`crossfeed`], off by default) — after the matrix, so that in the
 //!    Mono, Side, Left and Right modes, where both ears carry the same signal, it changes
-//!    nothing at all (it only filters the difference between the ears); before the limiter,
-//!    so the ceiling holds for what reaches the ears. No latency.
-//! 4. **Protection** (only once the weekly sound allowance is used up and the user asked
-//!    for it) — a level reduction that glides in over [`PROTECT_RAMP_S`] (ITU-T H.871
-//!    recommends a gradual reduction).
-//! 5. **Test-signal generator** (see [`listening::generator`]) — replaces the programme,
-//!    crossfaded over [`SWITCH_MS`]; after the gain and the mode so that its level at the
-//!    output is exactly the calibration level and the channel check reaches the ears it
-//!    names; before the limiter, which always applies.
-//! 6. **Limiter** — stereo-linked true-peak lookahead limiter with a final sample
-//!    clip at the ceiling (see [`limiter`]).
-//! 7. **Limiter on/off crossfade** — between the limited and the equally delayed
-//!    unlimited signal, over [`SWITCH_MS`].
-//! 8. **Bypass crossfade** — between the processed signal and the equally delayed
-//!    dry input, over [`SWITCH_MS`].
+//!    nothing at all; before the limiter, so the ceiling holds for what reaches the ears.
+//! 4. **Protection** ([`protection`], only once the weekly sound allowance is used up and
+//!    the user asked for it) — a level reduction that glides in over [`PROTECT_RAMP_S`].
+//! 5. **Test signal** ([`test_signal`]) — replaces the programme, crossfaded over
+//!    [`SWITCH_MS`]; before the limiter, which always applies.
+//! 6. **Limiter** ([`switched_limiter`]) — the stereo-linked true-peak lookahead limiter
+//!    of [`limiter`] with its on/off crossfade against the equally delayed unlimited
+//!    signal.
+//! 7. **Bypass** ([`bypass`]) — the dry input, delayed by the latency, crossfaded in.
 //!
-//! The latency is the limiter's lookahead, a function of the sample rate only: it
-//! does not change with the limiter, the mode or bypass.
+//! Every fade is one [`crossfade::Crossfade`]. The latency is the limiter's lookahead, a
+//! function of the sample rate only: it does not change with the limiter, the mode or
+//! bypass. Adding a stage means one new file and one line in [`Chain`]'s list.
 //!
 //! Nothing here imports `nice_plug`; the plugin, the renderer, the tests and the
 //! benchmarks all drive this same code.
 
+pub mod bypass;
+pub mod crossfade;
 pub mod crossfeed;
 pub mod detector;
 pub mod exact;
@@ -36,25 +34,49 @@ pub mod limiter;
 pub mod listening;
 pub mod matrix;
 pub mod meters;
+pub mod named;
+pub mod protection;
 pub mod ramp;
 pub mod render_guard;
 pub mod sanitize;
 pub mod sliding;
+pub mod switched_limiter;
+pub mod test_signal;
 
 pub use crossfeed::{Crossfeed, CrossfeedSettings};
 pub use limiter::{Design, Limiter, LimiterSettings};
 pub use matrix::MonitorMode;
 pub use meters::BlockMeters;
+pub use named::Named;
 
+pub use protection::{MAX_PROTECT_DB, PROTECT_RAMP_S};
+
+use bypass::Bypass;
+use matrix::Matrix;
 use meters::TruePeakMeter;
-use ramp::Ramp;
+use protection::Protection;
+use sanitize::Sanitize;
+use switched_limiter::SwitchedLimiter;
+use test_signal::TestSignal;
+
+/// One stage of the chain: plain settings in, a stereo block processed in place.
+pub trait Stage {
+    /// Takes new settings; every audible change glides (never clicks).
+    fn apply(&mut self, settings: &Settings);
+    /// Clears all state (no allocation); glides jump to their targets.
+    fn reset(&mut self);
+    /// Processes a block of at most [`MAX_CHUNK`] samples in place.
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]);
+    /// The delay this stage adds, in samples.
+    fn latency_samples(&self) -> usize {
+        0
+    }
+}
 
 /// Duration of every click-free switch (mode, swap, gain moves, limiter on/off, bypass), in ms.
 pub const SWITCH_MS: f64 = 20.0;
 /// Internal block length: longer host blocks are processed in pieces of this size.
 pub const MAX_CHUNK: usize = 256;
-/// Duration of the protective level reduction's glide, in seconds.
-pub const PROTECT_RAMP_S: f64 = 10.0;
 /// Output gains at or below this are treated as −∞ (silence), in dB.
 pub const MUTE_BELOW_DB: f32 = -60.0;
 
@@ -123,88 +145,22 @@ pub fn output_gain(gain_db: f32) -> f32 {
     }
 }
 
-/// Largest protective reduction, in dB.
-pub const MAX_PROTECT_DB: f32 = 40.0;
-
-/// Linear protective gain for a reduction of `protect_db` (clamped to 0 … 40 dB; NaN is
-/// the safest value, the full 40 dB).
-fn protect_gain(protect_db: f32) -> f32 {
-    if protect_db.is_nan() {
-        return db_to_gain(-MAX_PROTECT_DB);
-    }
-    db_to_gain(-protect_db.clamp(0.0, MAX_PROTECT_DB))
-}
-
-/// A fixed delay for the dry (bypass) path, stereo, processed a block at a time.
-#[derive(Debug, Clone)]
-struct DryDelay {
-    /// Delay, in samples.
-    delay: usize,
-    /// Per channel: the last `delay` samples, then room for one chunk.
-    lines: [Vec<f32>; 2],
-}
-
-impl DryDelay {
-    fn new(delay: usize) -> Self {
-        Self {
-            delay,
-            lines: [vec![0.0; delay + MAX_CHUNK], vec![0.0; delay + MAX_CHUNK]],
-        }
-    }
-
-    fn reset(&mut self) {
-        for line in &mut self.lines {
-            line.fill(0.0);
-        }
-    }
-
-    /// Writes a block (at most [`MAX_CHUNK`] samples) and returns it delayed in `out`.
-    fn process(&mut self, inputs: [&[f32]; 2], out: &mut [[f32; MAX_CHUNK]; 2]) {
-        let d = self.delay;
-        for ((line, input), out) in self.lines.iter_mut().zip(inputs).zip(out) {
-            let len = input.len();
-            line[d..d + len].copy_from_slice(input);
-            out[..len].copy_from_slice(&line[..len]);
-            line.copy_within(len..len + d, 0);
-        }
-    }
-}
-
-/// The whole monitoring chain for one stereo stream.
+/// The whole monitoring chain for one stereo stream: its stages, in order.
 #[derive(Debug, Clone)]
 pub struct Chain {
     /// Sample rate, in Hz.
     sample_rate: f32,
     /// Settings last applied.
     settings: Settings,
-    /// Matrix coefficient ramps `[ll, lr, rl, rr]`.
-    matrix: [Ramp; 4],
-    /// Crossfeed stage.
+    // --- the stages, in processing order ---
+    sanitize: Sanitize,
+    matrix: Matrix,
     crossfeed: Crossfeed,
-    /// Protective gain (1 = none), gliding slowly.
-    protect: Ramp,
-    /// Test-signal generator.
-    generator: listening::generator::Generator,
-    /// The test signal playing (kept while it fades out).
-    generator_playing: listening::generator::Kind,
-    /// A different test signal asked for while one plays: starts once the other faded out.
-    generator_pending: Option<listening::generator::Kind>,
-    /// Generator mix (1 = test signal only).
-    generator_mix: Ramp,
-    /// Scratch: generator output.
-    generator_out: [[f32; MAX_CHUNK]; 2],
-    /// The limiter (and the chain's only delay of the main path).
-    limiter: Limiter,
-    /// Limiter on/off mix (1 = limited).
-    limiter_mix: Ramp,
-    /// Bypass mix (1 = dry).
-    bypass_mix: Ramp,
-    /// Dry path delay for bypass.
-    dry: DryDelay,
-    /// Scratch: unlimited delayed signal.
-    unlimited: [[f32; MAX_CHUNK]; 2],
-    /// Scratch: dry delayed signal.
-    dry_out: [[f32; MAX_CHUNK]; 2],
+    protection: Protection,
+    test_signal: TestSignal,
+    limiter: SwitchedLimiter,
+    bypass: Bypass,
+    // --- meters ---
     /// Input true-peak meters.
     input_tp: [TruePeakMeter; 2],
     /// Output true-peak meters.
@@ -225,35 +181,18 @@ impl Chain {
     /// for benchmarks and comparison tests).
     pub fn with_limiter_design(sample_rate: f32, settings: Settings, design: Design) -> Self {
         let switch_samples = (SWITCH_MS * 1e-3 * sample_rate as f64).round() as u32;
-        let limiter = Limiter::with_design(sample_rate, Self::limiter_settings(&settings), design);
+        let limiter = SwitchedLimiter::new(sample_rate, &settings, design, switch_samples);
         let latency = limiter.latency_samples();
-        let coeffs =
-            matrix::coefficients(settings.mode, settings.swap, output_gain(settings.gain_db));
         let mut chain = Self {
             sample_rate,
             settings,
-            matrix: coeffs.map(|c| Ramp::new(c, switch_samples)),
+            sanitize: Sanitize,
+            matrix: Matrix::new(&settings, switch_samples),
             crossfeed: Crossfeed::new(sample_rate, settings.crossfeed, switch_samples),
-            protect: Ramp::new(
-                protect_gain(settings.protect_db),
-                (PROTECT_RAMP_S * sample_rate as f64) as u32,
-            ),
-            generator: listening::generator::Generator::new(sample_rate),
-            generator_playing: settings.generator,
-            generator_pending: None,
-            generator_mix: Ramp::new(
-                f32::from(u8::from(
-                    settings.generator != listening::generator::Kind::Off,
-                )),
-                switch_samples,
-            ),
-            generator_out: [[0.0; MAX_CHUNK]; 2],
+            protection: Protection::new(sample_rate, &settings),
+            test_signal: TestSignal::new(sample_rate, &settings, switch_samples),
             limiter,
-            limiter_mix: Ramp::new(f32::from(u8::from(settings.limiter_on)), switch_samples),
-            bypass_mix: Ramp::new(f32::from(u8::from(settings.bypass)), switch_samples),
-            dry: DryDelay::new(latency),
-            unlimited: [[0.0; MAX_CHUNK]; 2],
-            dry_out: [[0.0; MAX_CHUNK]; 2],
+            bypass: Bypass::new(latency, &settings, switch_samples),
             input_tp: Default::default(),
             output_tp: Default::default(),
             true_peak_metering: true,
@@ -263,11 +202,17 @@ impl Chain {
         chain
     }
 
-    fn limiter_settings(s: &Settings) -> LimiterSettings {
-        LimiterSettings {
-            ceiling: db_to_gain(s.ceiling_db.clamp(-60.0, 0.0)),
-            release_ms: s.release_ms,
-        }
+    /// The stages in processing order (bypass's dry tap aside).
+    fn stages(&mut self) -> [&mut dyn Stage; 7] {
+        [
+            &mut self.sanitize,
+            &mut self.matrix,
+            &mut self.crossfeed,
+            &mut self.protection,
+            &mut self.test_signal,
+            &mut self.limiter,
+            &mut self.bypass,
+        ]
     }
 
     /// Sample rate this chain was built for, in Hz.
@@ -275,9 +220,14 @@ impl Chain {
         self.sample_rate
     }
 
-    /// The chain's delay, in samples: fixed per sample rate.
+    /// The chain's delay, in samples: fixed per sample rate (the limiter's lookahead).
     pub fn latency_samples(&self) -> usize {
-        self.limiter.latency_samples()
+        self.sanitize.latency_samples()
+            + self.matrix.latency_samples()
+            + Stage::latency_samples(&self.crossfeed)
+            + self.protection.latency_samples()
+            + self.test_signal.latency_samples()
+            + self.limiter.latency_samples()
     }
 
     /// How long the output can still change after the input has fallen silent, in samples
@@ -285,42 +235,19 @@ impl Chain {
     /// cut-off, ends within the limiter's 30 ms hold); `None` while a test signal plays, which
     /// sounds whatever the input.
     pub fn tail_samples(&self) -> Option<usize> {
-        let generator_audible = self.generator_mix.is_moving() || self.generator_mix.value() > 0.0;
-        (!generator_audible).then(|| self.limiter.tail_samples())
+        (!self.test_signal.is_audible()).then(|| self.limiter.limiter().tail_samples())
     }
 
     /// The limiter (read-only), e.g. for its margins.
     pub fn limiter(&self) -> &Limiter {
-        &self.limiter
+        self.limiter.limiter()
     }
 
-    /// Applies new settings; every audible change glides over [`SWITCH_MS`].
+    /// Applies new settings to every stage; every audible change glides over [`SWITCH_MS`].
     pub fn set_settings(&mut self, settings: Settings) {
-        let coeffs =
-            matrix::coefficients(settings.mode, settings.swap, output_gain(settings.gain_db));
-        for (ramp, c) in self.matrix.iter_mut().zip(coeffs) {
-            ramp.set_target(c);
+        for stage in self.stages() {
+            stage.apply(&settings);
         }
-        self.crossfeed.set_settings(settings.crossfeed);
-        self.protect.set_target(protect_gain(settings.protect_db));
-        use listening::generator::Kind;
-        let silent = !self.generator_mix.is_moving() && self.generator_mix.value() == 0.0;
-        if settings.generator == Kind::Off {
-            self.generator_pending = None;
-            self.generator_mix.set_target(0.0);
-        } else if settings.generator == self.generator_playing || silent {
-            self.generator_pending = None;
-            self.start_generator(settings.generator);
-        } else {
-            // Another signal is audible: fade it out first (see `process_chunk`).
-            self.generator_pending = Some(settings.generator);
-            self.generator_mix.set_target(0.0);
-        }
-        self.limiter.set_settings(Self::limiter_settings(&settings));
-        self.limiter_mix
-            .set_target(f32::from(u8::from(settings.limiter_on)));
-        self.bypass_mix
-            .set_target(f32::from(u8::from(settings.bypass)));
         self.settings = settings;
     }
 
@@ -340,50 +267,27 @@ impl Chain {
         self.true_peak_metering = on;
     }
 
-    /// Clears all state (no allocation); ramps jump to their targets.
+    /// Clears all state (no allocation); glides jump to their targets. Two runs over the
+    /// same input after a reset are identical (test signals included).
     pub fn reset(&mut self) {
-        for ramp in &mut self.matrix {
-            ramp.jump_to(ramp.target());
+        for stage in self.stages() {
+            stage.reset();
         }
-        self.limiter_mix.jump_to(self.limiter_mix.target());
-        self.bypass_mix.jump_to(self.bypass_mix.target());
-        self.crossfeed.reset();
-        self.protect.jump_to(self.protect.target());
-        self.generator_mix.jump_to(self.generator_mix.target());
-        self.generator.restart_check();
-        self.limiter.reset();
-        self.dry.reset();
         for m in self.input_tp.iter_mut().chain(self.output_tp.iter_mut()) {
             m.reset();
         }
         self.meters = BlockMeters::default();
     }
 
-    /// Starts (or keeps) `kind` playing; the channel check starts from its first step when it
-    /// was not playing.
-    fn start_generator(&mut self, kind: listening::generator::Kind) {
-        let silent = !self.generator_mix.is_moving() && self.generator_mix.value() == 0.0;
-        if kind == listening::generator::Kind::ChannelCheck
-            && (self.generator_playing != kind || silent)
-        {
-            self.generator.restart_check();
-        }
-        self.generator_playing = kind;
-        self.generator_mix.set_target(1.0);
-    }
-
     /// The channel-check step playing now (`None` between steps or when not checking).
     pub fn check_step(&self) -> Option<listening::generator::CheckStep> {
-        (self.generator_playing == listening::generator::Kind::ChannelCheck
-            && self.generator_mix.target() > 0.0)
-            .then(|| self.generator.check_step())
-            .flatten()
+        self.test_signal.check_step()
     }
 
     /// Statistics since the last call, then starts a new period.
     pub fn take_meters(&mut self) -> BlockMeters {
         let mut m = std::mem::take(&mut self.meters);
-        m.gain = self.limiter.current_gain();
+        m.gain = self.limiter.limiter().current_gain();
         m
     }
 
@@ -399,13 +303,9 @@ impl Chain {
     }
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let len = left.len();
         let mut block = BlockMeters::default();
-
-        // 1. Sanitize, meter the input, feed the dry delay.
-        sanitize::sanitize_slice(left);
-        sanitize::sanitize_slice(right);
-        self.dry.process([left, right], &mut self.dry_out);
+        self.sanitize.process(left, right);
+        self.bypass.tap(left, right);
         block.input_peak = [meters::sample_peak(left), meters::sample_peak(right)];
         if self.true_peak_metering {
             block.input_true_peak = [
@@ -413,85 +313,15 @@ impl Chain {
                 self.input_tp[1].process(right),
             ];
         }
-
-        // 2. Matrix (skipped while it rests at the identity: bit-transparent).
-        let moving = self.matrix.iter().any(Ramp::is_moving);
-        let coeffs = self.matrix.each_ref().map(Ramp::value);
-        if moving {
-            for i in 0..len {
-                let [ll, lr, rl, rr] = self.matrix.each_mut().map(Ramp::next_value);
-                let (l, r) = (left[i], right[i]);
-                left[i] = ll * l + lr * r;
-                right[i] = rl * l + rr * r;
-            }
-        } else if coeffs != matrix::IDENTITY {
-            let [ll, lr, rl, rr] = coeffs;
-            for i in 0..len {
-                let (l, r) = (left[i], right[i]);
-                left[i] = ll * l + lr * r;
-                right[i] = rl * l + rr * r;
-            }
-        }
-
-        // 3. Crossfeed (does nothing while off and at rest).
-        self.crossfeed.process(left, right);
-
-        // 4. Protection (a slow glide; skipped at unity).
-        if self.protect.is_moving() || self.protect.value() != 1.0 {
-            for i in 0..len {
-                let g = self.protect.next_value();
-                left[i] *= g;
-                right[i] *= g;
-            }
-        }
-
-        // 5. Test signal (replaces the programme; skipped while off). A signal asked for while
-        //    another played starts once that one has faded out.
-        if let Some(kind) = self.generator_pending {
-            if !self.generator_mix.is_moving() && self.generator_mix.value() == 0.0 {
-                self.generator_pending = None;
-                self.start_generator(kind);
-            }
-        }
-        if self.generator_mix.is_moving() || self.generator_mix.value() > 0.0 {
-            let [gl, gr] = &mut self.generator_out;
-            self.generator
-                .fill(self.generator_playing, &mut gl[..len], &mut gr[..len]);
-            for i in 0..len {
-                let m = self.generator_mix.next_value();
-                left[i] = (1.0 - m) * left[i] + m * gl[i];
-                right[i] = (1.0 - m) * right[i] + m * gr[i];
-            }
-        }
-
-        // 6. Limiter (the detector sleeps while the limiter is fully off).
-        let limiter_active = self.limiter_mix.is_moving() || self.limiter_mix.value() > 0.0;
-        self.limiter.set_detection(limiter_active);
-        let [ul, ur] = &mut self.unlimited;
-        self.limiter
-            .process(left, right, &mut ul[..len], &mut ur[..len]);
+        self.matrix.process(left, right);
+        Stage::process(&mut self.crossfeed, left, right);
+        self.protection.process(left, right);
+        self.test_signal.process(left, right);
+        self.limiter.process(left, right);
         block.min_gain = self.limiter.take_min_gain();
+        self.bypass.process(left, right);
 
-        // 7. Limiter on/off crossfade.
-        if self.limiter_mix.is_moving() || self.limiter_mix.value() < 1.0 {
-            for i in 0..len {
-                let a = self.limiter_mix.next_value();
-                left[i] = a * left[i] + (1.0 - a) * ul[i];
-                right[i] = a * right[i] + (1.0 - a) * ur[i];
-            }
-        }
-
-        // 8. Bypass crossfade.
-        if self.bypass_mix.is_moving() || self.bypass_mix.value() > 0.0 {
-            let [dl, dr] = &self.dry_out;
-            for i in 0..len {
-                let b = self.bypass_mix.next_value();
-                left[i] = b * dl[i] + (1.0 - b) * left[i];
-                right[i] = b * dr[i] + (1.0 - b) * right[i];
-            }
-        }
-
-        // 9. Output hygiene and meters.
+        // Output hygiene and meters.
         sanitize::flush_subnormal_slice(left);
         sanitize::flush_subnormal_slice(right);
         (block.sum_lr, block.sum_ll, block.sum_rr) = meters::correlation_sums(left, right);
@@ -502,7 +332,7 @@ impl Chain {
                 self.output_tp[1].process(right),
             ];
         }
-        block.gain = self.limiter.current_gain();
+        block.gain = self.limiter.limiter().current_gain();
         self.meters.merge(&block);
     }
 }
@@ -510,6 +340,37 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reset_makes_two_runs_identical_test_signals_included() {
+        use listening::generator::Kind;
+        for kind in [Kind::PinkNoise, Kind::Sine1k, Kind::ChannelCheck] {
+            let settings = Settings {
+                generator: kind,
+                crossfeed: CrossfeedSettings {
+                    on: true,
+                    ..CrossfeedSettings::default()
+                },
+                ..Settings::default()
+            };
+            let mut chain = Chain::new(48_000.0, settings);
+            let run = |chain: &mut Chain| {
+                let (mut l, mut r) = (vec![0.3f32; 24_000], vec![-0.2f32; 24_000]);
+                for (cl, cr) in l.chunks_mut(100).zip(r.chunks_mut(100)) {
+                    chain.process(cl, cr);
+                }
+                (l, r)
+            };
+            let first = run(&mut chain);
+            let second = run(&mut chain);
+            assert_ne!(
+                first, second,
+                "{kind:?}: the signal goes on without a reset"
+            );
+            chain.reset();
+            assert_eq!(run(&mut chain), first, "{kind:?}: a reset starts it afresh");
+        }
+    }
 
     #[test]
     fn nan_settings_take_the_safest_value() {

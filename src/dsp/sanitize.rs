@@ -5,6 +5,21 @@
 //! the limiter's sums lose precision; subnormals are flushed to zero so they
 //! never reach the output or slow the CPU down.
 
+/// The sanitize stage: [`sanitize_slice`] on both channels.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sanitize;
+
+impl super::Stage for Sanitize {
+    fn apply(&mut self, _settings: &super::Settings) {}
+
+    fn reset(&mut self) {}
+
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        sanitize_slice(left);
+        sanitize_slice(right);
+    }
+}
+
 /// Largest input magnitude passed on (+80 dBFS); larger finite values are clamped.
 pub const MAX_INPUT: f32 = 1.0e4;
 

@@ -137,7 +137,7 @@ pub fn draw(
 }
 
 fn calibration_column(ui: &mut Ui, p: &MonitorParams, view: &mut ListeningView) {
-    let current = p.calibration.read().map(|c| *c).unwrap_or_default();
+    let current = p.calibration.get();
     let mut next = current;
     let w = ui.available_width();
     ui.horizontal(|ui| {
@@ -343,7 +343,7 @@ fn level_column(
         ],
         vec2(w, 24.0),
     );
-    let criterion: dose::Criterion = p.dose_criterion.value().into();
+    let criterion: dose::Criterion = p.dose_criterion.value();
     let week = meters.week_exposure();
     let week_pct = dose::dose_percent(week, criterion);
     let session_pct = dose::dose_percent(session_e, criterion);
@@ -456,7 +456,7 @@ fn signals_column(
         2 => "RIGHT only",
         3 => "BOTH in phase",
         4 => "BOTH out of phase",
-        _ if p.generator.value() == crate::params::GeneratorParam::ChannelCheck => "…",
+        _ if p.generator.value() == crate::dsp::listening::generator::Kind::ChannelCheck => "…",
         _ => "",
     };
     if !caption.is_empty() {

@@ -70,6 +70,9 @@ impl CheckStep {
     }
 }
 
+/// Seed of the noise generator (xorshift64).
+const RNG_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+
 /// The generator for one stereo stream.
 #[derive(Debug, Clone)]
 pub struct Generator {
@@ -116,7 +119,7 @@ impl Generator {
         let pink_scale = (target_rms / (energy / 3.0).sqrt()) as f32;
         Self {
             sample_rate: fs,
-            rng: 0x9e37_79b9_7f4a_7c15,
+            rng: RNG_SEED,
             pink_k,
             pink_w,
             pink_state: [0.0; 8],
@@ -124,6 +127,15 @@ impl Generator {
             phase: 0.0,
             check_position: 0,
         }
+    }
+
+    /// Back to the state of a new generator: the same noise, the sine at phase 0, the
+    /// channel check at its first step (two runs after a reset are identical).
+    pub fn reset(&mut self) {
+        self.rng = RNG_SEED;
+        self.pink_state = [0.0; 8];
+        self.phase = 0.0;
+        self.check_position = 0;
     }
 
     /// Restarts the channel check from its first step.
