@@ -1,8 +1,13 @@
-//! Level measurement for the report and the `--check` mode, with `ebur128`
-//! (ITU-R BS.1770-4: K-weighted gated integrated loudness; true peak by
-//! oversampling, 4× below 96 kHz, 2× below 192 kHz).
+//! Level measurement for the report and the `--check` mode. Loudness with `ebur128`
+//! (ITU-R BS.1770-4: K-weighted gated integrated loudness). The report's true peak
+//! comes from the plug-in's 4× true-peak meter (BS.1770-4 Annex 2, the editor's meter,
+//! not the limiter's detector), which costs a fraction of ebur128's; `--check` keeps
+//! ebur128's true peak (oversampled 4× below 96 kHz, 2× below 192 kHz) in its 10 ms
+//! windows.
 
 use serde::Serialize;
+
+use headphone_monitor::dsp::meters::{TruePeakMeter, METER_TAPS_PER_PHASE};
 
 use super::{Audio, RenderError};
 
@@ -44,21 +49,45 @@ fn meter(audio: &Audio, mode: ebur128::Mode) -> Result<ebur128::EbuR128, RenderE
 
 /// Measures sample peak, true peak and integrated loudness.
 pub fn levels(audio: &Audio) -> Result<Levels, RenderError> {
-    use ebur128::Mode;
-    let mut m = meter(audio, Mode::I | Mode::SAMPLE_PEAK | Mode::TRUE_PEAK)?;
+    let integrated_lufs = loudness(audio)?;
+    let (sample_peak_dbfs, true_peak_dbtp) = peaks(audio);
+    Ok(Levels {
+        sample_peak_dbfs,
+        true_peak_dbtp,
+        integrated_lufs,
+    })
+}
+
+/// Integrated loudness, in LUFS (BS.1770-4, gated; ebur128); `None` when too short or
+/// silent.
+pub fn loudness(audio: &Audio) -> Result<Option<f64>, RenderError> {
+    let mut m = meter(audio, ebur128::Mode::I)?;
     let planar: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
     m.add_frames_planar_f32(&planar)
         .map_err(|e| RenderError::Input(format!("loudness meter: {e:?}")))?;
-    let channels = audio.channels.len() as u32;
-    let peak = |f: &dyn Fn(u32) -> Result<f64, ebur128::Error>| -> Vec<f64> {
-        (0..channels).map(|c| to_db(f(c).unwrap_or(0.0))).collect()
-    };
-    let integrated = m.loudness_global().ok().filter(|l| l.is_finite());
-    Ok(Levels {
-        sample_peak_dbfs: peak(&|c| m.sample_peak(c)),
-        true_peak_dbtp: peak(&|c| m.true_peak(c)),
-        integrated_lufs: integrated,
-    })
+    Ok(m.loudness_global().ok().filter(|l| l.is_finite()))
+}
+
+/// Sample peak (dBFS) and true peak (dBTP, the plug-in's 4× meter) per channel.
+pub fn peaks(audio: &Audio) -> (Vec<f64>, Vec<f64>) {
+    let sample = audio
+        .channels
+        .iter()
+        .map(|c| to_db(f64::from(c.iter().fold(0.0f32, |p, v| p.max(v.abs())))))
+        .collect();
+    let true_peak = audio
+        .channels
+        .iter()
+        .map(|c| {
+            let mut meter = TruePeakMeter::default();
+            // Flushed with silence, so the last samples' interpolation is counted too.
+            let peak = meter
+                .process(c)
+                .max(meter.process(&[0.0; METER_TAPS_PER_PHASE]));
+            to_db(f64::from(peak))
+        })
+        .collect();
+    (sample, true_peak)
 }
 
 /// One over found by `--check`.

@@ -329,13 +329,17 @@ fn render_file(
         }
     }
     let bar = progress_bar(cli.quiet, cli.json, audio.frames());
-    let (rendered, stats) = process::render(audio, setup, cli.block, cancel, |done, _| {
-        bar.set_position(done as u64)
-    })?;
+    let (input_levels, output_levels, stats) = process::render_to_file(
+        audio,
+        input,
+        setup,
+        cli.block,
+        output,
+        format,
+        cancel,
+        |done, _| bar.set_position(done as u64),
+    )?;
     bar.finish_and_clear();
-    wav::write_safely(output, &rendered, format, input, cancel)?;
-    let input_levels = analysis::levels(audio)?;
-    let output_levels = analysis::levels(&rendered)?;
     Ok(Report::new(
         label,
         &output.display().to_string(),

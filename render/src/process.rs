@@ -29,6 +29,58 @@ pub struct RenderStats {
     pub processing_s: f64,
 }
 
+/// A whole render as the `render` command runs it, on both cores: the input's analysis
+/// overlaps the processing, the output's analysis overlaps the writing. Returns the
+/// input's and the output's levels and the render's statistics; on any error (or
+/// `cancel`) no output file is left (see [`super::wav::write_safely`]).
+#[allow(clippy::too_many_arguments)]
+pub fn render_to_file(
+    input: &Audio,
+    input_path: Option<&std::path::Path>,
+    setup: Setup,
+    block: usize,
+    output: &std::path::Path,
+    format: super::wav::OutputFormat,
+    cancel: &AtomicBool,
+    progress: impl FnMut(usize, usize),
+) -> Result<
+    (
+        super::analysis::Levels,
+        super::analysis::Levels,
+        RenderStats,
+    ),
+    RenderError,
+> {
+    use super::{analysis, wav};
+    let (input_levels, rendered) = std::thread::scope(|scope| {
+        let analysis = scope.spawn(|| analysis::levels(input));
+        let rendered = render(input, setup, block, cancel, progress);
+        let levels = analysis
+            .join()
+            .unwrap_or_else(|_| Err(RenderError::Input("the analysis failed".into())));
+        (levels, rendered)
+    });
+    let (rendered, stats) = rendered?;
+    let input_levels = input_levels?;
+    // The output's loudness on the other core; writing, then its peaks, on this one.
+    let (loudness, written, (sample_peak_dbfs, true_peak_dbtp)) = std::thread::scope(|scope| {
+        let loudness = scope.spawn(|| analysis::loudness(&rendered));
+        let written = wav::write_safely(output, &rendered, format, input_path, cancel);
+        let peaks = analysis::peaks(&rendered);
+        let loudness = loudness
+            .join()
+            .unwrap_or_else(|_| Err(RenderError::Input("the analysis failed".into())));
+        (loudness, written, peaks)
+    });
+    written?;
+    let output_levels = analysis::Levels {
+        sample_peak_dbfs,
+        true_peak_dbtp,
+        integrated_lufs: loudness?,
+    };
+    Ok((input_levels, output_levels, stats))
+}
+
 /// What a render runs: the plug-in's controls and the circumstances it would meet.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Setup {
