@@ -435,24 +435,58 @@ fn a_saved_state_renders_exactly_what_that_instance_did() {
     assert!(!d.path().join("x.wav").exists());
 }
 
+/// Renders `input` to `output` with `args`, asserts success, and reads the result.
+fn render_ok(input: &Path, output: &Path, args: &[&str]) -> Vec<Vec<f32>> {
+    let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&input, &output];
+    for a in args {
+        all.push(a);
+    }
+    let result = render(&all);
+    assert!(
+        result.status.success(),
+        "{args:?}: {}",
+        stderr_line(&result)
+    );
+    read_wav(output).1
+}
+
+#[test]
+fn as_an_export_monitor_only_passes_the_render_through() {
+    let d = dir();
+    let input = d.path().join("in.wav");
+    let frames = 3 * 48_000;
+    let source = signal(48_000, frames); // hot: the limiter would reduce it
+    write_wav(&input, 48_000, &source, 32, true);
+    let render_with = |args: &[&str]| render_ok(&input, &d.path().join("out.wav"), args);
+    // After the render guard's 1 s check and the 20 ms crossfade, the input itself.
+    let passed = render_with(&["--as-export"]);
+    let from = 48_000 + 48_000 / 5;
+    for c in 0..2 {
+        assert!(
+            (from..frames).all(|n| passed[c][n].to_bits() == source[c][n].to_bits()),
+            "channel {c} not passed through"
+        );
+    }
+    // The first second is processed (verified before passing; the crossfade to the dry
+    // signal starts at 1 s of the chain's time, a latency earlier in the aligned output),
+    // and so is everything with Monitor Only off, or as playback.
+    let limit = db_to_gain(-1.0);
+    let peak = |x: &[f32]| x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(peak(&passed[0][..40_000]) <= limit);
+    assert!(peak(&passed[0][from..]) > limit, "the hot input itself");
+    for args in [&["--as-export", "--no-monitor-only"][..], &[][..]] {
+        let processed = render_with(args);
+        assert!(peak(&processed[0]) <= limit, "{args:?}");
+    }
+}
+
 #[test]
 fn the_cli_speaks_the_calibration_protection_and_signals() {
     let d = dir();
     let input = d.path().join("in.wav");
     write_wav(&input, 48_000, &signal(48_000, 48_000), 32, true);
     let peak_of = |args: &[&str]| {
-        let out = d.path().join("out.wav");
-        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&input, &out];
-        for a in args {
-            all.push(a);
-        }
-        let result = render(&all);
-        assert!(
-            result.status.success(),
-            "{args:?}: {}",
-            stderr_line(&result)
-        );
-        let (_, ch) = read_wav(&out);
+        let ch = render_ok(&input, &d.path().join("out.wav"), args);
         ch[0][24_000..].iter().fold(0.0f32, |m, v| m.max(v.abs()))
     };
     let plain = peak_of(&["--no-limiter"]);
