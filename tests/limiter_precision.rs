@@ -13,7 +13,7 @@ mod signals;
 #[path = "common/strict.rs"]
 mod strict;
 
-use headphone_monitor::dsp::{Chain, CrossfeedSettings, Design, MonitorMode, Settings};
+use headphone_monitor::dsp::{Chain, CrossfeedSettings, Design, MonitorMode, Named, Settings};
 use proptest::prelude::*;
 use signals::TestSignal;
 
@@ -347,13 +347,7 @@ fn counterexamples_found_by_the_property_hunt_stay_fixed() {
 fn moves() -> impl Strategy<Value = (f32, MonitorMode, bool, bool)> {
     (
         -12.0f32..12.0,
-        prop_oneof![
-            Just(MonitorMode::Stereo),
-            Just(MonitorMode::Mono),
-            Just(MonitorMode::Side),
-            Just(MonitorMode::Left),
-            Just(MonitorMode::Right),
-        ],
+        proptest::sample::select(MonitorMode::ALL),
         any::<bool>(),
         any::<bool>(),
     )

@@ -5,7 +5,7 @@
 //! from a fresh chain within a stated time (state is never poisoned).
 
 use headphone_monitor::dsp::listening::generator::Kind;
-use headphone_monitor::dsp::{db_to_gain, Chain, CrossfeedSettings, MonitorMode, Settings};
+use headphone_monitor::dsp::{db_to_gain, Chain, CrossfeedSettings, MonitorMode, Named, Settings};
 use proptest::prelude::*;
 
 fn sample() -> impl Strategy<Value = f32> {
@@ -23,13 +23,7 @@ fn sample() -> impl Strategy<Value = f32> {
 }
 
 fn mode() -> impl Strategy<Value = MonitorMode> {
-    prop_oneof![
-        Just(MonitorMode::Stereo),
-        Just(MonitorMode::Mono),
-        Just(MonitorMode::Side),
-        Just(MonitorMode::Left),
-        Just(MonitorMode::Right),
-    ]
+    proptest::sample::select(MonitorMode::ALL)
 }
 
 fn crossfeed() -> impl Strategy<Value = CrossfeedSettings> {
