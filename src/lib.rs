@@ -7,7 +7,9 @@
 #![deny(missing_docs)]
 
 pub mod dsp;
+pub mod correction_file;
 pub mod editor;
+pub mod eqapo;
 pub mod export;
 pub mod history;
 pub mod meters;
@@ -49,6 +51,8 @@ pub struct HeadphoneMonitor {
     clock_origin: Instant,
     /// Keeps the 7-day history file up to date (started on the first activation).
     history_writer: Option<history::HistoryWriter>,
+    /// The audio thread's lock-free view of the loaded correction curve.
+    correction_reader: Option<triple_buffer::Output<dsp::correction::Curve>>,
 }
 
 impl Default for HeadphoneMonitor {
@@ -56,6 +60,7 @@ impl Default for HeadphoneMonitor {
         let params = Arc::new(MonitorParams::default());
         let meters = Arc::new(SharedMeters::new());
         let monitor = Monitor::new(48_000.0, 0, &params.controls(), meters.clone());
+        let correction_reader = params.correction_file.take_reader();
         Self {
             params,
             meters,
@@ -64,6 +69,7 @@ impl Default for HeadphoneMonitor {
             editor_state: editor::default_state(),
             clock_origin: Instant::now(),
             history_writer: None,
+            correction_reader,
         }
     }
 }
@@ -72,6 +78,16 @@ impl HeadphoneMonitor {
     /// The meters this instance publishes (for an editor or a test).
     pub fn meters(&self) -> Arc<SharedMeters> {
         self.meters.clone()
+    }
+
+    /// The parameters as controls, with the correction curve read lock-free (audio
+    /// thread safe: no lock, no allocation).
+    fn controls(&mut self) -> monitor::Controls {
+        let mut controls = self.params.controls();
+        if let Some(reader) = &mut self.correction_reader {
+            controls.chain.correction.curve = *reader.read();
+        }
+        controls
     }
 }
 
@@ -144,10 +160,11 @@ impl Plugin for HeadphoneMonitor {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        let controls = self.controls();
         self.monitor = Monitor::new(
             buffer_config.sample_rate,
             (buffer_config.max_buffer_size as usize).max(1),
-            &self.params.controls(),
+            &controls,
             self.meters.clone(),
         );
         let inputs = audio_io_layout
@@ -170,7 +187,8 @@ impl Plugin for HeadphoneMonitor {
     }
 
     fn reset(&mut self) {
-        self.monitor.reset(&self.params.controls());
+        let controls = self.controls();
+        self.monitor.reset(&controls);
     }
 
     fn process(
@@ -187,7 +205,7 @@ impl Plugin for HeadphoneMonitor {
             // The 4× true-peak meters only run while an editor reads them.
             metering: self.editor_state.is_open(),
         };
-        let controls = self.params.controls();
+        let controls = self.controls();
         match self
             .monitor
             .process(buffer.as_slice(), self.layout, &controls, info)

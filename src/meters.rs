@@ -53,6 +53,9 @@ pub struct SharedMeters {
     week_exposure: AtomicF64,
     /// The channel-check step playing (0 none, 1 left, 2 right, 3 in phase, 4 out of phase).
     pub check_step: AtomicU8,
+    /// The sample rate the audio thread runs at, in Hz (0 before it starts): the editor
+    /// designs the correction's curve and figures at it.
+    pub sample_rate: AtomicF32,
 }
 
 impl SharedMeters {

@@ -4,7 +4,7 @@
 //! they never change (a test pins them). Ranges are exposed as functions so an
 //! editor can reuse them.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use atomic_float::AtomicF32;
 
@@ -14,6 +14,8 @@ use nice_plug::params::InternalParamMut;
 use nice_plug::plugin::{ParamValue, PluginState};
 use nice_plug::prelude::*;
 
+use crate::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
+use crate::dsp::correction::Curve;
 use crate::dsp::crossfeed::{self, Preset};
 use crate::dsp::listening::calibration::Calibration;
 use crate::dsp::listening::dose::Criterion;
@@ -71,7 +73,7 @@ pub const CROSSFEED_CUTOFF_DEFAULT_HZ: f32 = 700.0;
 pub const CROSSFEED_FEED_DEFAULT_DB: f32 = 4.5;
 
 /// How many host-visible parameters [`MonitorParams`] has (a unit test checks it).
-pub const PARAM_COUNT: usize = 18;
+pub const PARAM_COUNT: usize = 20;
 
 /// All parameters of Headphone Monitor.
 #[derive(Params)]
@@ -136,6 +138,93 @@ pub struct MonitorParams {
     /// calibration it was derived from wins) and no longer saved.
     #[persist = "calibration"]
     pub calibration: Arc<CalibrationStore>,
+    /// Headphone correction on/off (acts once a correction file is loaded).
+    #[id = "correction"]
+    pub correction: BoolParam,
+    /// Add the loudness match to the correction (pink noise equally loud corrected or not).
+    #[id = "correction_level_match"]
+    pub correction_level_match: BoolParam,
+    /// The loaded correction: its name and filter list, saved in the state (key
+    /// `correction`; states without it load as "no correction").
+    #[persist = "correction"]
+    pub correction_file: Arc<CorrectionStore>,
+}
+
+/// The loaded correction for the editor and the state, and its lock-free hand-over to
+/// the audio thread (a triple buffer: the writer never blocks the reader, the reader
+/// never waits).
+pub struct CorrectionStore {
+    /// The correction as loaded (editor and state; never read by the audio thread).
+    loaded: RwLock<Option<LoadedCorrection>>,
+    /// Writer side of the hand-over (GUI thread, state loads).
+    writer: Mutex<triple_buffer::Input<Curve>>,
+    /// Reader side, until the plug-in takes it for its audio thread.
+    reader: Mutex<Option<triple_buffer::Output<Curve>>>,
+}
+
+impl std::fmt::Debug for CorrectionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CorrectionStore")
+            .field("loaded", &self.loaded)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CorrectionStore {
+    /// No correction loaded.
+    pub fn new() -> Self {
+        let (writer, reader) = triple_buffer::triple_buffer(&Curve::default());
+        Self {
+            loaded: RwLock::new(None),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(Some(reader)),
+        }
+    }
+
+    /// The correction as loaded (GUI thread: takes a lock).
+    pub fn get(&self) -> Option<LoadedCorrection> {
+        self.loaded.read().ok().and_then(|c| c.clone())
+    }
+
+    /// The curve loaded now, flat if none (not for the audio thread: takes a lock).
+    pub fn curve(&self) -> Curve {
+        self.get().map(|c| c.curve).unwrap_or_default()
+    }
+
+    /// Stores a correction (or none) and hands its curve to the audio thread.
+    pub fn set(&self, correction: Option<LoadedCorrection>) {
+        let curve = correction.as_ref().map(|c| c.curve).unwrap_or_default();
+        if let Ok(mut loaded) = self.loaded.write() {
+            *loaded = correction;
+        }
+        if let Ok(mut writer) = self.writer.lock() {
+            writer.write(curve);
+        }
+    }
+
+    /// The audio thread's reader (once; `None` afterwards).
+    pub fn take_reader(&self) -> Option<triple_buffer::Output<Curve>> {
+        self.reader.lock().ok().and_then(|mut r| r.take())
+    }
+}
+
+impl Default for CorrectionStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> PersistentField<'a, CorrectionField> for Arc<CorrectionStore> {
+    fn set(&self, new_value: CorrectionField) {
+        CorrectionStore::set(self, new_value.0.and_then(|saved| saved.load()));
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&CorrectionField) -> R,
+    {
+        f(&CorrectionField(self.get().as_ref().map(SavedCorrection::from)))
+    }
 }
 
 /// The calibration and the audio thread's lock-free copy of its full-scale SPL, always
@@ -338,6 +427,9 @@ impl Default for MonitorParams {
             .with_value_to_string(Arc::new(format_db))
             .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB SPL"))),
             calibration: Arc::new(CalibrationStore::new()),
+            correction: BoolParam::new("Correction", true),
+            correction_level_match: BoolParam::new("Correction Level Match", true),
+            correction_file: Arc::new(CorrectionStore::new()),
         }
     }
 }
@@ -358,6 +450,13 @@ impl MonitorParams {
                 crossfeed: self.crossfeed_settings(),
                 generator: self.generator.value(),
                 protect_db: 0.0,
+                // The curve comes from the correction store: the plug-in's audio thread
+                // reads it lock-free, other callers use `controls_with_correction`.
+                correction: dsp::CorrectionSettings {
+                    on: self.correction.value(),
+                    level_match: self.correction_level_match.value(),
+                    curve: Curve::default(),
+                },
             },
             monitor_only: self.monitor_only.value(),
             full_scale_spl: self.full_scale_spl(),
@@ -368,6 +467,14 @@ impl MonitorParams {
             protect_db: self.protect.value().then(|| self.protect_db.value()),
             criterion: self.dose_criterion.value(),
         }
+    }
+
+    /// [`MonitorParams::controls`] with the loaded correction's curve (takes a lock: not
+    /// for the audio thread).
+    pub fn controls_with_correction(&self) -> Controls {
+        let mut controls = self.controls();
+        controls.chain.correction.curve = self.correction_file.curve();
+        controls
     }
 
     /// The SPL of a full-scale sine, if calibrated (lock-free; audio thread safe).
@@ -425,7 +532,7 @@ impl MonitorParams {
             .map_err(|e| format!("not a Headphone Monitor settings file ({e})"))?;
         let params = Self::default();
         params.load_state(&state)?;
-        Ok(params.controls())
+        Ok(params.controls_with_correction())
     }
 
     /// Stores a new calibration (GUI thread): the editor's copy and the audio thread's.

@@ -50,6 +50,8 @@ fn identities_are_pinned() {
         ("protect_db", "Protect Amount"),
         ("spl_ceiling", "SPL Ceiling"),
         ("spl_ceiling_db", "SPL Ceiling Level"),
+        ("correction", "Correction"),
+        ("correction_level_match", "Correction Level Match"),
     ]
     .iter()
     .map(|(id, name)| (param_id(id), name.to_string()))

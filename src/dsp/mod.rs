@@ -8,14 +8,20 @@
 //! 3. **Crossfeed** ([`crossfeed`], off by default) — after the matrix, so that in the
 //!    Mono, Side, Left and Right modes, where both ears carry the same signal, it changes
 //!    nothing at all; before the limiter, so the ceiling holds for what reaches the ears.
-//! 4. **Protection** ([`protection`], only once the weekly sound allowance is used up and
+//! 4. **Headphone correction** ([`correction`], off until a file is loaded) — the
+//!    per-ear parametric EQ of an AutoEq / EqualizerAPO file, its preamp and the optional
+//!    loudness match; after the matrix and crossfeed (it corrects the ears), before the
+//!    limiter (which caps what it boosts). Loads and toggles warm up, then crossfade.
+//! 5. **Protection** ([`protection`], only once the weekly sound allowance is used up and
 //!    the user asked for it) — a level reduction that glides in over [`PROTECT_RAMP_S`].
-//! 5. **Test signal** ([`test_signal`]) — replaces the programme, crossfaded over
-//!    [`SWITCH_MS`]; before the limiter, which always applies.
-//! 6. **Limiter** ([`switched_limiter`]) — the stereo-linked true-peak lookahead limiter
+//! 6. **Test signal** ([`test_signal`]) — replaces the programme, crossfaded over
+//!    [`SWITCH_MS`]; before the limiter, which always applies. After the correction: the
+//!    1 kHz calibration tone and the channel check play through the bare headphones, as
+//!    the calibration (a 1 kHz figure of the bare headphones) defines them.
+//! 7. **Limiter** ([`switched_limiter`]) — the stereo-linked true-peak lookahead limiter
 //!    of [`limiter`] with its on/off crossfade against the equally delayed unlimited
 //!    signal.
-//! 7. **Bypass** ([`bypass`]) — the dry input, delayed by the latency, crossfaded in.
+//! 8. **Bypass** ([`bypass`]) — the dry input, delayed by the latency, crossfaded in.
 //!
 //! Every fade is one [`crossfade::Crossfade`]. The latency is the limiter's lookahead, a
 //! function of the sample rate only: it does not change with the limiter, the mode or
@@ -25,6 +31,7 @@
 //! benchmarks all drive this same code.
 
 pub mod bypass;
+pub mod correction;
 pub mod crossfade;
 pub mod crossfeed;
 pub mod detector;
@@ -52,6 +59,8 @@ pub use named::Named;
 pub use protection::{MAX_PROTECT_DB, PROTECT_RAMP_S};
 
 use bypass::Bypass;
+use correction::Correction;
+pub use correction::CorrectionSettings;
 use matrix::Matrix;
 use meters::TruePeakMeter;
 use protection::Protection;
@@ -103,6 +112,8 @@ pub struct Settings {
     pub generator: listening::generator::Kind,
     /// Protective level reduction in dB (0 = none), gliding over [`PROTECT_RAMP_S`].
     pub protect_db: f32,
+    /// Headphone correction (off, and flat, by default).
+    pub correction: CorrectionSettings,
 }
 
 impl Default for Settings {
@@ -118,6 +129,7 @@ impl Default for Settings {
             crossfeed: CrossfeedSettings::default(),
             generator: listening::generator::Kind::Off,
             protect_db: 0.0,
+            correction: CorrectionSettings::default(),
         }
     }
 }
@@ -156,6 +168,7 @@ pub struct Chain {
     sanitize: Sanitize,
     matrix: Matrix,
     crossfeed: Crossfeed,
+    correction: Correction,
     protection: Protection,
     test_signal: TestSignal,
     limiter: SwitchedLimiter,
@@ -189,6 +202,7 @@ impl Chain {
             sanitize: Sanitize,
             matrix: Matrix::new(&settings, switch_samples),
             crossfeed: Crossfeed::new(sample_rate, settings.crossfeed, switch_samples),
+            correction: Correction::new(sample_rate, &settings, switch_samples),
             protection: Protection::new(sample_rate, &settings),
             test_signal: TestSignal::new(sample_rate, &settings, switch_samples),
             limiter,
@@ -203,11 +217,12 @@ impl Chain {
     }
 
     /// The stages in processing order (bypass's dry tap aside).
-    fn stages(&mut self) -> [&mut dyn Stage; 7] {
+    fn stages(&mut self) -> [&mut dyn Stage; 8] {
         [
             &mut self.sanitize,
             &mut self.matrix,
             &mut self.crossfeed,
+            &mut self.correction,
             &mut self.protection,
             &mut self.test_signal,
             &mut self.limiter,
@@ -225,6 +240,7 @@ impl Chain {
         self.sanitize.latency_samples()
             + self.matrix.latency_samples()
             + Stage::latency_samples(&self.crossfeed)
+            + self.correction.latency_samples()
             + self.protection.latency_samples()
             + self.test_signal.latency_samples()
             + self.limiter.latency_samples()
@@ -236,6 +252,18 @@ impl Chain {
     /// sounds whatever the input.
     pub fn tail_samples(&self) -> Option<usize> {
         (!self.test_signal.is_audible()).then(|| self.limiter.limiter().tail_samples())
+    }
+
+    /// The headphone correction's figures (preamp, level match, 1 kHz gain, SPL offset)
+    /// for the curve last applied.
+    pub fn correction_figures(&self) -> correction::Figures {
+        self.correction.figures()
+    }
+
+    /// What the correction adds to the SPL at the ear beyond a meter's reading of the
+    /// output, per ear, in dB (0 while it is off).
+    pub fn correction_spl_offset_db(&self) -> [f32; 2] {
+        self.correction.spl_offset_db()
     }
 
     /// The limiter (read-only), e.g. for its margins.
@@ -315,6 +343,7 @@ impl Chain {
         }
         self.matrix.process(left, right);
         Stage::process(&mut self.crossfeed, left, right);
+        self.correction.process(left, right);
         self.protection.process(left, right);
         self.test_signal.process(left, right);
         self.limiter.process(left, right);

@@ -88,6 +88,7 @@ impl Monitor {
                 passing_through: false,
             },
         );
+        meters.sample_rate.store(sample_rate, Ordering::Relaxed);
         Self {
             chain: Chain::new(sample_rate, settings),
             render_guard: RenderGuard::new(sample_rate),
@@ -204,8 +205,12 @@ impl Monitor {
     }
 
     /// Counts one processed block as heard: A-weighted sums for the level meters, and its
-    /// sound exposure for the dose (wait-free).
+    /// sound exposure for the dose (wait-free). With a headphone correction on, each ear's
+    /// sum is raised by the correction's SPL offset (the calibration is a 1 kHz figure of
+    /// the bare headphones; see [`crate::dsp::correction::spl_offset_db`]).
     fn count_listening(&self, sums: [f64; 2], frames: usize, full_scale_spl: f64) {
+        let offset = self.chain.correction_spl_offset_db();
+        let sums = [0, 1].map(|e| sums[e] * 10f64.powf(f64::from(offset[e]) / 10.0));
         let exposure = listening::exposure_pa2h(sums, self.sample_rate, full_scale_spl);
         let seconds = frames as f64 / f64::from(self.sample_rate);
         self.meters.add_listening(sums, frames, seconds, exposure);

@@ -26,6 +26,8 @@ pub const PARAM_IDS: [&str; 18] = [
     "protect_db",
     "spl_ceiling",
     "spl_ceiling_db",
+    "correction",
+    "correction_level_match",
 ];
 
 /// Parameters fuzzed with random values: all but the limiter switch and bypass (either one

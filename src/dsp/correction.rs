@@ -1,0 +1,810 @@
+//! Headphone correction: a parametric EQ per ear (up to [`MAX_FILTERS`] biquads each, the
+//! filters of an AutoEq / EqualizerAPO file, see [`crate::eqapo`]), with the file's preamp
+//! and an optional loudness match, before the limiter.
+//!
+//! # Design
+//!
+//! Every filter is a biquad designed from its (type, frequency, gain, width) at the host's
+//! sample rate by R. Bristow-Johnson's *Cookbook formulae for audio EQ biquad filter
+//! coefficients* (the W3C "Audio EQ Cookbook" note): peaking, low and high shelf (width as
+//! Q or as the shelf slope S), low-, high- and band-pass (constant 0 dB peak), notch and
+//! all-pass; a bandwidth in octaves becomes the cookbook's digital `α = sin ω₀ ·
+//! sinh(ln2/2 · BW · ω₀/sin ω₀)`. Coefficients and state are `f64` (transposed direct
+//! form II): a 20 Hz filter at 192 kHz has its poles within 10⁻³ of the unit circle,
+//! where `f32` state would add audible round-off noise.
+//!
+//! **Filters near Nyquist** (documented behaviour): a filter at or below 0.45·fs is
+//! exactly the cookbook's. Between 0.45·fs and fs/2 it is designed at 0.45·fs (the
+//! bilinear map crams everything above into a sliver; the shape stays, shifted a little
+//! down). At or above fs/2 its centre lies outside the signal band: a low shelf there
+//! is its gain over the whole band, a high-pass is designed at 0.45·fs (it still removes
+//! the band below it), and every other type (peaking, high shelf, low-pass, band-pass,
+//! notch, all-pass) leaves the band untouched (unity).
+//!
+//! **Level match** ([`level_match_db`]): the gain that keeps the loudness (ITU-R BS.1770
+//! K-weighting, both ears summed) of pink noise through the correction equal to that of
+//! the uncorrected noise, computed from the designed response on a fine log-frequency grid
+//! (pink noise has equal power per octave: uniform weights in log frequency).
+//!
+//! **Switching**: loading a curve, changing it, toggling correction or level match never
+//! clicks. The new filters are designed into a second bank, which first runs silently on
+//! the live input for [`WARM_UP_MS`] (its start-up transient dies away unheard), then the
+//! output crossfades from the old bank (or the dry signal) to it over
+//! [`super::SWITCH_MS`]. A pure gain change (level match on/off) keeps the filters' state
+//! and only crossfades. While correction is off and at rest, the stage does nothing at
+//! all: bit-transparent.
+//!
+//! **NaN safety**: the sanitized input is finite, and the filters are stable by
+//! construction (parameters are validated by the parser and clamped again here); a
+//! non-finite state would still be cleared at the end of the block it appeared in.
+
+use super::crossfade::Crossfade;
+use super::{Settings, Stage, MAX_CHUNK};
+
+/// Most filters per ear.
+pub const MAX_FILTERS: usize = 20;
+/// How long a new filter bank runs unheard before it is faded in, in ms.
+pub const WARM_UP_MS: f64 = 100.0;
+/// Filters above this fraction of the sample rate are designed here instead.
+pub const NYQUIST_GUARD: f64 = 0.45;
+/// Accepted ranges (the parser's, and clamped again at design time).
+pub const FREQ_RANGE_HZ: (f32, f32) = (1.0, 100_000.0);
+/// Accepted filter gains, in dB.
+pub const GAIN_RANGE_DB: (f32, f32) = (-30.0, 30.0);
+/// Accepted Q values.
+pub const Q_RANGE: (f32, f32) = (0.01, 100.0);
+/// Accepted bandwidths, in octaves.
+pub const BW_RANGE_OCT: (f32, f32) = (0.01, 10.0);
+/// Accepted shelf slopes S (1 = the steepest without overshoot).
+pub const SLOPE_RANGE: (f32, f32) = (0.01, 1.0);
+/// Accepted preamp (per ear, summed over the file's lines), in dB.
+pub const PREAMP_RANGE_DB: (f32, f32) = (-60.0, 30.0);
+
+/// The shape of one filter (RBJ cookbook names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FilterKind {
+    /// Peaking EQ (bell): `gain_db` at `freq_hz`.
+    #[default]
+    Peaking,
+    /// Low shelf: `gain_db` below, half of it (in dB) at `freq_hz`.
+    LowShelf,
+    /// High shelf: `gain_db` above, half of it at `freq_hz`.
+    HighShelf,
+    /// Second-order low-pass (−3 dB at `freq_hz` for Q = 1/√2).
+    LowPass,
+    /// Second-order high-pass.
+    HighPass,
+    /// Band-pass, 0 dB at `freq_hz`.
+    BandPass,
+    /// Notch at `freq_hz`.
+    Notch,
+    /// All-pass (phase only) around `freq_hz`.
+    AllPass,
+}
+
+/// How wide a filter is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Width {
+    /// Quality factor Q.
+    Q(f32),
+    /// Bandwidth in octaves (between the cookbook's band edges).
+    Octaves(f32),
+    /// Shelf slope S (shelves only; 1 = steepest monotonic, 0.5 ≈ 6 dB/octave).
+    Slope(f32),
+}
+
+impl Default for Width {
+    fn default() -> Self {
+        Width::Q(std::f32::consts::FRAC_1_SQRT_2)
+    }
+}
+
+/// One filter as a file describes it (the shelves' centre frequency already resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Filter {
+    /// The shape.
+    pub kind: FilterKind,
+    /// Centre (peaking, shelves: the half-gain point), corner or notch frequency, in Hz.
+    pub freq_hz: f32,
+    /// Gain in dB (peaking and shelves; ignored by the other types).
+    pub gain_db: f32,
+    /// Width.
+    pub width: Width,
+}
+
+/// The filters of one ear.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarCurve {
+    /// Preamp of this ear, in dB (the file's `Preamp` lines that apply to it, summed).
+    pub preamp_db: f32,
+    /// Number of filters used.
+    pub len: u8,
+    /// The filters (`..len` used), applied in order.
+    pub filters: [Filter; MAX_FILTERS],
+}
+
+impl Default for EarCurve {
+    fn default() -> Self {
+        Self {
+            preamp_db: 0.0,
+            len: 0,
+            filters: [Filter::default(); MAX_FILTERS],
+        }
+    }
+}
+
+impl EarCurve {
+    /// The filters in use.
+    pub fn filters(&self) -> &[Filter] {
+        &self.filters[..usize::from(self.len).min(MAX_FILTERS)]
+    }
+
+    /// Appends a filter; `false` if the ear is full.
+    pub fn push(&mut self, filter: Filter) -> bool {
+        let len = usize::from(self.len);
+        if len >= MAX_FILTERS {
+            return false;
+        }
+        self.filters[len] = filter;
+        self.len += 1;
+        true
+    }
+}
+
+/// A correction curve for both ears (index 0 = left ear, 1 = right ear).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Curve {
+    /// Left and right ear.
+    pub ears: [EarCurve; 2],
+}
+
+impl Curve {
+    /// No filter and no preamp on either ear.
+    pub fn is_flat(&self) -> bool {
+        self.ears.iter().all(|e| e.len == 0 && e.preamp_db == 0.0)
+    }
+}
+
+/// Correction settings within the chain's.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CorrectionSettings {
+    /// Correction on.
+    pub on: bool,
+    /// Add the loudness match ([`level_match_db`]).
+    pub level_match: bool,
+    /// The curve.
+    pub curve: Curve,
+}
+
+/// Normalised biquad coefficients (`a0` = 1): `y = b0·x + b1·x₋₁ + b2·x₋₂ − a1·y₋₁ − a2·y₋₂`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Biquad {
+    /// Feed-forward coefficients.
+    pub b: [f64; 3],
+    /// Feedback coefficients `a1`, `a2`.
+    pub a: [f64; 2],
+}
+
+impl Biquad {
+    /// The identity filter.
+    pub const IDENTITY: Biquad = Biquad {
+        b: [1.0, 0.0, 0.0],
+        a: [0.0, 0.0],
+    };
+
+    /// A constant gain.
+    fn gain(g: f64) -> Biquad {
+        Biquad {
+            b: [g, 0.0, 0.0],
+            a: [0.0, 0.0],
+        }
+    }
+
+    /// The complex response at `freq_hz` for `sample_rate` Hz, as (re, im).
+    pub fn response(&self, freq_hz: f64, sample_rate: f64) -> (f64, f64) {
+        let w = 2.0 * std::f64::consts::PI * freq_hz / sample_rate;
+        // z⁻¹ = e^{−jw}, z⁻² = e^{−2jw}.
+        let (c1, s1) = (w.cos(), -w.sin());
+        let (c2, s2) = ((2.0 * w).cos(), -(2.0 * w).sin());
+        let num = (
+            self.b[0] + self.b[1] * c1 + self.b[2] * c2,
+            self.b[1] * s1 + self.b[2] * s2,
+        );
+        let den = (1.0 + self.a[0] * c1 + self.a[1] * c2, self.a[0] * s1 + self.a[1] * s2);
+        let d = den.0 * den.0 + den.1 * den.1;
+        (
+            (num.0 * den.0 + num.1 * den.1) / d,
+            (num.1 * den.0 - num.0 * den.1) / d,
+        )
+    }
+
+    /// |H|² at `freq_hz`.
+    pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
+        let (re, im) = self.response(freq_hz, sample_rate);
+        re * re + im * im
+    }
+}
+
+fn clamp(v: f32, (lo, hi): (f32, f32)) -> f64 {
+    f64::from(if v.is_nan() { lo } else { v.clamp(lo, hi) })
+}
+
+/// The cookbook biquad of `filter` at `sample_rate` Hz (see the module docs for filters
+/// near and above Nyquist).
+pub fn design(filter: &Filter, sample_rate: f32) -> Biquad {
+    let fs = f64::from(sample_rate);
+    let f0 = clamp(filter.freq_hz, FREQ_RANGE_HZ);
+    let gain_db = clamp(filter.gain_db, GAIN_RANGE_DB);
+    if f0 >= 0.5 * fs {
+        match filter.kind {
+            FilterKind::LowShelf => return Biquad::gain(10f64.powf(gain_db / 20.0)),
+            FilterKind::HighPass => {}
+            _ => return Biquad::IDENTITY,
+        }
+    }
+    let f0 = f0.min(NYQUIST_GUARD * fs);
+    let w0 = 2.0 * std::f64::consts::PI * f0 / fs;
+    let (cos, sin) = (w0.cos(), w0.sin());
+    let a = 10f64.powf(gain_db / 40.0);
+    let alpha = match filter.width {
+        Width::Q(q) => sin / (2.0 * clamp(q, Q_RANGE)),
+        Width::Octaves(bw) => {
+            sin * ((std::f64::consts::LN_2 / 2.0) * clamp(bw, BW_RANGE_OCT) * w0 / sin).sinh()
+        }
+        Width::Slope(s) => {
+            let s = clamp(s, SLOPE_RANGE);
+            sin / 2.0 * ((a + 1.0 / a) * (1.0 / s - 1.0) + 2.0).max(0.0).sqrt()
+        }
+    };
+    let sq = 2.0 * a.sqrt() * alpha;
+    let (b, a0, a1, a2) = match filter.kind {
+        FilterKind::Peaking => (
+            [1.0 + alpha * a, -2.0 * cos, 1.0 - alpha * a],
+            1.0 + alpha / a,
+            -2.0 * cos,
+            1.0 - alpha / a,
+        ),
+        FilterKind::LowShelf => (
+            [
+                a * ((a + 1.0) - (a - 1.0) * cos + sq),
+                2.0 * a * ((a - 1.0) - (a + 1.0) * cos),
+                a * ((a + 1.0) - (a - 1.0) * cos - sq),
+            ],
+            (a + 1.0) + (a - 1.0) * cos + sq,
+            -2.0 * ((a - 1.0) + (a + 1.0) * cos),
+            (a + 1.0) + (a - 1.0) * cos - sq,
+        ),
+        FilterKind::HighShelf => (
+            [
+                a * ((a + 1.0) + (a - 1.0) * cos + sq),
+                -2.0 * a * ((a - 1.0) + (a + 1.0) * cos),
+                a * ((a + 1.0) + (a - 1.0) * cos - sq),
+            ],
+            (a + 1.0) - (a - 1.0) * cos + sq,
+            2.0 * ((a - 1.0) - (a + 1.0) * cos),
+            (a + 1.0) - (a - 1.0) * cos - sq,
+        ),
+        FilterKind::LowPass => (
+            [(1.0 - cos) / 2.0, 1.0 - cos, (1.0 - cos) / 2.0],
+            1.0 + alpha,
+            -2.0 * cos,
+            1.0 - alpha,
+        ),
+        FilterKind::HighPass => (
+            [(1.0 + cos) / 2.0, -(1.0 + cos), (1.0 + cos) / 2.0],
+            1.0 + alpha,
+            -2.0 * cos,
+            1.0 - alpha,
+        ),
+        FilterKind::BandPass => ([alpha, 0.0, -alpha], 1.0 + alpha, -2.0 * cos, 1.0 - alpha),
+        FilterKind::Notch => ([1.0, -2.0 * cos, 1.0], 1.0 + alpha, -2.0 * cos, 1.0 - alpha),
+        FilterKind::AllPass => (
+            [1.0 - alpha, -2.0 * cos, 1.0 + alpha],
+            1.0 + alpha,
+            -2.0 * cos,
+            1.0 - alpha,
+        ),
+    };
+    Biquad {
+        b: [b[0] / a0, b[1] / a0, b[2] / a0],
+        a: [a1 / a0, a2 / a0],
+    }
+}
+
+/// The designed filters of one ear at a sample rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarDesign {
+    /// Linear preamp (times the level match, when on).
+    pub gain: f64,
+    /// Number of sections used.
+    pub len: usize,
+    /// The sections (`..len` used).
+    pub sections: [Biquad; MAX_FILTERS],
+}
+
+impl EarDesign {
+    /// The response of the ear's whole cascade (gain included) as |H|² at `freq_hz`.
+    pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
+        self.sections[..self.len]
+            .iter()
+            .fold(self.gain * self.gain, |p, s| p * s.power(freq_hz, sample_rate))
+    }
+}
+
+/// Designs both ears of `curve` at `sample_rate` Hz (preamp included, no level match).
+pub fn design_curve(curve: &Curve, sample_rate: f32) -> [EarDesign; 2] {
+    curve.ears.map(|ear| {
+        let mut sections = [Biquad::IDENTITY; MAX_FILTERS];
+        let filters = ear.filters();
+        for (s, f) in sections.iter_mut().zip(filters) {
+            *s = design(f, sample_rate);
+        }
+        EarDesign {
+            gain: 10f64.powf(clamp(ear.preamp_db, PREAMP_RANGE_DB) / 20.0),
+            len: filters.len(),
+            sections,
+        }
+    })
+}
+
+/// The response of `curve` per ear in dB at `freq_hz` (preamp included, no level match).
+pub fn response_db(curve: &Curve, sample_rate: f32, freq_hz: f64) -> [f64; 2] {
+    design_curve(curve, sample_rate).map(|e| 10.0 * e.power(freq_hz, f64::from(sample_rate)).log10())
+}
+
+/// |K|² of the BS.1770 K-weighting at `freq_hz`: its high shelf (+4 dB, 1681.97 Hz,
+/// Q 0.7072) and its high-pass (38.14 Hz, Q 0.5003), designed at `sample_rate` Hz as the
+/// cookbook designs them (the way libebur128 and ITU-R BS.1770-4's own 48 kHz
+/// coefficients come out).
+fn k_weighting_power(freq_hz: f64, sample_rate: f32) -> f64 {
+    let shelf = design(
+        &Filter {
+            kind: FilterKind::HighShelf,
+            freq_hz: 1681.974_5,
+            gain_db: 3.999_843_9,
+            width: Width::Q(0.707_175_3),
+        },
+        sample_rate,
+    );
+    let high_pass = design(
+        &Filter {
+            kind: FilterKind::HighPass,
+            freq_hz: 38.135_47,
+            gain_db: 0.0,
+            width: Width::Q(0.500_327),
+        },
+        sample_rate,
+    );
+    let fs = f64::from(sample_rate);
+    shelf.power(freq_hz, fs) * high_pass.power(freq_hz, fs)
+}
+
+/// Points of the pink-noise integration grid.
+const GRID_POINTS: usize = 960;
+/// Lowest frequency of the grid, in Hz.
+const GRID_LOW_HZ: f64 = 10.0;
+
+/// Log-spaced frequencies from [`GRID_LOW_HZ`] to just under Nyquist.
+fn pink_grid(sample_rate: f32) -> impl Iterator<Item = f64> {
+    let high = 0.499 * f64::from(sample_rate);
+    let ratio = (high / GRID_LOW_HZ).ln() / (GRID_POINTS - 1) as f64;
+    (0..GRID_POINTS).map(move |i| GRID_LOW_HZ * (ratio * i as f64).exp())
+}
+
+/// The level-match gain of `curve` at `sample_rate` Hz, in dB: what keeps pink noise
+/// (equal in both ears) as loud through the correction, preamp included, as without it
+/// (BS.1770 loudness: K-weighted power summed over both ears).
+pub fn level_match_db(curve: &Curve, sample_rate: f32) -> f64 {
+    let ears = design_curve(curve, sample_rate);
+    let fs = f64::from(sample_rate);
+    let (mut through, mut bare) = (0.0, 0.0);
+    for f in pink_grid(sample_rate) {
+        let k = k_weighting_power(f, sample_rate);
+        through += k * (ears[0].power(f, fs) + ears[1].power(f, fs));
+        bare += 2.0 * k;
+    }
+    -10.0 * (through / bare).log10()
+}
+
+/// How the correction changes what the A-weighted listening meter reads of pink noise,
+/// per ear, in dB (preamp included): `10·log10(Σ A²|H|² / Σ A²)` on the pink grid.
+pub fn a_weighted_pink_gain_db(curve: &Curve, sample_rate: f32) -> [f64; 2] {
+    let ears = design_curve(curve, sample_rate);
+    let fs = f64::from(sample_rate);
+    ears.map(|ear| {
+        let (mut through, mut bare) = (0.0, 0.0);
+        for f in pink_grid(sample_rate) {
+            let a = 10f64.powf(super::listening::a_weighting::analog_db(f) / 10.0);
+            through += a * ear.power(f, fs);
+            bare += a;
+        }
+        10.0 * (through / bare).log10()
+    })
+}
+
+/// The figures the editor, the renderer and the SPL estimate show for a correction.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Figures {
+    /// Preamp per ear, in dB.
+    pub preamp_db: [f32; 2],
+    /// Level-match gain, in dB (applied only while level match is on).
+    pub level_match_db: f32,
+    /// The correction's gain at 1 kHz per ear (filters and preamp), in dB.
+    pub gain_1k_db: [f32; 2],
+    /// What the correction adds to the SPL at the ear beyond what the listening meter
+    /// measures of the corrected output, per ear, in dB (see [`spl_offset_db`]).
+    pub spl_offset_db: [f32; 2],
+}
+
+/// The SPL correction per ear, in dB, for a correction with total extra gain
+/// `extra_db` (the level match, or 0).
+///
+/// The calibration is a 1 kHz figure of the bare headphones; the correction exists
+/// because their response is not flat. With a correction that does its job, the sound at
+/// the ear is the *uncorrected* signal shaped by the target curve, raised by what the
+/// correction does at 1 kHz (filters + preamp + level match). The listening meter reads
+/// the corrected output, which already contains the correction's broadband gain (for
+/// pink-like programme: [`a_weighted_pink_gain_db`] + level match). The offset is the
+/// difference: `gain at 1 kHz − A-weighted pink gain` (the level match cancels out).
+pub fn spl_offset_db(curve: &Curve, sample_rate: f32) -> [f64; 2] {
+    let at_1k = response_db(curve, sample_rate, 1000.0);
+    let broadband = a_weighted_pink_gain_db(curve, sample_rate);
+    [at_1k[0] - broadband[0], at_1k[1] - broadband[1]]
+}
+
+/// All [`Figures`] of `curve` at `sample_rate` Hz.
+pub fn figures(curve: &Curve, sample_rate: f32) -> Figures {
+    let at_1k = response_db(curve, sample_rate, 1000.0);
+    let offset = spl_offset_db(curve, sample_rate);
+    Figures {
+        preamp_db: curve.ears.map(|e| e.preamp_db),
+        level_match_db: level_match_db(curve, sample_rate) as f32,
+        gain_1k_db: at_1k.map(|v| v as f32),
+        spl_offset_db: offset.map(|v| v as f32),
+    }
+}
+
+/// One ear's running cascade: coefficients and transposed-direct-form-II state.
+#[derive(Debug, Clone, Copy)]
+struct EarBank {
+    gain: f64,
+    len: usize,
+    coef: [[f64; 5]; MAX_FILTERS],
+    state: [[f64; 2]; MAX_FILTERS],
+}
+
+impl EarBank {
+    fn from_design(d: &EarDesign, extra_gain: f64) -> Self {
+        let mut coef = [[1.0, 0.0, 0.0, 0.0, 0.0]; MAX_FILTERS];
+        for (c, s) in coef.iter_mut().zip(&d.sections[..d.len]) {
+            *c = [s.b[0], s.b[1], s.b[2], s.a[0], s.a[1]];
+        }
+        Self {
+            gain: d.gain * extra_gain,
+            len: d.len,
+            coef,
+            state: [[0.0; 2]; MAX_FILTERS],
+        }
+    }
+
+    fn same_filters(&self, other: &EarBank) -> bool {
+        self.len == other.len && self.coef[..self.len] == other.coef[..other.len]
+    }
+
+    /// `output ← cascade(input)`.
+    fn run(&mut self, input: &[f32], output: &mut [f32]) {
+        output.copy_from_slice(input);
+        self.run_in_place(output);
+    }
+}
+
+/// Where the stage's output comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Dry,
+    Bank(usize),
+}
+
+/// The correction stage.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    sample_rate: f32,
+    /// The settings asked for.
+    wanted: CorrectionSettings,
+    /// The settings the current source plays (or is heading for).
+    playing: CorrectionSettings,
+    /// Two banks: the one playing and the one being prepared.
+    banks: [[EarBank; 2]; 2],
+    /// The source heard (at rest, or the start of a fade).
+    current: Source,
+    /// The source being warmed up or faded in.
+    next: Option<Source>,
+    /// Samples of warm-up left for `next`.
+    warm_left: usize,
+    /// From `current` (a) to `next` (b).
+    fade: Crossfade,
+    warm_up_samples: usize,
+    switch_samples: u32,
+    scratch: [[f32; MAX_CHUNK]; 2],
+    /// Figures of the wanted curve.
+    figures: Figures,
+    figures_for: Curve,
+}
+
+impl Correction {
+    /// The stage at `sample_rate` Hz (allocation-free afterwards).
+    pub fn new(sample_rate: f32, settings: &Settings, switch_samples: u32) -> Self {
+        let flat = EarBank::from_design(&design_curve(&Curve::default(), sample_rate)[0], 1.0);
+        let mut stage = Self {
+            sample_rate,
+            wanted: CorrectionSettings::default(),
+            playing: CorrectionSettings::default(),
+            banks: [[flat; 2]; 2],
+            current: Source::Dry,
+            next: None,
+            warm_left: 0,
+            fade: Crossfade::new(false, switch_samples),
+            warm_up_samples: (WARM_UP_MS * 1e-3 * f64::from(sample_rate)).round() as usize,
+            switch_samples,
+            scratch: [[0.0; MAX_CHUNK]; 2],
+            figures: Figures::default(),
+            figures_for: Curve::default(),
+        };
+        stage.apply(settings);
+        stage.reset();
+        stage
+    }
+
+    /// Figures (preamp, level match, 1 kHz gain, SPL offset) of the wanted curve.
+    pub fn figures(&self) -> Figures {
+        self.figures
+    }
+
+    /// What the correction adds to the SPL at the ear beyond the listening meter's
+    /// reading of the output, per ear, in dB (0 while correction is off; see
+    /// [`spl_offset_db`]).
+    pub fn spl_offset_db(&self) -> [f32; 2] {
+        if self.wanted.on {
+            self.figures.spl_offset_db
+        } else {
+            [0.0; 2]
+        }
+    }
+
+    /// Whether the output is the corrected signal (or fading to or from it).
+    pub fn is_active(&self) -> bool {
+        self.current != Source::Dry || self.next.is_some()
+    }
+
+    fn effective(s: &CorrectionSettings) -> CorrectionSettings {
+        let on = s.on && !s.curve.is_flat();
+        CorrectionSettings {
+            on,
+            level_match: s.level_match && on,
+            curve: if on { s.curve } else { Curve::default() },
+        }
+    }
+
+    /// Prepares bank `index` for `settings` (design, state cleared).
+    fn load(&mut self, index: usize, settings: &CorrectionSettings) {
+        let designs = design_curve(&settings.curve, self.sample_rate);
+        let extra = if settings.level_match {
+            10f64.powf(level_match_db(&settings.curve, self.sample_rate) / 20.0)
+        } else {
+            1.0
+        };
+        self.banks[index] = designs.map(|d| EarBank::from_design(&d, extra));
+    }
+
+    /// Starts the move to `wanted` when nothing else is under way.
+    fn start_transition(&mut self) {
+        if self.next.is_some() || self.wanted == self.playing {
+            return;
+        }
+        let target = self.wanted;
+        if !target.on {
+            self.next = Some(Source::Dry);
+            self.warm_left = 0;
+        } else {
+            let index = match self.current {
+                Source::Bank(i) => 1 - i,
+                Source::Dry => 0,
+            };
+            self.load(index, &target);
+            // Same filters, only the gain differs: keep the running state, no warm-up.
+            let same = match self.current {
+                Source::Bank(i) => (0..2).all(|e| self.banks[index][e].same_filters(&self.banks[i][e])),
+                Source::Dry => false,
+            };
+            if let (true, Source::Bank(i)) = (same, self.current) {
+                for e in 0..2 {
+                    self.banks[index][e].state = self.banks[i][e].state;
+                }
+                self.warm_left = 0;
+            } else {
+                self.warm_left = self.warm_up_samples;
+            }
+            self.next = Some(Source::Bank(index));
+        }
+        self.playing = target;
+        self.fade = Crossfade::new(false, self.switch_samples);
+    }
+
+    /// Runs bank `i` on the input into the scratch buffers.
+    fn run_into_scratch(&mut self, i: usize, left: &[f32], right: &[f32]) {
+        let n = left.len();
+        let [sl, sr] = &mut self.scratch;
+        self.banks[i][0].run(left, &mut sl[..n]);
+        self.banks[i][1].run(right, &mut sr[..n]);
+    }
+
+    /// Runs the current source in place (nothing for the dry signal).
+    fn run_current(&mut self, left: &mut [f32], right: &mut [f32]) {
+        if let Source::Bank(c) = self.current {
+            let [l, r] = &mut self.banks[c];
+            l.run_in_place(left);
+            r.run_in_place(right);
+        }
+    }
+}
+
+impl Stage for Correction {
+    fn apply(&mut self, settings: &Settings) {
+        let wanted = Self::effective(&settings.correction);
+        if settings.correction.curve != self.figures_for {
+            self.figures_for = settings.correction.curve;
+            self.figures = figures(&self.figures_for, self.sample_rate);
+        }
+        self.wanted = wanted;
+    }
+
+    fn reset(&mut self) {
+        let target = self.wanted;
+        self.next = None;
+        self.warm_left = 0;
+        self.fade = Crossfade::new(false, self.switch_samples);
+        if target.on {
+            self.load(0, &target);
+            self.current = Source::Bank(0);
+        } else {
+            self.current = Source::Dry;
+        }
+        self.playing = target;
+    }
+
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.start_transition();
+        let n = left.len().min(right.len());
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        match self.next {
+            None => self.run_current(left, right),
+            // Warm-up: the next bank runs on the input unheard.
+            Some(Source::Bank(i)) if self.warm_left > 0 => {
+                self.run_into_scratch(i, left, right);
+                self.warm_left = self.warm_left.saturating_sub(n);
+                self.run_current(left, right);
+            }
+            Some(next) => {
+                // The next source into scratch, the current one in place, then the fade.
+                match next {
+                    Source::Bank(i) => self.run_into_scratch(i, left, right),
+                    Source::Dry => {
+                        self.scratch[0][..n].copy_from_slice(left);
+                        self.scratch[1][..n].copy_from_slice(right);
+                    }
+                }
+                self.run_current(left, right);
+                self.fade.set(true);
+                let [sl, sr] = &self.scratch;
+                self.fade.blend_into_a([left, right], [&sl[..n], &sr[..n]]);
+                if self.fade.rests_at_b() {
+                    // Done: the next source is heard alone from the next block on.
+                    self.current = next;
+                    self.next = None;
+                    self.fade = Crossfade::new(false, self.switch_samples);
+                }
+            }
+        }
+    }
+}
+
+impl EarBank {
+    fn run_in_place(&mut self, x: &mut [f32]) {
+        let len = self.len;
+        let coef = &self.coef[..len];
+        let state = &mut self.state[..len];
+        for y in x.iter_mut() {
+            let mut v = f64::from(*y) * self.gain;
+            for (c, s) in coef.iter().zip(state.iter_mut()) {
+                let out = c[0] * v + s[0];
+                s[0] = c[1] * v - c[3] * out + s[1];
+                s[1] = c[2] * v - c[4] * out;
+                v = out;
+            }
+            *y = v as f32;
+        }
+        if !state.iter().flatten().all(|s| s.is_finite()) {
+            state.fill([0.0; 2]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(filter: Filter, rate: f32, f: f64) -> f64 {
+        10.0 * design(&filter, rate).power(f, f64::from(rate)).log10()
+    }
+
+    fn filter(kind: FilterKind, freq_hz: f32, gain_db: f32, width: Width) -> Filter {
+        Filter {
+            kind,
+            freq_hz,
+            gain_db,
+            width,
+        }
+    }
+
+    #[test]
+    fn the_designs_meet_the_cookbooks_defining_points() {
+        use FilterKind::*;
+        let fs = 48_000.0;
+        let nyq = 23_999.0;
+        let q = Width::Q(std::f32::consts::FRAC_1_SQRT_2);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-3;
+        // Peaking: its gain at f0, 0 dB far away.
+        let pk = filter(Peaking, 1000.0, 6.0, Width::Q(2.0));
+        assert!(close(db(pk, fs, 1000.0), 6.0) && db(pk, fs, 1.0).abs() < 1e-3);
+        // Shelves: half the gain (in dB) at f0, the full gain on their side.
+        let ls = filter(LowShelf, 200.0, -8.0, q);
+        assert!(close(db(ls, fs, 200.0), -4.0) && close(db(ls, fs, 0.1), -8.0));
+        assert!(db(ls, fs, nyq).abs() < 1e-2);
+        let hs = filter(HighShelf, 5000.0, 4.0, Width::Slope(1.0));
+        assert!(close(db(hs, fs, 5000.0), 2.0) && close(db(hs, fs, nyq), 4.0));
+        // Low- and high-pass with Q = 1/√2: −3.01 dB at f0.
+        let lp = filter(LowPass, 3000.0, 0.0, q);
+        assert!(close(db(lp, fs, 3000.0), -3.0103) && db(lp, fs, 0.1).abs() < 1e-3);
+        let hp = filter(HighPass, 100.0, 0.0, q);
+        assert!(close(db(hp, fs, 100.0), -3.0103) && db(hp, fs, nyq).abs() < 1e-3);
+        // Band-pass: 0 dB at f0; notch: nothing at f0; all-pass: 0 dB everywhere.
+        assert!(db(filter(BandPass, 700.0, 0.0, Width::Q(3.0)), fs, 700.0).abs() < 1e-6);
+        assert!(db(filter(Notch, 50.0, 0.0, Width::Q(30.0)), fs, 50.0) < -100.0);
+        for f in [20.0, 440.0, 9_000.0, 20_000.0] {
+            assert!(db(filter(AllPass, 1200.0, 0.0, Width::Q(0.7)), fs, f).abs() < 1e-9);
+        }
+        // A bandwidth in octaves: a peak's half-gain points lie BW/2 octaves either side
+        // (far below Nyquist, where the digital and analog definitions agree).
+        let bw = filter(Peaking, 1000.0, 10.0, Width::Octaves(1.0));
+        for edge in [1000.0 / 2f64.sqrt(), 1000.0 * 2f64.sqrt()] {
+            let g = db(bw, 96_000.0, edge);
+            assert!((g - 5.0).abs() < 0.05, "{edge} Hz: {g} dB");
+        }
+    }
+
+    #[test]
+    fn filters_near_and_above_nyquist_follow_the_documented_rule() {
+        use FilterKind::*;
+        let fs = 44_100.0;
+        let at = |kind, f: f32| design(&filter(kind, f, 6.0, Width::Q(1.0)), fs);
+        // Between 0.45·fs and fs/2: designed at 0.45·fs.
+        assert_eq!(at(Peaking, 21_000.0), at(Peaking, 0.45 * 44_100.0));
+        // At or above fs/2: unity, a low shelf its flat gain, a high-pass at 0.45·fs.
+        assert_eq!(at(Peaking, 25_000.0), Biquad::IDENTITY);
+        assert_eq!(at(HighShelf, 30_000.0), Biquad::IDENTITY);
+        let ls = at(LowShelf, 25_000.0);
+        assert!((10.0 * ls.power(1000.0, 44_100.0).log10() - 6.0).abs() < 1e-9);
+        assert_eq!(at(HighPass, 30_000.0), at(HighPass, 0.45 * 44_100.0));
+    }
+
+    #[test]
+    fn a_non_finite_state_is_cleared() {
+        let curve = crate::eqapo::parse("Filter: ON PK Fc 100 Hz Gain 6 dB Q 1\n").unwrap();
+        let mut bank = EarBank::from_design(&design_curve(&curve, 48_000.0)[0], 1.0);
+        let mut x = [f32::NAN, 0.0, 0.0];
+        bank.run_in_place(&mut x);
+        let mut y = [0.5f32; 4];
+        bank.run_in_place(&mut y);
+        assert!(y.iter().all(|v| v.is_finite()), "{y:?}");
+    }
+}
