@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod demo;
 pub mod process;
 pub mod report;
+pub mod response;
 pub mod wav;
 
 use std::fmt;

@@ -7,8 +7,10 @@
 //!        [--crossfeed-feed-db X] [--test-signal off|pink|sine-1k|channel-check]
 //!        [--full-scale-spl X] [--spl-ceiling X] [--protect X] [--allowance 80|75]
 //!        [--week-dose-percent P] [--no-monitor-only] [--as-export]
+//!        [--correction EQ.txt [--correction-level-match]]
 //!        [--block N] [--bits 32|24] [--json]
 //! render --check INPUT.wav [--ceiling-db X] [--json]
+//! render --correction-response EQ.txt [--rate HZ] [--json]
 //! render --demo OUTPUT.wav
 //! ```
 //!
@@ -25,7 +27,8 @@ use clap::Parser;
 use headphone_monitor::dsp::crossfeed::{self, Preset};
 use headphone_monitor::dsp::listening::dose::Criterion;
 use headphone_monitor::dsp::listening::generator::Kind;
-use headphone_monitor::dsp::{CrossfeedSettings, MonitorMode, Named, Settings};
+use headphone_monitor::correction_file::LoadedCorrection;
+use headphone_monitor::dsp::{CorrectionSettings, CrossfeedSettings, MonitorMode, Named, Settings};
 use headphone_monitor::monitor::Controls;
 use headphone_monitor::params::MonitorParams;
 use headphone_monitor::params::{
@@ -33,7 +36,8 @@ use headphone_monitor::params::{
     GAIN_MAX_DB, GAIN_MIN_DB, RELEASE_MAX_MS, RELEASE_MIN_MS,
 };
 use headphone_monitor_render::{
-    analysis, demo, process, report::Report, wav, wav::OutputFormat, Audio, RenderError,
+    analysis, demo, process, report::Report, response, wav, wav::OutputFormat, Audio,
+    RenderError,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -125,6 +129,20 @@ struct Cli {
     /// circumstances (--week-dose-percent, --as-export) and the file options.
     #[arg(long)]
     state: Option<PathBuf>,
+    /// Headphone correction: an EqualizerAPO / AutoEq parametric EQ file, applied exactly
+    /// (preamp included, no level match unless --correction-level-match).
+    #[arg(long, value_name = "FILE")]
+    correction: Option<PathBuf>,
+    /// Add the correction's loudness match (pink noise as loud corrected as not).
+    #[arg(long)]
+    correction_level_match: bool,
+    /// Print the response of an EQ file per ear (frequency, dB) and its figures; writes
+    /// nothing.
+    #[arg(long, value_name = "FILE")]
+    correction_response: Option<PathBuf>,
+    /// The sample rate the response is designed at, in Hz (with --correction-response).
+    #[arg(long)]
+    rate: Option<f32>,
     /// Host-like block length in samples (1 … 65536).
     #[arg(long, default_value_t = process::DEFAULT_BLOCK)]
     block: usize,
@@ -166,7 +184,9 @@ impl Cli {
                 && self.spl_ceiling.is_none()
                 && self.protect.is_none()
                 && self.allowance == defaults.allowance
-                && self.no_monitor_only == defaults.no_monitor_only;
+                && self.no_monitor_only == defaults.no_monitor_only
+                && self.correction.is_none()
+                && !self.correction_level_match;
             if !same {
                 return Err(usage(
                     "--state sets every parameter; leave out the parameter flags",
@@ -240,6 +260,7 @@ impl Cli {
             crossfeed,
             generator: self.test_signal,
             protect_db: 0.0,
+            correction: self.correction_settings()?,
         };
         let full_scale_spl = match self.full_scale_spl {
             Some(spl) if spl.is_finite() && (60.0..=160.0).contains(&spl) => Some(spl),
@@ -280,6 +301,21 @@ impl Cli {
             week_exposure_pa2h: criterion.allowance_pa2h() * percent / 100.0,
             as_export: self.as_export,
         })
+    }
+
+    /// `--correction FILE [--correction-level-match]`.
+    fn correction_settings(&self) -> Result<CorrectionSettings, RenderError> {
+        match &self.correction {
+            None if self.correction_level_match => {
+                Err(usage("--correction-level-match needs --correction FILE"))
+            }
+            None => Ok(CorrectionSettings::default()),
+            Some(path) => Ok(CorrectionSettings {
+                on: true,
+                level_match: self.correction_level_match,
+                curve: LoadedCorrection::read(path).map_err(RenderError::Input)?.curve,
+            }),
+        }
     }
 
     fn format(&self) -> Result<OutputFormat, RenderError> {
@@ -356,18 +392,37 @@ fn render_file(
 
 /// Prints a report on stdout, as text or as JSON.
 fn print_report<R: std::fmt::Display + serde::Serialize>(report: &R, json: bool) {
-    if json {
-        println!(
+    use std::io::Write;
+    // A closed pipe (`render … | head`) ends the output quietly, never a panic.
+    let mut out = std::io::stdout().lock();
+    let _ = if json {
+        writeln!(
+            out,
             "{}",
             serde_json::to_string_pretty(report).unwrap_or_default()
-        );
+        )
     } else {
-        println!("{report}");
-    }
+        writeln!(out, "{report}")
+    };
 }
 
 fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
     let started = Instant::now();
+    if let Some(path) = &cli.correction_response {
+        if cli.input.is_some() || cli.check || cli.demo {
+            return Err(usage("--correction-response takes one EQ file and writes nothing"));
+        }
+        let rate = cli.rate.unwrap_or(48_000.0);
+        if !(rate.is_finite() && (8_000.0..=384_000.0).contains(&rate)) {
+            return Err(usage(format!("--rate {rate} is outside 8000 … 384000")));
+        }
+        let loaded = LoadedCorrection::read(path).map_err(RenderError::Input)?;
+        print_report(&response::Response::new(&loaded, rate), cli.json);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.rate.is_some() {
+        return Err(usage("--rate goes with --correction-response"));
+    }
     if cli.check {
         if cli.demo || cli.output.is_some() {
             return Err(usage("--check takes one input file and writes nothing"));

@@ -15,6 +15,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
 
 use common::clap_host::Host;
+use headphone_monitor::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
 use headphone_monitor::dsp::{db_to_gain, MonitorMode, Settings};
 use headphone_monitor_render::{process, Audio};
 use rng::Rng;
@@ -828,4 +829,97 @@ fn interruption_leaves_either_nothing_or_a_complete_file() {
         }
         other => panic!("unexpected exit {other:?}"),
     }
+}
+
+/// Loads `correction` into the instance through its saved state (the `correction` field,
+/// as the editor's "Load EQ file…" leaves it).
+fn load_correction_into_host(host: &mut Host, correction: &LoadedCorrection) {
+    let state = host.save_state();
+    let mut json: serde_json::Value =
+        serde_json::from_str(common::clap_host::state_json(&state)).unwrap();
+    let field = CorrectionField(Some(SavedCorrection::from(correction)));
+    json["fields"].as_object_mut().unwrap().insert(
+        "correction".into(),
+        serde_json::Value::String(serde_json::to_string(&field).unwrap()),
+    );
+    host.load_state(&common::clap_host::make_state(&json.to_string()))
+        .unwrap();
+}
+
+#[test]
+fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
+    let history = dir();
+    std::env::set_var("HM_HISTORY_DIR", history.path());
+    let rate = 48_000u32;
+    let input = signal(rate, 24_000);
+    let eq = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/eq/per_ear.txt");
+    let loaded = LoadedCorrection::read(&eq).unwrap();
+    let d = dir();
+    let wav_in = d.path().join("in.wav");
+    write_wav(&wav_in, rate, &input, 32, true);
+    for level_match in [false, true] {
+        let mut host = Host::new();
+        host.set_param("correction_level_match", f64::from(u8::from(level_match)));
+        load_correction_into_host(&mut host, &loaded);
+        let (plugin, latency) = run_plugin(&mut host, &input, rate);
+        // The CLI with the file.
+        let out = d.path().join(format!("file-{level_match}.wav"));
+        let mut args = vec!["--correction", eq.to_str().unwrap()];
+        if level_match {
+            args.push("--correction-level-match");
+        }
+        let from_file = render_ok(&wav_in, &out, &args);
+        // The CLI with the instance's saved state (the filter list, not a path).
+        let settings = d.path().join(format!("state-{level_match}.json"));
+        std::fs::write(&settings, common::clap_host::state_json(&host.save_state())).unwrap();
+        let out = d.path().join(format!("state-{level_match}.wav"));
+        let from_state = render_ok(&wav_in, &out, &["--state", settings.to_str().unwrap()]);
+        let mut changed = false;
+        for c in 0..2 {
+            for n in 0..input[c].len() {
+                let p = plugin[c][n + latency].to_bits();
+                assert_eq!(from_file[c][n].to_bits(), p, "lm {level_match} file: ch {c} n {n}");
+                assert_eq!(from_state[c][n].to_bits(), p, "lm {level_match} state: ch {c} n {n}");
+                changed |= (plugin[c][n + latency] - input[c][n]).abs() > 1e-3;
+            }
+        }
+        assert!(changed, "the correction applied");
+    }
+    // A bad file: exit 2, one line naming the file and the line, no output.
+    let bad = d.path().join("bad.txt");
+    std::fs::write(&bad, "Preamp: -3 dB\nFilter: ON PK Fc 100 Hz Gain 3 dB\n").unwrap();
+    let out = d.path().join("never.wav");
+    let result = render(&[&wav_in, &out, &"--correction", &bad]);
+    assert_eq!(result.status.code(), Some(2));
+    let line = stderr_line(&result);
+    assert!(line.contains("bad.txt: line 2:") && line.contains("Q"), "{line}");
+    assert!(!out.exists());
+    let result = render(&[&"--correction-response", &bad]);
+    assert_eq!(result.status.code(), Some(2));
+}
+
+#[test]
+fn the_response_command_prints_both_ears_as_text_or_json() {
+    let eq = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/eq/per_ear.txt");
+    let result = render(&[&"--correction-response", &eq, &"--rate", &"44100", &"--json"]);
+    assert!(result.status.success(), "{}", stderr_line(&result));
+    let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(json["sample_rate"], 44_100.0);
+    let points = json["points"].as_array().unwrap();
+    // 20 Hz … 20 kHz in twelfths of an octave.
+    assert_eq!(points.len(), 120);
+    let curve = LoadedCorrection::read(&eq).unwrap().curve;
+    for p in points {
+        let f = p["freq_hz"].as_f64().unwrap();
+        let expect = headphone_monitor::dsp::correction::response_db(&curve, 44_100.0, f);
+        assert!((p["left_db"].as_f64().unwrap() - expect[0]).abs() < 1e-9);
+        assert!((p["right_db"].as_f64().unwrap() - expect[1]).abs() < 1e-9);
+    }
+    let text = render(&[&"--correction-response", &eq]);
+    assert!(text.status.success());
+    let out = String::from_utf8(text.stdout).unwrap();
+    assert!(out.contains("level match") && out.lines().count() > 100, "{out}");
+    // --rate alone is refused.
+    let result = render(&[&"--rate", &"48000"]);
+    assert_eq!(result.status.code(), Some(2));
 }

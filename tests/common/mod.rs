@@ -7,7 +7,7 @@ pub mod vst3_host;
 
 /// Every parameter's string ID, in declaration order. Pinned: released IDs never change.
 #[allow(dead_code)]
-pub const PARAM_IDS: [&str; 18] = [
+pub const PARAM_IDS: [&str; 20] = [
     "gain",
     "mode",
     "swap",
