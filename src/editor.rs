@@ -9,6 +9,7 @@
 //! it is closed the audio thread skips the true-peak meters entirely.
 
 mod ballistics;
+mod correction;
 mod format;
 mod listening;
 mod theme;
@@ -104,6 +105,8 @@ enum Page {
     Monitor,
     /// Listening level: calibration, dose, test signals.
     Listening,
+    /// Headphone correction: the EQ file, its curve, level match.
+    Correction,
 }
 
 /// The editor application.
@@ -117,6 +120,8 @@ pub struct MonitorEditor {
     page: Page,
     /// The listening page's state.
     listening: listening::ListeningView,
+    /// The correction page's state.
+    correction: correction::CorrectionView,
     /// egui time of the last frame, in seconds.
     last_frame_s: Option<f64>,
     /// What the last "Export settings…" did (the file written, or why not).
@@ -132,6 +137,7 @@ impl MonitorEditor {
             view: MeterView::default(),
             page: Page::default(),
             listening: listening::ListeningView::default(),
+            correction: correction::CorrectionView::default(),
             last_frame_s: None,
             export_message: None,
         }
@@ -286,7 +292,11 @@ impl MonitorEditor {
         ui.horizontal(|ui| {
             ui.label(RichText::new("HEADPHONE MONITOR").size(18.0).strong().color(theme::TEXT));
             ui.add_space(8.0);
-            for (page, label) in [(Page::Monitor, "Monitor"), (Page::Listening, "Listening level")] {
+            for (page, label) in [
+                (Page::Monitor, "Monitor"),
+                (Page::Listening, "Listening level"),
+                (Page::Correction, "Correction"),
+            ] {
                 let selected = self.page == page;
                 let button = egui::Button::new(RichText::new(label).size(theme::BODY_TEXT))
                     .fill(if selected { theme::ACCENT_DIM } else { theme::CONTROL_BG });
@@ -350,6 +360,10 @@ impl MonitorEditor {
 
         if self.page == Page::Listening {
             listening::draw(ui, &p, setter, &self.meters, &mut self.listening);
+            return;
+        }
+        if self.page == Page::Correction {
+            correction::draw(ui, &p, setter, &self.meters, &mut self.correction);
             return;
         }
 
