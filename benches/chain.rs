@@ -125,6 +125,64 @@ fn chain_speed(c: &mut Criterion) {
             }
         })
     });
+    // With a headphone correction of 10 filters per ear (AutoEq-shaped, level matched),
+    // limiter busy, meters off: what the correction adds to the busy chain.
+    let eq = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/eq/autoeq_shaped.txt");
+    let curve = headphone_monitor::correction_file::LoadedCorrection::read(&eq)
+        .expect("the AutoEq-shaped fixture")
+        .curve;
+    // Ten peaking filters per ear at 0 dB: the full cost of ten filters per ear, with the
+    // limiter seeing the very same signal as without (the AutoEq-shaped case also makes
+    // the limiter work harder: its bass boost lifts the programme's peaks).
+    let flat_ten: String = (0..10)
+        .map(|k| {
+            format!(
+                "Filter: ON PK Fc {} Hz Gain 0 dB Q 1.4\n",
+                40 * 2u32.pow(k / 2 + 1) + k * 7
+            )
+        })
+        .collect();
+    let flat_ten = headphone_monitor::eqapo::parse(&flat_ten).expect("ten filters");
+    for (name, on, curve) in [
+        ("limiter_busy_no_correction", false, curve),
+        ("limiter_busy_with_correction_10_flat", true, flat_ten),
+        ("limiter_busy_with_correction_autoeq", true, curve),
+    ] {
+        let mut chain = Chain::new(
+            48_000.0,
+            Settings {
+                correction: headphone_monitor::dsp::CorrectionSettings {
+                    on,
+                    level_match: true,
+                    curve,
+                },
+                ..Settings::default()
+            },
+        );
+        chain.set_true_peak_metering(false);
+        group.bench_function(format!("48000/512/{name}"), |b| {
+            b.iter(|| {
+                bl.copy_from_slice(&l);
+                br.copy_from_slice(&r);
+                for (cl, cr) in bl.chunks_mut(512).zip(br.chunks_mut(512)) {
+                    chain.process(cl, cr);
+                }
+            })
+        });
+    }
+    // The correction's filters alone (both ears' cascades, 10 filters each).
+    let designs = headphone_monitor::dsp::correction::design_curve(&curve, 48_000.0);
+    let mut bank = headphone_monitor::dsp::biquad_bank::StereoBank::new(&designs, 1.0);
+    group.bench_function("48000/512/correction_filters_only", |b| {
+        b.iter(|| {
+            bl.copy_from_slice(&l);
+            br.copy_from_slice(&r);
+            for (cl, cr) in bl.chunks_mut(512).zip(br.chunks_mut(512)) {
+                bank.process(cl, cr);
+            }
+        })
+    });
     // The A-weighted listening meter the plugin runs on its output while calibrated.
     let mut meter = headphone_monitor::dsp::listening::ListeningMeter::new(48_000.0);
     group.bench_function("48000/512/listening_meter", |b| {

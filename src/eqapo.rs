@@ -275,7 +275,11 @@ fn parse_filter(words: &mut Words) -> Result<(bool, Filter), String> {
             ));
         }
         // REW / DCX2496 corner frequency → the cookbook's centre frequency.
-        let (exponent, slope) = if slope_db == 6.0 { (40.0, 0.5) } else { (80.0, 1.0) };
+        let (exponent, slope) = if slope_db == 6.0 {
+            (40.0, 0.5)
+        } else {
+            (80.0, 1.0)
+        };
         let factor = 10f32.powf(gain.abs() / exponent);
         filter.freq_hz = match corner {
             Corner::Low => freq_hz * factor,
@@ -375,7 +379,11 @@ mod tests {
         let hs12 = l.filters()[4];
         assert!((hs12.freq_hz - 8000.0 / 10f32.powf(6.0 / 80.0)).abs() < 1e-2);
         assert_eq!(hs12.width, Width::Slope(1.0));
-        assert_eq!(l.filters()[5].width, Width::Slope(1.0), "LS is 12 dB/octave");
+        assert_eq!(
+            l.filters()[5].width,
+            Width::Slope(1.0),
+            "LS is 12 dB/octave"
+        );
         assert_eq!(r.filters()[4].width, Width::Octaves(4.0));
         assert_eq!(r.filters()[6].kind, FilterKind::AllPass);
         assert_eq!(r.filters()[7].kind, FilterKind::HighShelf);
@@ -385,24 +393,59 @@ mod tests {
     fn bad_lines_are_refused_with_their_line_number() {
         let cases = [
             ("Preamp: -6.1\n", 1, "`dB`"),
-            ("Preamp: -6 dB\nFilter: ON XX Fc 100 Hz\n", 2, "unknown filter type `XX`"),
-            ("Filter: ON PK Fc 100 Hz Gain 3 dB\n", 1, "needs `Q Q` or `BW Oct B`"),
+            (
+                "Preamp: -6 dB\nFilter: ON XX Fc 100 Hz\n",
+                2,
+                "unknown filter type `XX`",
+            ),
+            (
+                "Filter: ON PK Fc 100 Hz Gain 3 dB\n",
+                1,
+                "needs `Q Q` or `BW Oct B`",
+            ),
             ("Filter: ON PK Fc 100 Gain 3 dB Q 1\n", 1, "`Hz`"),
-            ("Filter: MAYBE PK Fc 100 Hz Gain 3 dB Q 1\n", 1, "`ON` or `OFF`"),
-            ("\n\nFilter: ON PK Fc 0 Hz Gain 3 dB Q 1\n", 3, "frequency 0 Hz is outside"),
-            ("Filter: ON PK Fc 100 Hz Gain 3 dB Q 1 Q 2\n", 1, "found `Q`"),
-            ("Filter: ON PK Fc 100 Hz Gain 99 dB Q 1\n", 1, "gain 99 dB is outside"),
+            (
+                "Filter: MAYBE PK Fc 100 Hz Gain 3 dB Q 1\n",
+                1,
+                "`ON` or `OFF`",
+            ),
+            (
+                "\n\nFilter: ON PK Fc 0 Hz Gain 3 dB Q 1\n",
+                3,
+                "frequency 0 Hz is outside",
+            ),
+            (
+                "Filter: ON PK Fc 100 Hz Gain 3 dB Q 1 Q 2\n",
+                1,
+                "found `Q`",
+            ),
+            (
+                "Filter: ON PK Fc 100 Hz Gain 99 dB Q 1\n",
+                1,
+                "gain 99 dB is outside",
+            ),
             ("Channel: C\n", 1, "channel `C` is not an ear"),
-            ("GraphicEQ: 20 0; 40 1\n", 1, "unsupported command `GraphicEQ`"),
+            (
+                "GraphicEQ: 20 0; 40 1\n",
+                1,
+                "unsupported command `GraphicEQ`",
+            ),
             ("hello\n", 1, "expected `Preamp:`"),
             ("Filter: ON LS Fc 100 Hz Gain 3 dB Q 0.7\n", 1, "slope"),
             ("# only a comment\n\n", 0, "not a parametric EQ file"),
-            ("Filter: ON PK Fc nan Hz Gain 3 dB Q 1\n", 1, "frequency in Hz"),
+            (
+                "Filter: ON PK Fc nan Hz Gain 3 dB Q 1\n",
+                1,
+                "frequency in Hz",
+            ),
         ];
         for (text, line, needle) in cases {
             let e = parse(text).expect_err(text);
             assert_eq!(e.line, line, "{text}: {e}");
-            assert!(e.to_string().contains(needle), "{text}: `{e}` lacks `{needle}`");
+            assert!(
+                e.to_string().contains(needle),
+                "{text}: `{e}` lacks `{needle}`"
+            );
             assert!(!e.to_string().contains('\n'), "one line: {e}");
         }
         // 21 filters on one ear: refused at the 21st.

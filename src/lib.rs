@@ -6,8 +6,8 @@
 
 #![deny(missing_docs)]
 
-pub mod dsp;
 pub mod correction_file;
+pub mod dsp;
 pub mod editor;
 pub mod eqapo;
 pub mod export;
@@ -141,6 +141,15 @@ impl Plugin for HeadphoneMonitor {
     type Editor = nice_plug_egui::EguiEditor<editor::MonitorEditor>;
     type SysExMessage = ();
     type BackgroundTask = ();
+
+    fn filter_state(state: &mut nice_plug::plugin::PluginState) {
+        // A state without a correction (from before corrections existed, or saved with
+        // none loaded) means no correction, also in an instance that has one loaded.
+        state
+            .fields
+            .entry("correction".into())
+            .or_insert_with(|| "null".into());
+    }
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()

@@ -223,7 +223,9 @@ impl<'a> PersistentField<'a, CorrectionField> for Arc<CorrectionStore> {
     where
         F: Fn(&CorrectionField) -> R,
     {
-        f(&CorrectionField(self.get().as_ref().map(SavedCorrection::from)))
+        f(&CorrectionField(
+            self.get().as_ref().map(SavedCorrection::from),
+        ))
     }
 }
 

@@ -445,3 +445,68 @@ fn one_instance_reactivated_at_every_rate_from_8_to_384_khz() {
         host.deactivate();
     }
 }
+
+/// A state carrying a correction (its filter list) restores it into a fresh instance; a
+/// state without one — version 0.1.0's — means no correction, even in an instance that
+/// has one loaded; a wild value in the field loads as no correction.
+#[test]
+fn the_correction_travels_in_the_state_and_old_states_mean_none() {
+    use headphone_monitor::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let loaded = LoadedCorrection::read(&root.join("tests/fixtures/eq/per_ear.txt")).unwrap();
+    let input: Vec<Vec<f32>> = (0..2)
+        .map(|c| {
+            (0..9_600)
+                .map(|n| 0.3 * (n as f32 * (0.05 + 0.02 * c as f32)).sin())
+                .collect()
+        })
+        .collect();
+    let run = |host: &mut Host| {
+        host.activate(48_000.0, 256);
+        host.process(&input, 256, &[])
+    };
+    let with_field = |json: &str, field: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["fields"]
+            .as_object_mut()
+            .unwrap()
+            .insert("correction".into(), serde_json::Value::String(field.into()));
+        v.to_string()
+    };
+    let bare = run(&mut Host::new());
+    // Load a correction through the state.
+    let mut host = Host::new();
+    let saved = state_json(&host.save_state()).to_string();
+    let field =
+        serde_json::to_string(&CorrectionField(Some(SavedCorrection::from(&loaded)))).unwrap();
+    host.load_state(&common::clap_host::make_state(&with_field(&saved, &field)))
+        .unwrap();
+    let corrected = run(&mut host);
+    assert_ne!(corrected, bare, "the correction applies");
+    // Its own saved state restores it into a fresh instance exactly.
+    let state = host.save_state();
+    assert!(
+        state_json(&state).contains("per_ear.txt"),
+        "the filter list is saved"
+    );
+    let mut fresh = Host::new();
+    fresh.load_state(&state).unwrap();
+    assert_eq!(run(&mut fresh), corrected);
+    // The 0.1.0 state (no correction field) into the corrected instance: none.
+    host.deactivate();
+    let old = std::fs::read_to_string(root.join(STATE_0_1_0)).unwrap();
+    host.load_state(&common::clap_host::make_state(&old))
+        .unwrap();
+    let mut reference = Host::new();
+    reference
+        .load_state(&common::clap_host::make_state(&old))
+        .unwrap();
+    assert_eq!(run(&mut host), run(&mut reference));
+    // A corrupted filter list: no correction, never a wild filter.
+    let wild = field.replace("\"fc_hz\":90.0", "\"fc_hz\":1e12");
+    assert_ne!(wild, field);
+    let mut host = Host::new();
+    host.load_state(&common::clap_host::make_state(&with_field(&saved, &wild)))
+        .unwrap();
+    assert_eq!(run(&mut host), bare);
+}

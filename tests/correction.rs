@@ -83,7 +83,10 @@ fn the_response_is_the_cookbooks_within_five_hundredths_of_a_db() {
         let curve = fixture(name);
         for rate in RATES {
             let worst = worst_error_db(rate, curve);
-            println!("{name} at {rate} Hz: worst error L {:.5} dB, R {:.5} dB", worst[0], worst[1]);
+            println!(
+                "{name} at {rate} Hz: worst error L {:.5} dB, R {:.5} dB",
+                worst[0], worst[1]
+            );
             assert!(
                 worst[0] <= 0.05 && worst[1] <= 0.05,
                 "{name} at {rate} Hz: {worst:?}"
@@ -104,7 +107,12 @@ fn per_ear_files_give_per_ear_curves() {
     assert!(l[bin(9_500.0)] - r[bin(9_500.0)] > 3.0);
     // And each matches its own design (preamp −5 dB on both).
     let d = correction::response_db(&curve, 48_000.0, 7_000.0);
-    assert!((r[bin(7_000.0)] - d[1]).abs() < 0.05, "{} vs {}", r[bin(7_000.0)], d[1]);
+    assert!(
+        (r[bin(7_000.0)] - d[1]).abs() < 0.05,
+        "{} vs {}",
+        r[bin(7_000.0)],
+        d[1]
+    );
 }
 
 /// Pink noise (Paul Kellet's refined filter on white noise), independent per ear.
@@ -158,9 +166,15 @@ fn level_match_keeps_pink_noise_within_two_tenths_of_a_lu() {
                 "{name} at {rate} Hz: bare {bare:.2} LUFS, corrected {raw:.2}, matched {matched:.2} \
                  (level match {predicted:+.2} dB)"
             );
-            assert!((matched - bare).abs() <= 0.2, "{name} {rate}: {matched} vs {bare}");
+            assert!(
+                (matched - bare).abs() <= 0.2,
+                "{name} {rate}: {matched} vs {bare}"
+            );
             // The match does something: without it the level differs by its gain.
-            assert!(((raw - bare) + predicted).abs() <= 0.2, "{name} {rate}: {raw} {bare} {predicted}");
+            assert!(
+                ((raw - bare) + predicted).abs() <= 0.2,
+                "{name} {rate}: {raw} {bare} {predicted}"
+            );
         }
     }
 }
@@ -177,23 +191,33 @@ fn loads_changes_and_toggles_never_click() {
     let natural = 2.0 * std::f32::consts::PI * freq / rate;
     let block = 480;
     let blocks = 400;
-    let source = signals::sine(f64::from(rate), f64::from(freq), f64::from(amp), block * blocks, 0.0);
+    let source = signals::sine(
+        f64::from(rate),
+        f64::from(freq),
+        f64::from(amp),
+        block * blocks,
+        0.0,
+    );
     let a = fixture("autoeq_shaped.txt");
     let b = fixture("per_ear.txt");
     let boost = fixture("boost20.txt");
     let sequence: [(bool, bool, Curve); 8] = [
-        (true, true, a),      // load (on, level matched)
-        (true, true, b),      // change the file
-        (false, true, b),     // correction off
-        (true, true, b),      // on again
-        (true, false, b),     // level match off
-        (true, false, boost), // a big boost (into the limiter)
+        (true, true, a),                // load (on, level matched)
+        (true, true, b),                // change the file
+        (false, true, b),               // correction off
+        (true, true, b),                // on again
+        (true, false, b),               // level match off
+        (true, false, boost),           // a big boost (into the limiter)
         (true, true, Curve::default()), // unload
         (true, true, a),
     ];
     let mut chain = Chain::new(rate, Settings::default());
     let (mut left, mut right) = (source.clone(), source.clone());
-    for (i, (l, r)) in left.chunks_mut(block).zip(right.chunks_mut(block)).enumerate() {
+    for (i, (l, r)) in left
+        .chunks_mut(block)
+        .zip(right.chunks_mut(block))
+        .enumerate()
+    {
         if i % 40 == 20 {
             let (on, level_match, curve) = sequence[(i / 40) % sequence.len()];
             chain.set_settings(Settings {
@@ -266,10 +290,18 @@ fn the_ceiling_holds_with_twenty_db_of_boost() {
                 assert!(x.iter().all(|v| v.is_finite()), "{}", signal.name);
                 let tp = reference.measure(x);
                 worst = worst.max(tp);
-                assert!(tp <= ceiling, "{} at {rate}: {} dBTP", signal.name, strict::db(tp));
+                assert!(
+                    tp <= ceiling,
+                    "{} at {rate}: {} dBTP",
+                    signal.name,
+                    strict::db(tp)
+                );
             }
         }
-        println!("+20 dB boost at {rate} Hz: highest strict true peak {:.3} dBTP", strict::db(worst));
+        println!(
+            "+20 dB boost at {rate} Hz: highest strict true peak {:.3} dBTP",
+            strict::db(worst)
+        );
     }
 }
 
@@ -281,7 +313,10 @@ fn bad_input_with_correction_stays_finite_and_recovers() {
     let mut l: Vec<f32> = (0..4410).map(|i| bad[i % bad.len()]).collect();
     let mut r = l.clone();
     chain.process(&mut l, &mut r);
-    assert!(l.iter().chain(&r).all(|v| v.is_finite() && v.abs() <= db_to_gain(-1.0)));
+    assert!(l
+        .iter()
+        .chain(&r)
+        .all(|v| v.is_finite() && v.abs() <= db_to_gain(-1.0)));
     let x = signals::sine(44_100.0, 1000.0, 0.01, 44_100, 0.0);
     let (mut l, mut r) = (x.clone(), x.clone());
     chain.process(&mut l, &mut r);
@@ -292,5 +327,8 @@ fn bad_input_with_correction_stays_finite_and_recovers() {
         + correction::level_match_db(&curve, rate)
         - 40.0;
     let tail_db = 20.0 * f64::from(tail).log10();
-    assert!((tail_db - expected_db).abs() < 0.1, "recovered: {tail_db} dB vs {expected_db} dB");
+    assert!(
+        (tail_db - expected_db).abs() < 0.1,
+        "recovered: {tail_db} dB vs {expected_db} dB"
+    );
 }

@@ -5,7 +5,9 @@
 //! from a fresh chain within a stated time (state is never poisoned).
 
 use headphone_monitor::dsp::listening::generator::Kind;
-use headphone_monitor::dsp::{db_to_gain, Chain, CrossfeedSettings, MonitorMode, Named, Settings};
+use headphone_monitor::dsp::{
+    db_to_gain, Chain, CorrectionSettings, CrossfeedSettings, MonitorMode, Named, Settings,
+};
 use proptest::prelude::*;
 
 fn sample() -> impl Strategy<Value = f32> {
@@ -36,19 +38,59 @@ fn crossfeed() -> impl Strategy<Value = CrossfeedSettings> {
     })
 }
 
+/// A headphone correction: up to six peaking and shelving filters per ear, boosts up to
+/// +20 dB, a preamp of −10 … +10 dB, with or without level match (or none at all).
+fn correction() -> impl Strategy<Value = CorrectionSettings> {
+    use headphone_monitor::dsp::correction::{Curve, Filter, FilterKind, Width};
+    let filter = (0usize..3, 30.0f32..18_000.0, -12.0f32..20.0, 0.3f32..5.0).prop_map(
+        |(kind, freq_hz, gain_db, q)| Filter {
+            kind: [
+                FilterKind::Peaking,
+                FilterKind::LowShelf,
+                FilterKind::HighShelf,
+            ][kind],
+            freq_hz,
+            gain_db,
+            width: Width::Q(q),
+        },
+    );
+    let ear = (-10.0f32..10.0, proptest::collection::vec(filter, 0..6));
+    (any::<bool>(), any::<bool>(), ear.clone(), ear).prop_map(|(on, level_match, l, r)| {
+        let mut curve = Curve::default();
+        for (e, (preamp_db, filters)) in [l, r].into_iter().enumerate() {
+            curve.ears[e].preamp_db = preamp_db;
+            for f in filters {
+                curve.ears[e].push(f);
+            }
+        }
+        CorrectionSettings {
+            on,
+            level_match,
+            curve,
+        }
+    })
+}
+
 fn settings() -> impl Strategy<Value = Settings> {
     (
-        -70.0f32..12.0,
-        mode(),
-        any::<bool>(),
+        (-70.0f32..12.0, mode(), any::<bool>()),
         -24.0f32..0.0,
         10.0f32..1000.0,
         crossfeed(),
         generator(),
         prop_oneof![Just(0.0f32), 3.0f32..20.0],
+        prop_oneof![3 => Just(CorrectionSettings::default()), 2 => correction()],
     )
         .prop_map(
-            |(gain_db, mode, swap, ceiling_db, release_ms, crossfeed, generator, protect_db)| {
+            |(
+                (gain_db, mode, swap),
+                ceiling_db,
+                release_ms,
+                crossfeed,
+                generator,
+                protect_db,
+                correction,
+            )| {
                 Settings {
                     gain_db,
                     mode,
@@ -60,6 +102,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                     crossfeed,
                     generator,
                     protect_db,
+                    correction,
                 }
             },
         )

@@ -24,10 +24,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
+use headphone_monitor::correction_file::LoadedCorrection;
 use headphone_monitor::dsp::crossfeed::{self, Preset};
 use headphone_monitor::dsp::listening::dose::Criterion;
 use headphone_monitor::dsp::listening::generator::Kind;
-use headphone_monitor::correction_file::LoadedCorrection;
 use headphone_monitor::dsp::{CorrectionSettings, CrossfeedSettings, MonitorMode, Named, Settings};
 use headphone_monitor::monitor::Controls;
 use headphone_monitor::params::MonitorParams;
@@ -36,8 +36,7 @@ use headphone_monitor::params::{
     GAIN_MAX_DB, GAIN_MIN_DB, RELEASE_MAX_MS, RELEASE_MIN_MS,
 };
 use headphone_monitor_render::{
-    analysis, demo, process, report::Report, response, wav, wav::OutputFormat, Audio,
-    RenderError,
+    analysis, demo, process, report::Report, response, wav, wav::OutputFormat, Audio, RenderError,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -313,7 +312,9 @@ impl Cli {
             Some(path) => Ok(CorrectionSettings {
                 on: true,
                 level_match: self.correction_level_match,
-                curve: LoadedCorrection::read(path).map_err(RenderError::Input)?.curve,
+                curve: LoadedCorrection::read(path)
+                    .map_err(RenderError::Input)?
+                    .curve,
             }),
         }
     }
@@ -410,7 +411,9 @@ fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
     let started = Instant::now();
     if let Some(path) = &cli.correction_response {
         if cli.input.is_some() || cli.check || cli.demo {
-            return Err(usage("--correction-response takes one EQ file and writes nothing"));
+            return Err(usage(
+                "--correction-response takes one EQ file and writes nothing",
+            ));
         }
         let rate = cli.rate.unwrap_or(48_000.0);
         if !(rate.is_finite() && (8_000.0..=384_000.0).contains(&rate)) {

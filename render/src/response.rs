@@ -86,7 +86,11 @@ impl std::fmt::Display for Response {
         )?;
         writeln!(f, "{:>10} {:>9} {:>9}", "Hz", "L dB", "R dB")?;
         for p in &self.points {
-            writeln!(f, "{:>10.1} {:>+9.2} {:>+9.2}", p.freq_hz, p.left_db, p.right_db)?;
+            writeln!(
+                f,
+                "{:>10.1} {:>+9.2} {:>+9.2}",
+                p.freq_hz, p.left_db, p.right_db
+            )?;
         }
         Ok(())
     }

@@ -878,8 +878,16 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
         for c in 0..2 {
             for n in 0..input[c].len() {
                 let p = plugin[c][n + latency].to_bits();
-                assert_eq!(from_file[c][n].to_bits(), p, "lm {level_match} file: ch {c} n {n}");
-                assert_eq!(from_state[c][n].to_bits(), p, "lm {level_match} state: ch {c} n {n}");
+                assert_eq!(
+                    from_file[c][n].to_bits(),
+                    p,
+                    "lm {level_match} file: ch {c} n {n}"
+                );
+                assert_eq!(
+                    from_state[c][n].to_bits(),
+                    p,
+                    "lm {level_match} state: ch {c} n {n}"
+                );
                 changed |= (plugin[c][n + latency] - input[c][n]).abs() > 1e-3;
             }
         }
@@ -892,7 +900,10 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
     let result = render(&[&wav_in, &out, &"--correction", &bad]);
     assert_eq!(result.status.code(), Some(2));
     let line = stderr_line(&result);
-    assert!(line.contains("bad.txt: line 2:") && line.contains("Q"), "{line}");
+    assert!(
+        line.contains("bad.txt: line 2:") && line.contains("Q"),
+        "{line}"
+    );
     assert!(!out.exists());
     let result = render(&[&"--correction-response", &bad]);
     assert_eq!(result.status.code(), Some(2));
@@ -901,7 +912,13 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
 #[test]
 fn the_response_command_prints_both_ears_as_text_or_json() {
     let eq = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/eq/per_ear.txt");
-    let result = render(&[&"--correction-response", &eq, &"--rate", &"44100", &"--json"]);
+    let result = render(&[
+        &"--correction-response",
+        &eq,
+        &"--rate",
+        &"44100",
+        &"--json",
+    ]);
     assert!(result.status.success(), "{}", stderr_line(&result));
     let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
     assert_eq!(json["sample_rate"], 44_100.0);
@@ -918,7 +935,10 @@ fn the_response_command_prints_both_ears_as_text_or_json() {
     let text = render(&[&"--correction-response", &eq]);
     assert!(text.status.success());
     let out = String::from_utf8(text.stdout).unwrap();
-    assert!(out.contains("level match") && out.lines().count() > 100, "{out}");
+    assert!(
+        out.contains("level match") && out.lines().count() > 100,
+        "{out}"
+    );
     // --rate alone is refused.
     let result = render(&[&"--rate", &"48000"]);
     assert_eq!(result.status.code(), Some(2));

@@ -11,7 +11,8 @@
 //! all-pass; a bandwidth in octaves becomes the cookbook's digital `α = sin ω₀ ·
 //! sinh(ln2/2 · BW · ω₀/sin ω₀)`. Coefficients and state are `f64` (transposed direct
 //! form II): a 20 Hz filter at 192 kHz has its poles within 10⁻³ of the unit circle,
-//! where `f32` state would add audible round-off noise.
+//! where `f32` state would add audible round-off noise. Both ears' cascades run together
+//! as a vectorised wavefront ([`super::biquad_bank`]).
 //!
 //! **Filters near Nyquist** (documented behaviour): a filter at or below 0.45·fs is
 //! exactly the cookbook's. Between 0.45·fs and fs/2 it is designed at 0.45·fs (the
@@ -38,6 +39,7 @@
 //! construction (parameters are validated by the parser and clamped again here); a
 //! non-finite state would still be cleared at the end of the block it appeared in.
 
+use super::biquad_bank::StereoBank;
 use super::crossfade::Crossfade;
 use super::{Settings, Stage, MAX_CHUNK};
 
@@ -210,7 +212,10 @@ impl Biquad {
             self.b[0] + self.b[1] * c1 + self.b[2] * c2,
             self.b[1] * s1 + self.b[2] * s2,
         );
-        let den = (1.0 + self.a[0] * c1 + self.a[1] * c2, self.a[0] * s1 + self.a[1] * s2);
+        let den = (
+            1.0 + self.a[0] * c1 + self.a[1] * c2,
+            self.a[0] * s1 + self.a[1] * s2,
+        );
         let d = den.0 * den.0 + den.1 * den.1;
         (
             (num.0 * den.0 + num.1 * den.1) / d,
@@ -327,7 +332,9 @@ impl EarDesign {
     pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
         self.sections[..self.len]
             .iter()
-            .fold(self.gain * self.gain, |p, s| p * s.power(freq_hz, sample_rate))
+            .fold(self.gain * self.gain, |p, s| {
+                p * s.power(freq_hz, sample_rate)
+            })
     }
 }
 
@@ -349,34 +356,35 @@ pub fn design_curve(curve: &Curve, sample_rate: f32) -> [EarDesign; 2] {
 
 /// The response of `curve` per ear in dB at `freq_hz` (preamp included, no level match).
 pub fn response_db(curve: &Curve, sample_rate: f32, freq_hz: f64) -> [f64; 2] {
-    design_curve(curve, sample_rate).map(|e| 10.0 * e.power(freq_hz, f64::from(sample_rate)).log10())
+    design_curve(curve, sample_rate)
+        .map(|e| 10.0 * e.power(freq_hz, f64::from(sample_rate)).log10())
 }
 
-/// |K|² of the BS.1770 K-weighting at `freq_hz`: its high shelf (+4 dB, 1681.97 Hz,
-/// Q 0.7072) and its high-pass (38.14 Hz, Q 0.5003), designed at `sample_rate` Hz as the
-/// cookbook designs them (the way libebur128 and ITU-R BS.1770-4's own 48 kHz
-/// coefficients come out).
-fn k_weighting_power(freq_hz: f64, sample_rate: f32) -> f64 {
-    let shelf = design(
-        &Filter {
-            kind: FilterKind::HighShelf,
-            freq_hz: 1681.974_5,
-            gain_db: 3.999_843_9,
-            width: Width::Q(0.707_175_3),
-        },
-        sample_rate,
-    );
-    let high_pass = design(
-        &Filter {
-            kind: FilterKind::HighPass,
-            freq_hz: 38.135_47,
-            gain_db: 0.0,
-            width: Width::Q(0.500_327),
-        },
-        sample_rate,
-    );
-    let fs = f64::from(sample_rate);
-    shelf.power(freq_hz, fs) * high_pass.power(freq_hz, fs)
+/// The BS.1770 K-weighting's two stages: its high shelf (+4 dB, 1681.97 Hz, Q 0.7072) and
+/// its high-pass (38.14 Hz, Q 0.5003), designed at `sample_rate` Hz as the cookbook
+/// designs them (the way libebur128 derives them; at 48 kHz they are ITU-R BS.1770-4's
+/// published coefficients).
+fn k_weighting(sample_rate: f32) -> [Biquad; 2] {
+    [
+        design(
+            &Filter {
+                kind: FilterKind::HighShelf,
+                freq_hz: 1_681.974_5,
+                gain_db: 3.999_843_9,
+                width: Width::Q(0.707_175_3),
+            },
+            sample_rate,
+        ),
+        design(
+            &Filter {
+                kind: FilterKind::HighPass,
+                freq_hz: 38.135_47,
+                gain_db: 0.0,
+                width: Width::Q(0.500_327),
+            },
+            sample_rate,
+        ),
+    ]
 }
 
 /// Points of the pink-noise integration grid.
@@ -397,9 +405,10 @@ fn pink_grid(sample_rate: f32) -> impl Iterator<Item = f64> {
 pub fn level_match_db(curve: &Curve, sample_rate: f32) -> f64 {
     let ears = design_curve(curve, sample_rate);
     let fs = f64::from(sample_rate);
+    let [shelf, high_pass] = k_weighting(sample_rate);
     let (mut through, mut bare) = (0.0, 0.0);
     for f in pink_grid(sample_rate) {
-        let k = k_weighting_power(f, sample_rate);
+        let k = shelf.power(f, fs) * high_pass.power(f, fs);
         through += k * (ears[0].power(f, fs) + ears[1].power(f, fs));
         bare += 2.0 * k;
     }
@@ -432,20 +441,21 @@ pub struct Figures {
     /// The correction's gain at 1 kHz per ear (filters and preamp), in dB.
     pub gain_1k_db: [f32; 2],
     /// What the correction adds to the SPL at the ear beyond what the listening meter
-    /// measures of the corrected output, per ear, in dB (see [`spl_offset_db`]).
+    /// reads of the corrected output, per ear, in dB (see [`spl_offset_db`]).
     pub spl_offset_db: [f32; 2],
 }
 
-/// The SPL correction per ear, in dB, for a correction with total extra gain
-/// `extra_db` (the level match, or 0).
+/// What the correction adds to the SPL at the ear beyond what the listening meter reads
+/// of the corrected output, per ear, in dB.
 ///
 /// The calibration is a 1 kHz figure of the bare headphones; the correction exists
 /// because their response is not flat. With a correction that does its job, the sound at
 /// the ear is the *uncorrected* signal shaped by the target curve, raised by what the
 /// correction does at 1 kHz (filters + preamp + level match). The listening meter reads
-/// the corrected output, which already contains the correction's broadband gain (for
-/// pink-like programme: [`a_weighted_pink_gain_db`] + level match). The offset is the
-/// difference: `gain at 1 kHz − A-weighted pink gain` (the level match cancels out).
+/// the corrected output, which already holds the level match and the filters' broadband
+/// gain (for pink-like programme, [`a_weighted_pink_gain_db`]). The offset is the rest:
+/// `gain at 1 kHz − A-weighted pink gain`, so that meter + offset = uncorrected level +
+/// gain at 1 kHz + level match.
 pub fn spl_offset_db(curve: &Curve, sample_rate: f32) -> [f64; 2] {
     let at_1k = response_db(curve, sample_rate, 1000.0);
     let broadband = a_weighted_pink_gain_db(curve, sample_rate);
@@ -461,40 +471,6 @@ pub fn figures(curve: &Curve, sample_rate: f32) -> Figures {
         level_match_db: level_match_db(curve, sample_rate) as f32,
         gain_1k_db: at_1k.map(|v| v as f32),
         spl_offset_db: offset.map(|v| v as f32),
-    }
-}
-
-/// One ear's running cascade: coefficients and transposed-direct-form-II state.
-#[derive(Debug, Clone, Copy)]
-struct EarBank {
-    gain: f64,
-    len: usize,
-    coef: [[f64; 5]; MAX_FILTERS],
-    state: [[f64; 2]; MAX_FILTERS],
-}
-
-impl EarBank {
-    fn from_design(d: &EarDesign, extra_gain: f64) -> Self {
-        let mut coef = [[1.0, 0.0, 0.0, 0.0, 0.0]; MAX_FILTERS];
-        for (c, s) in coef.iter_mut().zip(&d.sections[..d.len]) {
-            *c = [s.b[0], s.b[1], s.b[2], s.a[0], s.a[1]];
-        }
-        Self {
-            gain: d.gain * extra_gain,
-            len: d.len,
-            coef,
-            state: [[0.0; 2]; MAX_FILTERS],
-        }
-    }
-
-    fn same_filters(&self, other: &EarBank) -> bool {
-        self.len == other.len && self.coef[..self.len] == other.coef[..other.len]
-    }
-
-    /// `output ← cascade(input)`.
-    fn run(&mut self, input: &[f32], output: &mut [f32]) {
-        output.copy_from_slice(input);
-        self.run_in_place(output);
     }
 }
 
@@ -514,7 +490,7 @@ pub struct Correction {
     /// The settings the current source plays (or is heading for).
     playing: CorrectionSettings,
     /// Two banks: the one playing and the one being prepared.
-    banks: [[EarBank; 2]; 2],
+    banks: [StereoBank; 2],
     /// The source heard (at rest, or the start of a fade).
     current: Source,
     /// The source being warmed up or faded in.
@@ -534,12 +510,12 @@ pub struct Correction {
 impl Correction {
     /// The stage at `sample_rate` Hz (allocation-free afterwards).
     pub fn new(sample_rate: f32, settings: &Settings, switch_samples: u32) -> Self {
-        let flat = EarBank::from_design(&design_curve(&Curve::default(), sample_rate)[0], 1.0);
+        let flat = StereoBank::new(&design_curve(&Curve::default(), sample_rate), 1.0);
         let mut stage = Self {
             sample_rate,
             wanted: CorrectionSettings::default(),
             playing: CorrectionSettings::default(),
-            banks: [[flat; 2]; 2],
+            banks: [flat; 2],
             current: Source::Dry,
             next: None,
             warm_left: 0,
@@ -593,7 +569,7 @@ impl Correction {
         } else {
             1.0
         };
-        self.banks[index] = designs.map(|d| EarBank::from_design(&d, extra));
+        self.banks[index] = StereoBank::new(&designs, extra);
     }
 
     /// Starts the move to `wanted` when nothing else is under way.
@@ -613,13 +589,12 @@ impl Correction {
             self.load(index, &target);
             // Same filters, only the gain differs: keep the running state, no warm-up.
             let same = match self.current {
-                Source::Bank(i) => (0..2).all(|e| self.banks[index][e].same_filters(&self.banks[i][e])),
+                Source::Bank(i) => self.banks[index].same_filters(&self.banks[i]),
                 Source::Dry => false,
             };
             if let (true, Source::Bank(i)) = (same, self.current) {
-                for e in 0..2 {
-                    self.banks[index][e].state = self.banks[i][e].state;
-                }
+                let running = self.banks[i];
+                self.banks[index].take_state(&running);
                 self.warm_left = 0;
             } else {
                 self.warm_left = self.warm_up_samples;
@@ -634,16 +609,15 @@ impl Correction {
     fn run_into_scratch(&mut self, i: usize, left: &[f32], right: &[f32]) {
         let n = left.len();
         let [sl, sr] = &mut self.scratch;
-        self.banks[i][0].run(left, &mut sl[..n]);
-        self.banks[i][1].run(right, &mut sr[..n]);
+        sl[..n].copy_from_slice(left);
+        sr[..n].copy_from_slice(right);
+        self.banks[i].process(&mut sl[..n], &mut sr[..n]);
     }
 
     /// Runs the current source in place (nothing for the dry signal).
     fn run_current(&mut self, left: &mut [f32], right: &mut [f32]) {
         if let Source::Bank(c) = self.current {
-            let [l, r] = &mut self.banks[c];
-            l.run_in_place(left);
-            r.run_in_place(right);
+            self.banks[c].process(left, right);
         }
     }
 }
@@ -704,27 +678,6 @@ impl Stage for Correction {
                     self.fade = Crossfade::new(false, self.switch_samples);
                 }
             }
-        }
-    }
-}
-
-impl EarBank {
-    fn run_in_place(&mut self, x: &mut [f32]) {
-        let len = self.len;
-        let coef = &self.coef[..len];
-        let state = &mut self.state[..len];
-        for y in x.iter_mut() {
-            let mut v = f64::from(*y) * self.gain;
-            for (c, s) in coef.iter().zip(state.iter_mut()) {
-                let out = c[0] * v + s[0];
-                s[0] = c[1] * v - c[3] * out + s[1];
-                s[1] = c[2] * v - c[4] * out;
-                v = out;
-            }
-            *y = v as f32;
-        }
-        if !state.iter().flatten().all(|s| s.is_finite()) {
-            state.fill([0.0; 2]);
         }
     }
 }
@@ -800,11 +753,11 @@ mod tests {
     #[test]
     fn a_non_finite_state_is_cleared() {
         let curve = crate::eqapo::parse("Filter: ON PK Fc 100 Hz Gain 6 dB Q 1\n").unwrap();
-        let mut bank = EarBank::from_design(&design_curve(&curve, 48_000.0)[0], 1.0);
-        let mut x = [f32::NAN, 0.0, 0.0];
-        bank.run_in_place(&mut x);
-        let mut y = [0.5f32; 4];
-        bank.run_in_place(&mut y);
+        let mut bank = StereoBank::new(&design_curve(&curve, 48_000.0), 1.0);
+        let (mut x, mut x2) = ([f32::NAN, 0.0, 0.0], [0.0f32; 3]);
+        bank.process(&mut x, &mut x2);
+        let (mut y, mut y2) = ([0.5f32; 4], [0.5f32; 4]);
+        bank.process(&mut y, &mut y2);
         assert!(y.iter().all(|v| v.is_finite()), "{y:?}");
     }
 }

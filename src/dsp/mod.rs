@@ -30,6 +30,7 @@
 //! Nothing here imports `nice_plug`; the plugin, the renderer, the tests and the
 //! benchmarks all drive this same code.
 
+pub mod biquad_bank;
 pub mod bypass;
 pub mod correction;
 pub mod crossfade;

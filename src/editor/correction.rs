@@ -21,6 +21,12 @@ const LEFT: Color32 = theme::ACCENT;
 /// The right ear's curve colour.
 const RIGHT: Color32 = theme::REDUCTION;
 
+/// Plot points per ear: (log10 of the frequency in Hz, dB).
+type EarPoints = [Vec<[f64; 2]>; 2];
+
+/// A curve as plotted: the curve, the rate, its figures and its points.
+type Plotted = (Curve, f32, Figures, EarPoints);
+
 /// The page's own state (GUI thread).
 #[derive(Debug, Default)]
 pub struct CorrectionView {
@@ -31,7 +37,7 @@ pub struct CorrectionView {
     /// An open file dialog's answer, when it comes.
     dialog: Option<Receiver<Option<PathBuf>>>,
     /// The plotted curve, its figures and the rate they are for (recomputed on change).
-    cached: Option<(Curve, f32, Figures, [Vec<[f64; 2]>; 2])>,
+    cached: Option<Plotted>,
 }
 
 impl CorrectionView {
@@ -47,7 +53,7 @@ impl CorrectionView {
     }
 
     /// Figures and plot points of `curve` at `rate`, cached.
-    fn curves(&mut self, curve: Curve, rate: f32) -> (Figures, [Vec<[f64; 2]>; 2]) {
+    fn curves(&mut self, curve: Curve, rate: f32) -> (Figures, EarPoints) {
         if let Some((c, r, figures, points)) = &self.cached {
             if *c == curve && *r == rate {
                 return (*figures, points.clone());
@@ -142,8 +148,8 @@ pub fn draw(
                 let field = egui::TextEdit::singleline(&mut view.path_text)
                     .hint_text("or type a path")
                     .desired_width(w - 60.0);
-                let enter = ui.add(field).lost_focus()
-                    && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let enter =
+                    ui.add(field).lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if (ui.button("Load").clicked() || enter) && !view.path_text.trim().is_empty() {
                     let path = PathBuf::from(view.path_text.trim());
                     view.load(p, &path);
@@ -163,7 +169,11 @@ pub fn draw(
                 ui,
                 &p.correction,
                 setter,
-                if on && loaded.is_some() { "Correction ON" } else { "Correction" },
+                if on && loaded.is_some() {
+                    "Correction ON"
+                } else {
+                    "Correction"
+                },
                 vec2(w, 26.0),
                 theme::ACCENT,
                 "Correction on/off (click-free); compare with and without",
@@ -190,12 +200,18 @@ pub fn draw(
                 for (label, value) in [
                     (
                         "Preamp",
-                        format!("L {:+.1} dB  R {:+.1} dB", figures.preamp_db[0], figures.preamp_db[1]),
+                        format!(
+                            "L {:+.1} dB  R {:+.1} dB",
+                            figures.preamp_db[0], figures.preamp_db[1]
+                        ),
                     ),
                     ("Level match", lm),
                     (
                         "At 1 kHz",
-                        format!("L {:+.1} dB  R {:+.1} dB", figures.gain_1k_db[0], figures.gain_1k_db[1]),
+                        format!(
+                            "L {:+.1} dB  R {:+.1} dB",
+                            figures.gain_1k_db[0], figures.gain_1k_db[1]
+                        ),
                     ),
                     (
                         "Filters",
@@ -247,8 +263,16 @@ pub fn draw(
                 })
                 .y_axis_formatter(|mark, _| format!("{:+.0} dB", mark.value))
                 .show(ui, |plot| {
-                    plot.line(Line::new("left", PlotPoints::from(l)).color(LEFT).width(2.0));
-                    plot.line(Line::new("right", PlotPoints::from(r)).color(RIGHT).width(1.5));
+                    plot.line(
+                        Line::new("left", PlotPoints::from(l))
+                            .color(LEFT)
+                            .width(2.0),
+                    );
+                    plot.line(
+                        Line::new("right", PlotPoints::from(r))
+                            .color(RIGHT)
+                            .width(1.5),
+                    );
                 });
         });
     });

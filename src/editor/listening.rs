@@ -105,12 +105,12 @@ pub fn spl_text(level: Option<f64>) -> String {
     }
 }
 
-fn small(ui: &mut Ui, text: impl Into<String>) {
+fn small(ui: &mut Ui, text: impl Into<String>) -> egui::Response {
     ui.label(
         RichText::new(text)
             .size(theme::SMALL_TEXT)
             .color(theme::TEXT_DIM),
-    );
+    )
 }
 
 /// Draws the page into three columns.
@@ -329,6 +329,32 @@ fn level_column(
             spl_text(view.laeq_max)
         ),
     );
+    if let (Some(c), true) = (p.correction_file.get(), p.correction.value()) {
+        let rate = super::correction::sample_rate(meters);
+        let f = crate::dsp::correction::figures(&c.curve, rate);
+        small(
+            ui,
+            format!(
+                "Correction in the estimate: L {:+.1} dB  R {:+.1} dB",
+                f.spl_offset_db[0], f.spl_offset_db[1]
+            ),
+        )
+        .on_hover_text(format!(
+            "The calibration is a 1 kHz figure of the bare headphones. With \"{}\" on, the \
+             level at the ear is the uncorrected signal raised by the correction's 1 kHz gain \
+             (L {:+.1} dB, R {:+.1} dB with the preamp{}), while the meter reads the corrected \
+             output, which already holds the level match and the filters' broadband gain: the \
+             difference is added to LAeq and to the dose",
+            c.name,
+            f.gain_1k_db[0],
+            f.gain_1k_db[1],
+            if p.correction_level_match.value() {
+                format!(", plus the level match {:+.1} dB", f.level_match_db)
+            } else {
+                String::new()
+            }
+        ));
+    }
     ui.add_space(6.0);
     widgets::segmented(
         ui,
@@ -501,7 +527,9 @@ fn signals_column(
                 small(ui, "(stricter than the dBTP ceiling: it applies)");
             }
         }
-        None => small(ui, "needs a calibration"),
+        None => {
+            small(ui, "needs a calibration");
+        }
     }
 }
 

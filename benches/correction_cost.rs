@@ -1,0 +1,79 @@
+//! What a headphone correction adds to the busy chain (48 kHz, 512-sample blocks, the
+//! limiter reducing gain in every block, meters off), measured A/B in one run: the chain
+//! without correction, with ten 0 dB peaking filters per ear (their full cost, the
+//! limiter seeing the same signal) and with the AutoEq-shaped fixture (level matched).
+//! The three alternate, 200 rounds each, and the fastest round of each counts: the
+//! minimum is what the code costs, the rest is the shared machine.
+//!
+//! `cargo bench --bench correction_cost`
+
+use headphone_monitor::dsp::{Chain, CorrectionSettings, Settings};
+use std::time::Instant;
+
+fn main() {
+    let rate = 48_000usize;
+    let mut seed = 0x1234_5678u32;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed as f32 / u32::MAX as f32 - 0.5
+    };
+    let l: Vec<f32> = (0..rate)
+        .map(|n| {
+            1.5 * (0.6 * (2.0 * std::f32::consts::PI * 110.0 * n as f32 / rate as f32).sin()
+                + 0.3 * noise())
+        })
+        .collect();
+    let r: Vec<f32> = (0..rate)
+        .map(|n| {
+            1.5 * (0.6 * (2.0 * std::f32::consts::PI * 165.0 * n as f32 / rate as f32).sin()
+                + 0.3 * noise())
+        })
+        .collect();
+    let auto = headphone_monitor::correction_file::LoadedCorrection::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/eq/autoeq_shaped.txt"),
+    )
+    .unwrap()
+    .curve;
+    let flat: String = (0..10)
+        .map(|k| {
+            format!(
+                "Filter: ON PK Fc {} Hz Gain 0 dB Q 1.4\n",
+                40 * 2u32.pow(k / 2 + 1) + k * 7
+            )
+        })
+        .collect();
+    let flat = headphone_monitor::eqapo::parse(&flat).unwrap();
+    let mk = |on: bool, curve| {
+        let mut c = Chain::new(
+            48_000.0,
+            Settings {
+                correction: CorrectionSettings {
+                    on,
+                    level_match: true,
+                    curve,
+                },
+                ..Settings::default()
+            },
+        );
+        c.set_true_peak_metering(false);
+        c
+    };
+    let mut chains = [mk(false, flat), mk(true, flat), mk(true, auto)];
+    let mut best = [f64::INFINITY; 3];
+    let (mut bl, mut br) = (l.clone(), r.clone());
+    for _ in 0..200 {
+        for (i, c) in chains.iter_mut().enumerate() {
+            bl.copy_from_slice(&l);
+            br.copy_from_slice(&r);
+            let t = Instant::now();
+            for (cl, cr) in bl.chunks_mut(512).zip(br.chunks_mut(512)) {
+                c.process(cl, cr);
+            }
+            best[i] = best[i].min(t.elapsed().as_secs_f64());
+        }
+    }
+    println!("busy chain, min ms per second of audio: none {:.3}  flat10 {:.3} (+{:.1}%)  autoeq {:.3} (+{:.1}%)", best[0]*1e3, best[1]*1e3, (best[1]/best[0]-1.0)*100.0, best[2]*1e3, (best[2]/best[0]-1.0)*100.0);
+}
