@@ -852,27 +852,35 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
     std::env::set_var("HM_HISTORY_DIR", history.path());
     let rate = 48_000u32;
     let input = signal(rate, 24_000);
-    let eq = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/eq/per_ear.txt");
-    let loaded = LoadedCorrection::read(&eq).unwrap();
     let d = dir();
     let wav_in = d.path().join("in.wav");
     write_wav(&wav_in, rate, &input, 32, true);
-    for level_match in [false, true] {
+    // The AutoEq-shaped file, the per-ear file and the one with every filter type.
+    for (file, level_match) in [
+        ("per_ear.txt", false),
+        ("per_ear.txt", true),
+        ("autoeq_shaped.txt", true),
+        ("every_type.txt", false),
+    ] {
+        let eq = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/eq")
+            .join(file);
+        let loaded = LoadedCorrection::read(&eq).unwrap();
         let mut host = Host::new();
         host.set_param("correction_level_match", f64::from(u8::from(level_match)));
         load_correction_into_host(&mut host, &loaded);
         let (plugin, latency) = run_plugin(&mut host, &input, rate);
         // The CLI with the file.
-        let out = d.path().join(format!("file-{level_match}.wav"));
+        let out = d.path().join(format!("file-{file}-{level_match}.wav"));
         let mut args = vec!["--correction", eq.to_str().unwrap()];
         if level_match {
             args.push("--correction-level-match");
         }
         let from_file = render_ok(&wav_in, &out, &args);
         // The CLI with the instance's saved state (the filter list, not a path).
-        let settings = d.path().join(format!("state-{level_match}.json"));
+        let settings = d.path().join(format!("state-{file}-{level_match}.json"));
         std::fs::write(&settings, common::clap_host::state_json(&host.save_state())).unwrap();
-        let out = d.path().join(format!("state-{level_match}.wav"));
+        let out = d.path().join(format!("state-{file}-{level_match}.wav"));
         let from_state = render_ok(&wav_in, &out, &["--state", settings.to_str().unwrap()]);
         let mut changed = false;
         for c in 0..2 {
@@ -891,7 +899,7 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
                 changed |= (plugin[c][n + latency] - input[c][n]).abs() > 1e-3;
             }
         }
-        assert!(changed, "the correction applied");
+        assert!(changed, "{file}: the correction applied");
     }
     // A bad file: exit 2, one line naming the file and the line, no output.
     let bad = d.path().join("bad.txt");
