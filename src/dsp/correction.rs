@@ -489,6 +489,10 @@ pub struct Correction {
     wanted: CorrectionSettings,
     /// The settings the current source plays (or is heading for).
     playing: CorrectionSettings,
+    /// The settings last applied (as given, before [`Correction::effective`]).
+    applied: CorrectionSettings,
+    /// `wanted` differs from `playing`: a transition is to start when none runs.
+    pending: bool,
     /// Two banks: the one playing and the one being prepared.
     banks: [StereoBank; 2],
     /// The source heard (at rest, or the start of a fade).
@@ -515,6 +519,8 @@ impl Correction {
             sample_rate,
             wanted: CorrectionSettings::default(),
             playing: CorrectionSettings::default(),
+            applied: CorrectionSettings::default(),
+            pending: false,
             banks: [flat; 2],
             current: Source::Dry,
             next: None,
@@ -574,7 +580,11 @@ impl Correction {
 
     /// Starts the move to `wanted` when nothing else is under way.
     fn start_transition(&mut self) {
-        if self.next.is_some() || self.wanted == self.playing {
+        if !self.pending || self.next.is_some() {
+            return;
+        }
+        self.pending = false;
+        if self.wanted == self.playing {
             return;
         }
         let target = self.wanted;
@@ -624,12 +634,17 @@ impl Correction {
 
 impl Stage for Correction {
     fn apply(&mut self, settings: &Settings) {
-        let wanted = Self::effective(&settings.correction);
+        // The usual case: nothing changed (one comparison per block, nothing per chunk).
+        if settings.correction == self.applied {
+            return;
+        }
+        self.applied = settings.correction;
         if settings.correction.curve != self.figures_for {
             self.figures_for = settings.correction.curve;
             self.figures = figures(&self.figures_for, self.sample_rate);
         }
-        self.wanted = wanted;
+        self.wanted = Self::effective(&settings.correction);
+        self.pending = self.wanted != self.playing;
     }
 
     fn reset(&mut self) {
@@ -644,6 +659,7 @@ impl Stage for Correction {
             self.current = Source::Dry;
         }
         self.playing = target;
+        self.pending = false;
     }
 
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
