@@ -8,30 +8,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use headphone_monitor::dsp::{Chain, Design, Settings};
 use std::time::Duration;
 
-/// One second of stereo programme (two bass tones and white noise, peaks near
-/// −2.5 dBFS) that keeps the limiter reducing gain in every block at −1 dBTP.
-fn programme(rate: usize) -> (Vec<f32>, Vec<f32>) {
-    let mut seed = 0x1234_5678u32;
-    let mut noise = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as f32 / u32::MAX as f32 - 0.5
-    };
-    let l = (0..rate)
-        .map(|n| {
-            let t = n as f32 / rate as f32;
-            0.6 * (2.0 * std::f32::consts::PI * 110.0 * t).sin() + 0.3 * noise()
-        })
-        .collect();
-    let r = (0..rate)
-        .map(|n| {
-            let t = n as f32 / rate as f32;
-            0.6 * (2.0 * std::f32::consts::PI * 165.0 * t).sin() + 0.3 * noise()
-        })
-        .collect();
-    (l, r)
-}
+#[path = "common/mod.rs"]
+mod common;
 
 fn chain_speed(c: &mut Criterion) {
     let mut group = c.benchmark_group("chain");
@@ -52,7 +30,7 @@ fn chain_speed(c: &mut Criterion) {
     ];
     let designs = [("exact", Design::Exact), ("bound_only", Design::BoundOnly)];
     for rate in [44_100usize, 48_000, 96_000] {
-        let (l, r) = programme(rate);
+        let (l, r) = common::programme(rate);
         for block in [32usize, 128, 512, 4096] {
             for ((name, limiter_on, level), (design_name, design)) in cases
                 .into_iter()
@@ -82,7 +60,7 @@ fn chain_speed(c: &mut Criterion) {
         }
     }
     // Reference point: a plain copy of the same audio.
-    let (l, r) = programme(48_000);
+    let (l, r) = common::programme(48_000);
     let busy = |x: &[f32]| x.iter().map(|v| v * 1.5).collect::<Vec<f32>>();
     let (l, r) = (busy(&l), busy(&r));
     let (mut bl, mut br) = (l.clone(), r.clone());
@@ -127,23 +105,10 @@ fn chain_speed(c: &mut Criterion) {
     });
     // With a headphone correction of 10 filters per ear (AutoEq-shaped, level matched),
     // limiter busy, meters off: what the correction adds to the busy chain.
-    let eq = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/eq/autoeq_shaped.txt");
-    let curve = headphone_monitor::correction_file::LoadedCorrection::read(&eq)
-        .expect("the AutoEq-shaped fixture")
-        .curve;
     // Ten peaking filters per ear at 0 dB: the full cost of ten filters per ear, with the
     // limiter seeing the very same signal as without (the AutoEq-shaped case also makes
-    // the limiter work harder: its bass boost lifts the programme's peaks).
-    let flat_ten: String = (0..10)
-        .map(|k| {
-            format!(
-                "Filter: ON PK Fc {} Hz Gain 0 dB Q 1.4\n",
-                40 * 2u32.pow(k / 2 + 1) + k * 7
-            )
-        })
-        .collect();
-    let flat_ten = headphone_monitor::eqapo::parse(&flat_ten).expect("ten filters");
+    // the limiter work harder or lighter: it changes the programme's peaks).
+    let (curve, flat_ten) = (common::autoeq_shaped(), common::ten_flat_filters());
     for (name, on, curve) in [
         ("limiter_busy_no_correction", false, curve),
         ("limiter_busy_with_correction_10_flat", true, flat_ten),

@@ -10,42 +10,14 @@
 use headphone_monitor::dsp::{Chain, CorrectionSettings, Settings};
 use std::time::Instant;
 
+#[path = "common/mod.rs"]
+mod common;
+
 fn main() {
-    let rate = 48_000usize;
-    let mut seed = 0x1234_5678u32;
-    let mut noise = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as f32 / u32::MAX as f32 - 0.5
-    };
-    let l: Vec<f32> = (0..rate)
-        .map(|n| {
-            1.5 * (0.6 * (2.0 * std::f32::consts::PI * 110.0 * n as f32 / rate as f32).sin()
-                + 0.3 * noise())
-        })
-        .collect();
-    let r: Vec<f32> = (0..rate)
-        .map(|n| {
-            1.5 * (0.6 * (2.0 * std::f32::consts::PI * 165.0 * n as f32 / rate as f32).sin()
-                + 0.3 * noise())
-        })
-        .collect();
-    let auto = headphone_monitor::correction_file::LoadedCorrection::read(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/eq/autoeq_shaped.txt"),
-    )
-    .unwrap()
-    .curve;
-    let flat: String = (0..10)
-        .map(|k| {
-            format!(
-                "Filter: ON PK Fc {} Hz Gain 0 dB Q 1.4\n",
-                40 * 2u32.pow(k / 2 + 1) + k * 7
-            )
-        })
-        .collect();
-    let flat = headphone_monitor::eqapo::parse(&flat).unwrap();
+    let (l, r) = common::programme(48_000);
+    let busy = |x: &[f32]| x.iter().map(|v| v * 1.5).collect::<Vec<f32>>();
+    let (l, r) = (busy(&l), busy(&r));
+    let (auto, flat) = (common::autoeq_shaped(), common::ten_flat_filters());
     let mk = |on: bool, curve| {
         let mut c = Chain::new(
             48_000.0,

@@ -115,26 +115,6 @@ fn per_ear_files_give_per_ear_curves() {
     );
 }
 
-/// Pink noise (Paul Kellet's refined filter on white noise), independent per ear.
-fn pink(len: usize, seed: u64) -> Vec<f32> {
-    let mut white = signals::Noise::new(seed);
-    let mut b = [0.0f64; 7];
-    (0..len)
-        .map(|_| {
-            let w = f64::from(white.next_f32());
-            b[0] = 0.99886 * b[0] + w * 0.0555179;
-            b[1] = 0.99332 * b[1] + w * 0.0750759;
-            b[2] = 0.96900 * b[2] + w * 0.1538520;
-            b[3] = 0.86650 * b[3] + w * 0.3104856;
-            b[4] = 0.55000 * b[4] + w * 0.5329522;
-            b[5] = -0.7616 * b[5] - w * 0.0168980;
-            let v = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
-            b[6] = w * 0.115926;
-            (v * 0.01) as f32
-        })
-        .collect()
-}
-
 fn loudness(rate: f32, l: &[f32], r: &[f32]) -> f64 {
     let mut meter = ebur128::EbuR128::new(2, rate as u32, ebur128::Mode::I).unwrap();
     meter.add_frames_planar_f32(&[l, r]).unwrap();
@@ -145,7 +125,7 @@ fn loudness(rate: f32, l: &[f32], r: &[f32]) -> f64 {
 fn level_match_keeps_pink_noise_within_two_tenths_of_a_lu() {
     for rate in RATES {
         let len = (rate * 20.0) as usize;
-        let (l, r) = (pink(len, 1), pink(len, 2));
+        let (l, r) = (signals::pink(len, 1, 0.016), signals::pink(len, 2, 0.016));
         let run = |settings: Settings| {
             let mut chain = Chain::new(rate, settings);
             let (mut a, mut b) = (l.clone(), r.clone());

@@ -2,6 +2,9 @@
 //! render guard's pass-through, dose counting and the layouts, each driven through
 //! `Monitor::process` with an injected clock, as the plug-in and the renderer drive it.
 
+#[path = "common/signals.rs"]
+mod signals;
+
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -188,29 +191,6 @@ fn the_layouts_map_onto_the_stereo_chain() {
     assert!(m.iter().all(|&v| v.abs() <= 0.5));
 }
 
-/// Pink noise (Paul Kellet's refined filter on white noise).
-fn pink(seconds: f32, seed: u32) -> Vec<f32> {
-    let mut s = seed | 1;
-    let mut b = [0.0f64; 7];
-    (0..(seconds * RATE) as usize)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            let w = f64::from(s) / f64::from(u32::MAX) * 2.0 - 1.0;
-            b[0] = 0.99886 * b[0] + w * 0.0555179;
-            b[1] = 0.99332 * b[1] + w * 0.0750759;
-            b[2] = 0.96900 * b[2] + w * 0.1538520;
-            b[3] = 0.86650 * b[3] + w * 0.3104856;
-            b[4] = 0.55000 * b[4] + w * 0.5329522;
-            b[5] = -0.7616 * b[5] - w * 0.0168980;
-            let v = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
-            b[6] = w * 0.115926;
-            (v * 0.02) as f32
-        })
-        .collect()
-}
-
 #[test]
 fn a_correction_enters_the_dose_at_its_1_khz_gain() {
     use headphone_monitor::correction_file::LoadedCorrection;
@@ -218,7 +198,7 @@ fn a_correction_enters_the_dose_at_its_1_khz_gain() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/eq/autoeq_shaped.txt");
     let curve = LoadedCorrection::read(&path).unwrap().curve;
-    let noise = pink(10.0, 7);
+    let noise = signals::pink((10.0 * RATE) as usize, 7, 0.03);
     let exposure = |on: bool, level_match: bool| {
         let meters = Arc::new(SharedMeters::new());
         let mut controls = calibrated(100.0);

@@ -283,3 +283,25 @@ pub fn scaled_to_true_peak(
         right: apply(&signal.right),
     }
 }
+
+/// Pink noise (Paul Kellet's refined filter on [`Noise`]), `len` samples, about
+/// `rms` RMS.
+pub fn pink(len: usize, seed: u64, rms: f32) -> Vec<f32> {
+    let mut white = Noise::new(seed);
+    let mut b = [0.0f64; 7];
+    (0..len)
+        .map(|_| {
+            let w = f64::from(white.next_f32());
+            b[0] = 0.99886 * b[0] + w * 0.0555179;
+            b[1] = 0.99332 * b[1] + w * 0.0750759;
+            b[2] = 0.96900 * b[2] + w * 0.1538520;
+            b[3] = 0.86650 * b[3] + w * 0.3104856;
+            b[4] = 0.55000 * b[4] + w * 0.5329522;
+            b[5] = -0.7616 * b[5] - w * 0.0168980;
+            let v = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
+            b[6] = w * 0.115926;
+            // The filter's RMS gain on uniform white noise in −1 … 1 is about 1.6.
+            (v * f64::from(rms) / 1.6) as f32
+        })
+        .collect()
+}
