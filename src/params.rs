@@ -16,6 +16,7 @@ use nice_plug::prelude::*;
 
 use crate::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
 use crate::dsp::correction::Curve;
+use crate::dsp::controller;
 use crate::dsp::crossfeed::{self, Preset};
 use crate::dsp::listening::calibration::Calibration;
 use crate::dsp::listening::dose::Criterion;
@@ -73,7 +74,7 @@ pub const CROSSFEED_CUTOFF_DEFAULT_HZ: f32 = 700.0;
 pub const CROSSFEED_FEED_DEFAULT_DB: f32 = 4.5;
 
 /// How many host-visible parameters [`MonitorParams`] has (a unit test checks it).
-pub const PARAM_COUNT: usize = 20;
+pub const PARAM_COUNT: usize = 29;
 
 /// All parameters of Headphone Monitor.
 #[derive(Params)]
@@ -148,6 +149,33 @@ pub struct MonitorParams {
     /// `correction`; states without it load as "no correction").
     #[persist = "correction"]
     pub correction_file: Arc<CorrectionStore>,
+    /// Dim on (a fixed cut of [`MonitorParams::dim_db`], before the limiter).
+    #[id = "dim"]
+    pub dim: BoolParam,
+    /// Dim amount, in dB (−40 … 0, default −20).
+    #[id = "dim_db"]
+    pub dim_db: FloatParam,
+    /// Mute: exact silence (the render-aware pass-through still passes an export).
+    #[id = "mute"]
+    pub mute: BoolParam,
+    /// Invert the polarity of the input's left channel (before the matrix).
+    #[id = "invert_l"]
+    pub invert_left: BoolParam,
+    /// Invert the polarity of the input's right channel (before the matrix).
+    #[id = "invert_r"]
+    pub invert_right: BoolParam,
+    /// Left-ear trim, in dB (±12).
+    #[id = "trim_l"]
+    pub trim_left_db: FloatParam,
+    /// Right-ear trim, in dB (±12).
+    #[id = "trim_r"]
+    pub trim_right_db: FloatParam,
+    /// Mono below the crossover ("bass mono").
+    #[id = "bass_mono"]
+    pub bass_mono: BoolParam,
+    /// The bass-mono crossover, in Hz (20 … 500, default 120).
+    #[id = "bass_mono_hz"]
+    pub bass_mono_hz: FloatParam,
 }
 
 /// The loaded correction for the editor and the state, and its lock-free hand-over to
@@ -432,8 +460,56 @@ impl Default for MonitorParams {
             correction: BoolParam::new("Correction", true),
             correction_level_match: BoolParam::new("Correction Level Match", true),
             correction_file: Arc::new(CorrectionStore::new()),
+            dim: BoolParam::new("Dim", false),
+            dim_db: FloatParam::new(
+                "Dim Amount",
+                controller::DIM_DEFAULT_DB,
+                FloatRange::Linear {
+                    min: controller::DIM_MIN_DB,
+                    max: 0.0,
+                },
+            )
+            .with_step_size(0.5)
+            .with_unit(" dB")
+            .with_value_to_string(Arc::new(format_db))
+            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
+            mute: BoolParam::new("Mute", false),
+            invert_left: BoolParam::new("Invert L", false),
+            invert_right: BoolParam::new("Invert R", false),
+            trim_left_db: trim_param("Trim L"),
+            trim_right_db: trim_param("Trim R"),
+            bass_mono: BoolParam::new("Mono Below", false),
+            bass_mono_hz: FloatParam::new(
+                "Mono Below Frequency",
+                controller::BASS_MONO_DEFAULT_HZ,
+                FloatRange::Skewed {
+                    min: controller::BASS_MONO_MIN_HZ,
+                    max: controller::BASS_MONO_MAX_HZ,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+            )
+            .with_step_size(1.0)
+            .with_unit(" Hz")
+            .with_value_to_string(formatters::v2s_f32_rounded(0))
+            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "Hz"))),
         }
     }
+}
+
+/// A per-ear trim: ±12 dB in 0.1 dB steps.
+fn trim_param(name: &str) -> FloatParam {
+    FloatParam::new(
+        name,
+        0.0,
+        FloatRange::Linear {
+            min: -controller::TRIM_RANGE_DB,
+            max: controller::TRIM_RANGE_DB,
+        },
+    )
+    .with_step_size(0.1)
+    .with_unit(" dB")
+    .with_value_to_string(Arc::new(format_db))
+    .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB")))
 }
 
 impl MonitorParams {
@@ -459,6 +535,7 @@ impl MonitorParams {
                     level_match: self.correction_level_match.value(),
                     curve: Curve::default(),
                 },
+                controller: self.controller_settings(),
             },
             monitor_only: self.monitor_only.value(),
             full_scale_spl: self.full_scale_spl(),
@@ -540,6 +617,19 @@ impl MonitorParams {
     /// Stores a new calibration (GUI thread): the editor's copy and the audio thread's.
     pub fn set_calibration(&self, calibration: Calibration) {
         self.calibration.set(calibration);
+    }
+
+    /// The monitor-controller settings.
+    pub fn controller_settings(&self) -> dsp::ControllerSettings {
+        dsp::ControllerSettings {
+            invert: [self.invert_left.value(), self.invert_right.value()],
+            trim_db: [self.trim_left_db.value(), self.trim_right_db.value()],
+            dim: self.dim.value(),
+            dim_db: self.dim_db.value(),
+            mute: self.mute.value(),
+            bass_mono: self.bass_mono.value(),
+            bass_mono_hz: self.bass_mono_hz.value(),
+        }
     }
 
     /// The crossfeed settings: a preset's values, or the custom cut-off and level.

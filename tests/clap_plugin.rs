@@ -52,6 +52,15 @@ fn identities_are_pinned() {
         ("spl_ceiling_db", "SPL Ceiling Level"),
         ("correction", "Correction"),
         ("correction_level_match", "Correction Level Match"),
+        ("dim", "Dim"),
+        ("dim_db", "Dim Amount"),
+        ("mute", "Mute"),
+        ("invert_l", "Invert L"),
+        ("invert_r", "Invert R"),
+        ("trim_l", "Trim L"),
+        ("trim_r", "Trim R"),
+        ("bass_mono", "Mono Below"),
+        ("bass_mono_hz", "Mono Below Frequency"),
     ]
     .iter()
     .map(|(id, name)| (param_id(id), name.to_string()))

@@ -6,7 +6,7 @@
 
 use headphone_monitor::dsp::listening::generator::Kind;
 use headphone_monitor::dsp::{
-    db_to_gain, Chain, CorrectionSettings, CrossfeedSettings, MonitorMode, Named, Settings,
+    db_to_gain, Chain, ControllerSettings, CorrectionSettings, CrossfeedSettings, MonitorMode, Named, Settings,
 };
 use proptest::prelude::*;
 
@@ -71,6 +71,30 @@ fn correction() -> impl Strategy<Value = CorrectionSettings> {
     })
 }
 
+/// Random monitor-controller settings (trims to +12 dB, any crossover, dim, mute).
+fn controller() -> impl Strategy<Value = ControllerSettings> {
+    (
+        (any::<bool>(), any::<bool>()),
+        (-12.0f32..=12.0, -12.0f32..=12.0),
+        (any::<bool>(), -40.0f32..=0.0),
+        prop::bool::weighted(0.2),
+        (any::<bool>(), 20.0f32..=500.0),
+    )
+        .prop_map(
+            |((il, ir), (tl, tr), (dim, dim_db), mute, (bass_mono, bass_mono_hz))| {
+                ControllerSettings {
+                    invert: [il, ir],
+                    trim_db: [tl, tr],
+                    dim,
+                    dim_db,
+                    mute,
+                    bass_mono,
+                    bass_mono_hz,
+                }
+            },
+        )
+}
+
 fn settings() -> impl Strategy<Value = Settings> {
     (
         (-70.0f32..12.0, mode(), any::<bool>()),
@@ -80,6 +104,7 @@ fn settings() -> impl Strategy<Value = Settings> {
         generator(),
         prop_oneof![Just(0.0f32), 3.0f32..20.0],
         prop_oneof![3 => Just(CorrectionSettings::default()), 2 => correction()],
+        prop_oneof![2 => Just(ControllerSettings::default()), 3 => controller()],
     )
         .prop_map(
             |(
@@ -90,6 +115,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                 generator,
                 protect_db,
                 correction,
+                controller,
             )| {
                 Settings {
                     gain_db,
@@ -103,6 +129,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                     generator,
                     protect_db,
                     correction,
+                    controller,
                 }
             },
         )

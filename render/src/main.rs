@@ -8,6 +8,8 @@
 //!        [--full-scale-spl X] [--spl-ceiling X] [--protect X] [--allowance 80|75]
 //!        [--week-dose-percent P] [--no-monitor-only] [--as-export]
 //!        [--correction EQ.txt [--correction-level-match]]
+//!        [--dim [--dim-db X]] [--mute] [--invert-left] [--invert-right]
+//!        [--trim-left-db X] [--trim-right-db X] [--bass-mono [--bass-mono-hz F]]
 //!        [--block N] [--bits 32|24] [--json]
 //! render --check INPUT.wav [--ceiling-db X] [--json]
 //! render --correction-response EQ.txt [--rate HZ] [--json]
@@ -25,6 +27,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use headphone_monitor::correction_file::LoadedCorrection;
+use headphone_monitor::dsp::controller::{self, ControllerSettings};
 use headphone_monitor::dsp::crossfeed::{self, Preset};
 use headphone_monitor::dsp::listening::dose::Criterion;
 use headphone_monitor::dsp::listening::generator::Kind;
@@ -135,6 +138,33 @@ struct Cli {
     /// Add the correction's loudness match (pink noise as loud corrected as not).
     #[arg(long)]
     correction_level_match: bool,
+    /// Dim the output by --dim-db (before the limiter).
+    #[arg(long)]
+    dim: bool,
+    /// Dim amount in dB (−40 … 0).
+    #[arg(long, default_value_t = controller::DIM_DEFAULT_DB, allow_negative_numbers = true)]
+    dim_db: f32,
+    /// Mute (exact silence; with --as-export and "Monitor only" the export still passes).
+    #[arg(long)]
+    mute: bool,
+    /// Invert the polarity of the input's left channel (before the mode).
+    #[arg(long)]
+    invert_left: bool,
+    /// Invert the polarity of the input's right channel (before the mode).
+    #[arg(long)]
+    invert_right: bool,
+    /// Left-ear trim in dB (−12 … 12).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    trim_left_db: f32,
+    /// Right-ear trim in dB (−12 … 12).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    trim_right_db: f32,
+    /// Mono below --bass-mono-hz (the side high-passed, the mid untouched).
+    #[arg(long)]
+    bass_mono: bool,
+    /// The bass-mono crossover in Hz (20 … 500).
+    #[arg(long, default_value_t = controller::BASS_MONO_DEFAULT_HZ)]
+    bass_mono_hz: f32,
     /// Print the response of an EQ file per ear (frequency, dB) and its figures; writes
     /// nothing.
     #[arg(long, value_name = "FILE")]
@@ -185,7 +215,16 @@ impl Cli {
                 && self.allowance == defaults.allowance
                 && self.no_monitor_only == defaults.no_monitor_only
                 && self.correction.is_none()
-                && !self.correction_level_match;
+                && !self.correction_level_match
+                && !self.dim
+                && self.dim_db == defaults.dim_db
+                && !self.mute
+                && !self.invert_left
+                && !self.invert_right
+                && self.trim_left_db == 0.0
+                && self.trim_right_db == 0.0
+                && !self.bass_mono
+                && self.bass_mono_hz == defaults.bass_mono_hz;
             if !same {
                 return Err(usage(
                     "--state sets every parameter; leave out the parameter flags",
@@ -260,6 +299,23 @@ impl Cli {
             generator: self.test_signal,
             protect_db: 0.0,
             correction: self.correction_settings()?,
+            controller: ControllerSettings {
+                invert: [self.invert_left, self.invert_right],
+                trim_db: [
+                    in_range("trim-left-db", self.trim_left_db, -12.0, 12.0)?,
+                    in_range("trim-right-db", self.trim_right_db, -12.0, 12.0)?,
+                ],
+                dim: self.dim,
+                dim_db: in_range("dim-db", self.dim_db, controller::DIM_MIN_DB, 0.0)?,
+                mute: self.mute,
+                bass_mono: self.bass_mono,
+                bass_mono_hz: in_range(
+                    "bass-mono-hz",
+                    self.bass_mono_hz,
+                    controller::BASS_MONO_MIN_HZ,
+                    controller::BASS_MONO_MAX_HZ,
+                )?,
+            },
         };
         let full_scale_spl = match self.full_scale_spl {
             Some(spl) if spl.is_finite() && (60.0..=160.0).contains(&spl) => Some(spl),

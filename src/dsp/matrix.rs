@@ -1,4 +1,5 @@
-//! The monitor matrix: output gain folded into a 2×2 channel matrix.
+//! The monitor matrix: output gain and the input channels' polarity folded into a 2×2
+//! channel matrix.
 //!
 //! Every monitor mode and the L/R swap are linear maps of the stereo pair, so a
 //! change between two of them is a crossfade of the *outputs* — which is the same
@@ -47,7 +48,7 @@ pub fn coefficients(mode: MonitorMode, swap: bool, gain: f32) -> Coefficients {
     [ll * gain, lr * gain, rl * gain, rr * gain]
 }
 
-/// The matrix stage: mode, swap and output gain, one ramp per coefficient (click-free),
+/// The matrix stage: polarity of the input channels, mode, swap and output gain, one ramp per coefficient (click-free),
 /// skipped while it rests at the identity (bit-transparent).
 #[derive(Debug, Clone)]
 pub struct Matrix {
@@ -64,7 +65,11 @@ impl Matrix {
     }
 
     fn target(settings: &Settings) -> Coefficients {
-        coefficients(settings.mode, settings.swap, output_gain(settings.gain_db))
+        let [ll, lr, rl, rr] =
+            coefficients(settings.mode, settings.swap, output_gain(settings.gain_db));
+        // Polarity of the input channels: the matrix's columns (a flip glides through 0).
+        let [sl, sr] = settings.controller.invert.map(|i| if i { -1.0 } else { 1.0 });
+        [ll * sl, lr * sr, rl * sl, rr * sr]
     }
 }
 

@@ -30,12 +30,15 @@
 //! Nothing here imports `nice_plug`; the plugin, the renderer, the tests and the
 //! benchmarks all drive this same code.
 
+pub mod bass_mono;
 pub mod biquad_bank;
 pub mod bypass;
+pub mod controller;
 pub mod correction;
 pub mod crossfade;
 pub mod crossfeed;
 pub mod detector;
+pub mod ear_levels;
 pub mod exact;
 pub mod kernel;
 pub mod limiter;
@@ -59,7 +62,10 @@ pub use named::Named;
 
 pub use protection::{MAX_PROTECT_DB, PROTECT_RAMP_S};
 
+use bass_mono::BassMono;
 use bypass::Bypass;
+pub use controller::ControllerSettings;
+use ear_levels::EarLevels;
 use correction::Correction;
 pub use correction::CorrectionSettings;
 use matrix::Matrix;
@@ -115,6 +121,8 @@ pub struct Settings {
     pub protect_db: f32,
     /// Headphone correction (off, and flat, by default).
     pub correction: CorrectionSettings,
+    /// Monitor controller: polarity, trim, dim, mute, bass mono (neutral by default).
+    pub controller: ControllerSettings,
 }
 
 impl Default for Settings {
@@ -131,6 +139,7 @@ impl Default for Settings {
             generator: listening::generator::Kind::Off,
             protect_db: 0.0,
             correction: CorrectionSettings::default(),
+            controller: ControllerSettings::default(),
         }
     }
 }
@@ -168,10 +177,12 @@ pub struct Chain {
     // --- the stages, in processing order ---
     sanitize: Sanitize,
     matrix: Matrix,
+    bass_mono: BassMono,
     crossfeed: Crossfeed,
     correction: Correction,
     protection: Protection,
     test_signal: TestSignal,
+    ear_levels: EarLevels,
     limiter: SwitchedLimiter,
     bypass: Bypass,
     // --- meters ---
@@ -202,10 +213,12 @@ impl Chain {
             settings,
             sanitize: Sanitize,
             matrix: Matrix::new(&settings, switch_samples),
+            bass_mono: BassMono::new(sample_rate, &settings, switch_samples),
             crossfeed: Crossfeed::new(sample_rate, settings.crossfeed, switch_samples),
             correction: Correction::new(sample_rate, &settings, switch_samples),
             protection: Protection::new(sample_rate, &settings),
             test_signal: TestSignal::new(sample_rate, &settings, switch_samples),
+            ear_levels: EarLevels::new(&settings, switch_samples),
             limiter,
             bypass: Bypass::new(latency, &settings, switch_samples),
             input_tp: Default::default(),
@@ -218,14 +231,16 @@ impl Chain {
     }
 
     /// The stages in processing order (bypass's dry tap aside).
-    fn stages(&mut self) -> [&mut dyn Stage; 8] {
+    fn stages(&mut self) -> [&mut dyn Stage; 10] {
         [
             &mut self.sanitize,
             &mut self.matrix,
+            &mut self.bass_mono,
             &mut self.crossfeed,
             &mut self.correction,
             &mut self.protection,
             &mut self.test_signal,
+            &mut self.ear_levels,
             &mut self.limiter,
             &mut self.bypass,
         ]
@@ -240,10 +255,12 @@ impl Chain {
     pub fn latency_samples(&self) -> usize {
         self.sanitize.latency_samples()
             + self.matrix.latency_samples()
+            + self.bass_mono.latency_samples()
             + Stage::latency_samples(&self.crossfeed)
             + self.correction.latency_samples()
             + self.protection.latency_samples()
             + self.test_signal.latency_samples()
+            + self.ear_levels.latency_samples()
             + self.limiter.latency_samples()
     }
 
@@ -343,10 +360,12 @@ impl Chain {
             ];
         }
         self.matrix.process(left, right);
+        self.bass_mono.process(left, right);
         Stage::process(&mut self.crossfeed, left, right);
         self.correction.process(left, right);
         self.protection.process(left, right);
         self.test_signal.process(left, right);
+        self.ear_levels.process(left, right);
         self.limiter.process(left, right);
         block.min_gain = self.limiter.take_min_gain();
         self.bypass.process(left, right);

@@ -7,7 +7,7 @@ pub mod vst3_host;
 
 /// Every parameter's string ID, in declaration order. Pinned: released IDs never change.
 #[allow(dead_code)]
-pub const PARAM_IDS: [&str; 20] = [
+pub const PARAM_IDS: [&str; 29] = [
     "gain",
     "mode",
     "swap",
@@ -28,6 +28,15 @@ pub const PARAM_IDS: [&str; 20] = [
     "spl_ceiling_db",
     "correction",
     "correction_level_match",
+    "dim",
+    "dim_db",
+    "mute",
+    "invert_l",
+    "invert_r",
+    "trim_l",
+    "trim_r",
+    "bass_mono",
+    "bass_mono_hz",
 ];
 
 /// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
