@@ -138,6 +138,23 @@ fn a_genuine_export_passes_through_bit_for_bit_and_is_not_counted_as_heard() {
 }
 
 #[test]
+fn mute_silences_playback_but_a_genuine_export_still_passes() {
+    let mut controls = calibrated(100.0);
+    controls.chain.controller.mute = true;
+    let input = sine(0.5, 4.0);
+    let mut monitor = Monitor::new(RATE, BLOCK, &controls, Arc::new(SharedMeters::new()));
+    let latency = monitor.latency_samples();
+    let out = run(&mut monitor, &controls, &input, true, |k| playback(k) / 10.0);
+    for n in 3 * 48_000..input.len() {
+        assert_eq!(out[n].to_bits(), input[n - latency].to_bits(), "sample {n}");
+    }
+    // Played back in real time, the same settings are silent.
+    let mut monitor = Monitor::new(RATE, BLOCK, &controls, Arc::new(SharedMeters::new()));
+    let out = run(&mut monitor, &controls, &input, false, playback);
+    assert!(out.iter().all(|&v| v == 0.0));
+}
+
+#[test]
 fn dose_is_counted_from_the_calibrated_output() {
     let meters = Arc::new(SharedMeters::new());
     let controls = calibrated(100.0);
