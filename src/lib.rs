@@ -12,6 +12,7 @@ pub mod editor;
 pub mod eqapo;
 pub mod export;
 pub mod history;
+pub mod loudness;
 pub mod meters;
 pub mod monitor;
 pub mod params;

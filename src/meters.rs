@@ -56,6 +56,8 @@ pub struct SharedMeters {
     /// The sample rate the audio thread runs at, in Hz (0 before it starts): the editor
     /// designs the correction's curve and figures at it.
     pub sample_rate: AtomicF32,
+    /// The loudness meter's ring from the audio thread (see [`crate::loudness`]).
+    pub loudness: crate::loudness::LoudnessExchange,
 }
 
 impl SharedMeters {

@@ -15,8 +15,8 @@ use nice_plug::plugin::{ParamValue, PluginState};
 use nice_plug::prelude::*;
 
 use crate::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
-use crate::dsp::correction::Curve;
 use crate::dsp::controller;
+use crate::dsp::correction::Curve;
 use crate::dsp::crossfeed::{self, Preset};
 use crate::dsp::listening::calibration::Calibration;
 use crate::dsp::listening::dose::Criterion;

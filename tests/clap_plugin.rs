@@ -332,13 +332,18 @@ fn the_monitor_controller_through_the_built_plugin() {
             .iter()
             .map(|&(at, id, text)| (at, id, host.text_to_value(id, text).unwrap()))
             .collect();
-        (host.process(&[l.to_vec(), r.to_vec()], block, &events), latency)
+        (
+            host.process(&[l.to_vec(), r.to_vec()], block, &events),
+            latency,
+        )
     };
     // Trim: +6 dB on the left ear, the right ear untouched bit for bit.
     let (out, lat) = run(&[(0, "trim_l", "6"), (0, "trim_r", "0")], &s, &s);
     let ratio = rms(&out[0][tail.clone()]) / rms(&s[tail.start - lat..len - lat]);
     assert!((20.0 * ratio.log10() - 6.0).abs() < 0.01, "{ratio}");
-    assert!(tail.clone().all(|n| out[1][n].to_bits() == s[n - lat].to_bits()));
+    assert!(tail
+        .clone()
+        .all(|n| out[1][n].to_bits() == s[n - lat].to_bits()));
     // Dim at −20 dB (its default amount): both ears 20 dB down.
     let (out, lat) = run(&[(0, "dim", "On")], &s, &s);
     for ch in &out {
@@ -350,14 +355,20 @@ fn the_monitor_controller_through_the_built_plugin() {
     assert!(out.iter().all(|ch| ch[5_000..].iter().all(|&v| v == 0.0)));
     // Polarity: invert R flips the right ear's sign; with Mono, a centred source cancels.
     let (out, lat) = run(&[(0, "invert_r", "On")], &s, &s);
-    assert!(tail.clone().all(|n| out[1][n] == -s[n - lat] && out[0][n] == s[n - lat]));
+    assert!(tail
+        .clone()
+        .all(|n| out[1][n] == -s[n - lat] && out[0][n] == s[n - lat]));
     let (out, _) = run(&[(0, "invert_l", "On"), (0, "mode", "Mono")], &s, &s);
     assert!(out.iter().all(|ch| rms(&ch[tail.clone()]) == 0.0));
     // Bass mono at 120 Hz: anti-phase 50 Hz gone (> 40 dB down), 2 kHz kept (0.1 dB).
     for (freq, lo, hi) in [(50.0, -200.0, -40.0), (2_000.0, -0.1, 0.1)] {
         let x = sine(rate, freq, 0.25, len);
         let y: Vec<f32> = x.iter().map(|v| -v).collect();
-        let (out, _) = run(&[(0, "bass_mono", "On"), (0, "bass_mono_hz", "120")], &x, &y);
+        let (out, _) = run(
+            &[(0, "bass_mono", "On"), (0, "bass_mono_hz", "120")],
+            &x,
+            &y,
+        );
         let db = 20.0 * (rms(&out[0][tail.clone()]) / rms(&x[tail.clone()])).log10();
         assert!((lo..hi).contains(&db), "{freq} Hz: {db} dB");
     }

@@ -97,7 +97,10 @@ fn mute_glides_to_exact_zeros_and_back() {
     // 20 ms glide (960 samples) plus the latency, then nothing but zeros.
     let lat = latency();
     let silent = half + 960 + lat..3 * half;
-    assert!(ol[silent.clone()].iter().chain(&or[silent]).all(|&v| v == 0.0));
+    assert!(ol[silent.clone()]
+        .iter()
+        .chain(&or[silent])
+        .all(|&v| v == 0.0));
     // Unmuted: the programme again, exactly, once the glide is over.
     for n in 3 * half + 960 + lat..ol.len() {
         assert_eq!(ol[n], l[n - lat]);
@@ -160,7 +163,10 @@ fn bass_mono_removes_anti_phase_lows_and_keeps_the_rest() {
     let (ol, or) = run(bass_mono(120.0), &x, &y, 512);
     let down_db = 20.0 * (rms(&ol[steady.clone()]) / rms(&x[steady.clone()])).log10();
     let down_r = 20.0 * (rms(&or[steady.clone()]) / rms(&y[steady.clone()])).log10();
-    assert!(down_db < -40.0 && down_r < -40.0, "{down_db:.1} / {down_r:.1} dB");
+    assert!(
+        down_db < -40.0 && down_r < -40.0,
+        "{down_db:.1} / {down_r:.1} dB"
+    );
     // Anti-phase 2 kHz: within 0.1 dB.
     let (x, y) = anti(2_000.0);
     let (ol, _) = run(bass_mono(120.0), &x, &y, 512);
@@ -182,7 +188,10 @@ fn bass_mono_removes_anti_phase_lows_and_keeps_the_rest() {
     let (ol, or) = run(bass_mono(300.0), &l, &r, 128);
     for n in lat..len {
         let (sum_in, sum_out) = (l[n - lat] + r[n - lat], ol[n] + or[n]);
-        assert!((sum_in - sum_out).abs() < 1e-6, "{n}: {sum_in} vs {sum_out}");
+        assert!(
+            (sum_in - sum_out).abs() < 1e-6,
+            "{n}: {sum_in} vs {sum_out}"
+        );
     }
 }
 
@@ -206,11 +215,17 @@ fn every_control_switches_without_a_click_and_keeps_the_latency() {
         ("invert L", Box::new(|c| c.invert[0] = true)),
         ("invert R", Box::new(|c| c.invert[1] = true)),
         ("trim L -12", Box::new(|c| c.trim_db[0] = -12.0)),
-        ("trim L +12 into the limiter", Box::new(|c| c.trim_db[0] = 12.0)),
+        (
+            "trim L +12 into the limiter",
+            Box::new(|c| c.trim_db[0] = 12.0),
+        ),
         ("dim", Box::new(|c| c.dim = true)),
         ("dim -40", Box::new(|c| (c.dim, c.dim_db) = (true, -40.0))),
         ("mute", Box::new(|c| c.mute = true)),
-        ("bass mono 500", Box::new(|c| (c.bass_mono, c.bass_mono_hz) = (true, 500.0))),
+        (
+            "bass mono 500",
+            Box::new(|c| (c.bass_mono, c.bass_mono_hz) = (true, 500.0)),
+        ),
         ("bass mono glide", Box::new(|c| c.bass_mono_hz = 20.0)),
     ];
     let latency = latency();

@@ -144,7 +144,9 @@ fn mute_silences_playback_but_a_genuine_export_still_passes() {
     let input = sine(0.5, 4.0);
     let mut monitor = Monitor::new(RATE, BLOCK, &controls, Arc::new(SharedMeters::new()));
     let latency = monitor.latency_samples();
-    let out = run(&mut monitor, &controls, &input, true, |k| playback(k) / 10.0);
+    let out = run(&mut monitor, &controls, &input, true, |k| {
+        playback(k) / 10.0
+    });
     for n in 3 * 48_000..input.len() {
         assert_eq!(out[n].to_bits(), input[n - latency].to_bits(), "sample {n}");
     }

@@ -6,7 +6,8 @@
 
 use headphone_monitor::dsp::listening::generator::Kind;
 use headphone_monitor::dsp::{
-    db_to_gain, Chain, ControllerSettings, CorrectionSettings, CrossfeedSettings, MonitorMode, Named, Settings,
+    db_to_gain, Chain, ControllerSettings, CorrectionSettings, CrossfeedSettings, MonitorMode,
+    Named, Settings,
 };
 use proptest::prelude::*;
 

@@ -25,6 +25,21 @@ pub struct Levels {
     pub true_peak_dbtp: Vec<f64>,
     /// Integrated loudness, in LUFS (BS.1770-4, gated); `None` when too short or silent.
     pub integrated_lufs: Option<f64>,
+    /// Largest momentary loudness (400 ms, sampled every 100 ms), in LUFS.
+    pub momentary_max_lufs: Option<f64>,
+    /// Largest short-term loudness (3 s, sampled every 100 ms), in LUFS.
+    pub short_term_max_lufs: Option<f64>,
+}
+
+/// The loudness figures of one file (EBU R128; the editor's meter computes the same).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoudnessFigures {
+    /// Integrated loudness, in LUFS.
+    pub integrated: Option<f64>,
+    /// Largest momentary loudness, in LUFS.
+    pub momentary_max: Option<f64>,
+    /// Largest short-term loudness, in LUFS.
+    pub short_term_max: Option<f64>,
 }
 
 fn to_db(linear: f64) -> f64 {
@@ -49,23 +64,44 @@ fn meter(audio: &Audio, mode: ebur128::Mode) -> Result<ebur128::EbuR128, RenderE
 
 /// Measures sample peak, true peak and integrated loudness.
 pub fn levels(audio: &Audio) -> Result<Levels, RenderError> {
-    let integrated_lufs = loudness(audio)?;
+    let loudness = loudness(audio)?;
     let (sample_peak_dbfs, true_peak_dbtp) = peaks(audio);
-    Ok(Levels {
-        sample_peak_dbfs,
-        true_peak_dbtp,
-        integrated_lufs,
-    })
+    Ok(Levels::new(sample_peak_dbfs, true_peak_dbtp, loudness))
 }
 
-/// Integrated loudness, in LUFS (BS.1770-4, gated; ebur128); `None` when too short or
-/// silent.
-pub fn loudness(audio: &Audio) -> Result<Option<f64>, RenderError> {
-    let mut m = meter(audio, ebur128::Mode::I)?;
+impl Levels {
+    /// The levels from their parts.
+    pub fn new(sample_peak_dbfs: Vec<f64>, true_peak_dbtp: Vec<f64>, l: LoudnessFigures) -> Self {
+        Self {
+            sample_peak_dbfs,
+            true_peak_dbtp,
+            integrated_lufs: l.integrated,
+            momentary_max_lufs: l.momentary_max,
+            short_term_max_lufs: l.short_term_max,
+        }
+    }
+}
+
+/// Integrated loudness and the momentary and short-term maxima (BS.1770-4 / EBU R128,
+/// through the plug-in's [`Loudness`](headphone_monitor::loudness::Loudness)); `None`
+/// where the file is too short or silent.
+pub fn loudness(audio: &Audio) -> Result<LoudnessFigures, RenderError> {
+    let mut m = headphone_monitor::loudness::Loudness::new(audio.channels.len(), audio.sample_rate)
+        .ok_or_else(|| {
+            RenderError::Input(format!(
+                "loudness meter: {} channels at {} Hz",
+                audio.channels.len(),
+                audio.sample_rate
+            ))
+        })?;
     let planar: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
-    m.add_frames_planar_f32(&planar)
-        .map_err(|e| RenderError::Input(format!("loudness meter: {e:?}")))?;
-    Ok(m.loudness_global().ok().filter(|l| l.is_finite()))
+    m.add_planar(&planar);
+    let r = m.reading();
+    Ok(LoudnessFigures {
+        integrated: r.integrated,
+        momentary_max: r.momentary_max,
+        short_term_max: r.short_term_max,
+    })
 }
 
 /// Sample peak (dBFS) and true peak (dBTP, the plug-in's 4× meter) per channel.

@@ -73,11 +73,7 @@ pub fn render_to_file(
         (loudness, written, peaks)
     });
     written?;
-    let output_levels = analysis::Levels {
-        sample_peak_dbfs,
-        true_peak_dbtp,
-        integrated_lufs: loudness?,
-    };
+    let output_levels = analysis::Levels::new(sample_peak_dbfs, true_peak_dbtp, loudness?);
     Ok((input_levels, output_levels, stats))
 }
 

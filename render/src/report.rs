@@ -92,10 +92,15 @@ fn per_channel(values: &[f64], unit: &str) -> String {
     format!("{} {unit}", parts.join(" / "))
 }
 
+fn lufs(value: Option<f64>) -> String {
+    value.map_or("n/a".to_owned(), |l| format!("{l:.1} LUFS"))
+}
+
 fn levels_line(out: &mut String, name: &str, levels: &Levels) -> fmt::Result {
     writeln!(
         out,
-        "{name:<8} sample peak {:<22} true peak {:<22} loudness {}",
+        "{name:<8} sample peak {:<22} true peak {:<22} loudness {} (max momentary {}, \
+         max short-term {})",
         per_channel(&levels.sample_peak_dbfs, "dBFS"),
         per_channel(&levels.true_peak_dbtp, "dBTP"),
         levels
@@ -103,6 +108,8 @@ fn levels_line(out: &mut String, name: &str, levels: &Levels) -> fmt::Result {
             .map_or("n/a (too short or silent)".to_owned(), |l| format!(
                 "{l:.1} LUFS"
             )),
+        lufs(levels.momentary_max_lufs),
+        lufs(levels.short_term_max_lufs),
     )
 }
 

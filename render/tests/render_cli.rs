@@ -16,7 +16,7 @@ use std::sync::atomic::AtomicBool;
 
 use common::clap_host::Host;
 use headphone_monitor::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
-use headphone_monitor::dsp::{db_to_gain, MonitorMode, Settings};
+use headphone_monitor::dsp::{db_to_gain, ControllerSettings, MonitorMode, Settings};
 use headphone_monitor_render::{process, Audio};
 use rng::Rng;
 use strict::StrictTruePeak;
@@ -342,6 +342,30 @@ fn renderer_equals_the_clap_plugin_for_every_parameter() {
                 ..base
             },
         ),
+        (
+            "monitor controller",
+            vec![
+                ("invert_l", "=1"),
+                ("trim_l", "4.5"),
+                ("trim_r", "-2"),
+                ("dim", "=1"),
+                ("dim_db", "-10"),
+                ("bass_mono", "=1"),
+                ("bass_mono_hz", "200"),
+            ],
+            Settings {
+                controller: ControllerSettings {
+                    invert: [true, false],
+                    trim_db: [4.5, -2.0],
+                    dim: true,
+                    dim_db: -10.0,
+                    mute: false,
+                    bass_mono: true,
+                    bass_mono_hz: 200.0,
+                },
+                ..base
+            },
+        ),
     ];
     for (case, params, settings) in settings_cases {
         assert_plugin_equals_renderer(case, &params, None, Controls::from(settings));
@@ -449,6 +473,73 @@ fn render_ok(input: &Path, output: &Path, args: &[&str]) -> Vec<Vec<f32>> {
         stderr_line(&result)
     );
     read_wav(output).1
+}
+
+#[test]
+fn the_cli_speaks_the_monitor_controller() {
+    let d = dir();
+    let input = d.path().join("in.wav");
+    let source = signal(48_000, 24_000);
+    write_wav(&input, 48_000, &source, 32, true);
+    let audio = Audio {
+        sample_rate: 48_000,
+        channels: source.clone(),
+    };
+    // Every flag maps onto its setting: the CLI renders what the library renders.
+    let controller = ControllerSettings {
+        invert: [false, true],
+        trim_db: [-3.0, 1.5],
+        dim: true,
+        dim_db: -6.0,
+        mute: false,
+        bass_mono: true,
+        bass_mono_hz: 90.0,
+    };
+    let settings = Settings {
+        controller,
+        ..Settings::default()
+    };
+    let (want, _) = process::render(
+        &audio,
+        headphone_monitor::monitor::Controls::from(settings),
+        process::DEFAULT_BLOCK,
+        &AtomicBool::new(false),
+        |_, _| {},
+    )
+    .unwrap();
+    let got = render_ok(
+        &input,
+        &d.path().join("controller.wav"),
+        &[
+            "--invert-right",
+            "--trim-left-db",
+            "-3",
+            "--trim-right-db",
+            "1.5",
+            "--dim",
+            "--dim-db",
+            "-6",
+            "--bass-mono",
+            "--bass-mono-hz",
+            "90",
+        ],
+    );
+    assert_eq!(got, want.channels);
+    // Mute: silence (an export with Monitor Only still passes: tests/monitor.rs).
+    let muted = render_ok(&input, &d.path().join("muted.wav"), &["--mute"]);
+    assert!(muted.iter().flatten().all(|&v| v == 0.0));
+    // Out of range: exit 2, one line, no file.
+    let never = d.path().join("never.wav");
+    for args in [
+        ["--trim-left-db", "12.5"],
+        ["--bass-mono-hz", "10"],
+        ["--dim-db", "3"],
+    ] {
+        let result = render(&[&input, &never, &args[0], &args[1]]);
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        assert!(stderr_line(&result).contains(&args[0][2..]), "{args:?}");
+        assert!(!never.exists());
+    }
 }
 
 #[test]
@@ -781,6 +872,18 @@ fn demo_and_json_report() {
         lufs_out < lufs_in && lufs_out > -40.0,
         "{lufs_in} -> {lufs_out} LUFS"
     );
+    // The maxima of the windowed loudness lie at or above the integrated loudness, the
+    // 400 ms window's above the 3 s window's.
+    for levels in [&v["input_levels"], &v["output_levels"]] {
+        let i = levels["integrated_lufs"].as_f64().unwrap();
+        let m = levels["momentary_max_lufs"]
+            .as_f64()
+            .expect("momentary max");
+        let s = levels["short_term_max_lufs"]
+            .as_f64()
+            .expect("short-term max");
+        assert!(m >= s && s >= i - 0.5 && m < 10.0, "I {i} S {s} M {m}");
+    }
     let (spec, channels) = read_wav(&out_path);
     assert_eq!((spec.sample_rate, spec.channels), (48_000, 2));
     assert_eq!(channels[0].len(), 20 * 48_000);

@@ -29,9 +29,7 @@ pub const REDESIGN_SAMPLES: usize = 32;
 
 /// The 6th-order Butterworth's section Qs: 1 / (2·cos(π(2k + 1)/12)), k = 0, 1, 2.
 fn butterworth_qs() -> [f64; 3] {
-    [0, 1, 2].map(|k| {
-        1.0 / (2.0 * (std::f64::consts::PI * (2 * k + 1) as f64 / 12.0).cos())
-    })
+    [0, 1, 2].map(|k| 1.0 / (2.0 * (std::f64::consts::PI * (2 * k + 1) as f64 / 12.0).cos()))
 }
 
 /// The high-pass sections at `freq_hz` for `sample_rate` Hz.
@@ -79,7 +77,11 @@ impl BassMono {
             sections: high_pass(hz, sample_rate),
             state: [[0.0; 2]; 3],
             amount: Ramp::new(
-                if settings.controller.bass_mono { 1.0 } else { 0.0 },
+                if settings.controller.bass_mono {
+                    1.0
+                } else {
+                    0.0
+                },
                 switch_samples,
             ),
             crossover_hz: hz,
@@ -181,7 +183,11 @@ mod tests {
         };
         // −3.01 dB at the crossover, 36 dB per octave below it.
         assert!((db(120.0) + 3.0103).abs() < 0.01, "{}", db(120.0));
-        assert!((db(30.0) - db(60.0) + 36.1).abs() < 0.3, "{}", db(30.0) - db(60.0));
+        assert!(
+            (db(30.0) - db(60.0) + 36.1).abs() < 0.3,
+            "{}",
+            db(30.0) - db(60.0)
+        );
         assert!(db(2_000.0).abs() < 1e-3);
     }
 }

@@ -60,7 +60,11 @@ impl ControllerSettings {
             return [0.0; 2];
         }
         let dim = if self.dim {
-            let db = if self.dim_db.is_nan() { DIM_MIN_DB } else { self.dim_db };
+            let db = if self.dim_db.is_nan() {
+                DIM_MIN_DB
+            } else {
+                self.dim_db
+            };
             super::db_to_gain(db.clamp(DIM_MIN_DB, 0.0))
         } else {
             1.0

@@ -68,7 +68,10 @@ impl Matrix {
         let [ll, lr, rl, rr] =
             coefficients(settings.mode, settings.swap, output_gain(settings.gain_db));
         // Polarity of the input channels: the matrix's columns (a flip glides through 0).
-        let [sl, sr] = settings.controller.invert.map(|i| if i { -1.0 } else { 1.0 });
+        let [sl, sr] = settings
+            .controller
+            .invert
+            .map(|i| if i { -1.0 } else { 1.0 });
         [ll * sl, lr * sr, rl * sl, rr * sr]
     }
 }

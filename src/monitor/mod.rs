@@ -18,6 +18,7 @@ pub use policy::{effective_settings, Circumstances, Controls};
 use crate::dsp::listening::{self, generator::CheckStep, ListeningMeter};
 use crate::dsp::render_guard::{RenderGuard, RenderState};
 use crate::dsp::Chain;
+use crate::loudness::LoudnessTap;
 use crate::meters::SharedMeters;
 
 /// How the host's channels map onto the stereo chain.
@@ -70,6 +71,8 @@ pub struct Monitor {
     /// Right-channel scratch of the mono layout (sized in [`Monitor::new`]).
     mono_scratch: Vec<f32>,
     meters: Arc<SharedMeters>,
+    /// The loudness meter's ring (fed only while someone reads the meters).
+    loudness_tap: LoudnessTap,
 }
 
 impl Monitor {
@@ -89,6 +92,7 @@ impl Monitor {
             },
         );
         meters.sample_rate.store(sample_rate, Ordering::Relaxed);
+        let loudness_tap = meters.loudness.open(sample_rate);
         Self {
             chain: Chain::new(sample_rate, settings),
             render_guard: RenderGuard::new(sample_rate),
@@ -96,6 +100,7 @@ impl Monitor {
             sample_rate,
             mono_scratch: vec![0.0; max_block],
             meters,
+            loudness_tap,
         }
     }
 
@@ -161,6 +166,9 @@ impl Monitor {
                     right.copy_from_slice(left);
                 }
                 self.chain.process(left, right);
+                if info.metering {
+                    self.loudness_tap.push(left, right, &self.meters.loudness);
+                }
                 if let Some(spl) = spl {
                     let sums = self.listening.process(left, right);
                     self.count_listening(sums, left.len(), spl);
@@ -178,6 +186,9 @@ impl Monitor {
                     let scratch = &mut self.mono_scratch[..len];
                     scratch.copy_from_slice(chunk);
                     self.chain.process(chunk, scratch);
+                    if info.metering {
+                        self.loudness_tap.push(chunk, chunk, &self.meters.loudness);
+                    }
                     if let Some(spl) = spl {
                         let sums = self.listening.process(chunk, chunk);
                         self.count_listening(sums, len, spl);
