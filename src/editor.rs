@@ -9,6 +9,7 @@
 //! it is closed the audio thread skips the true-peak meters entirely.
 
 mod ballistics;
+mod controller;
 mod correction;
 mod format;
 mod listening;
@@ -38,9 +39,9 @@ use ballistics::{CorrelationMeter, LevelMeter, ReductionMeter};
 use widgets::BarStyle;
 
 /// Default window size, in logical points.
-pub const DEFAULT_SIZE: (f32, f32) = (860.0, 440.0);
+pub const DEFAULT_SIZE: (f32, f32) = (860.0, 590.0);
 /// Smallest window size, in logical points (everything still readable).
-pub const MIN_SIZE: (f32, f32) = (760.0, 400.0);
+pub const MIN_SIZE: (f32, f32) = (760.0, 550.0);
 /// Interval between repaints while the window is open, in ms (30 frames/s).
 pub const FRAME_MS: u64 = 33;
 
@@ -122,6 +123,8 @@ pub struct MonitorEditor {
     listening: listening::ListeningView,
     /// The correction page's state.
     correction: correction::CorrectionView,
+    /// The loudness meter (drains the audio thread's ring every frame).
+    loudness: crate::loudness::LoudnessMeter,
     /// egui time of the last frame, in seconds.
     last_frame_s: Option<f64>,
     /// What the last "Export settings…" did (the file written, or why not).
@@ -138,6 +141,7 @@ impl MonitorEditor {
             page: Page::default(),
             listening: listening::ListeningView::default(),
             correction: correction::CorrectionView::default(),
+            loudness: crate::loudness::LoudnessMeter::default(),
             last_frame_s: None,
             export_message: None,
         }
@@ -162,6 +166,7 @@ impl NiceEguiApp for MonitorEditor {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut Frame) {
         let now = ui.input(|i| i.time);
         self.view.update(&self.meters, now);
+        self.loudness.update(&self.meters.loudness);
         let dt = self.last_frame_s.map_or(0.0, |t| (now - t) as f32);
         self.last_frame_s = Some(now);
         self.listening
@@ -343,6 +348,16 @@ impl MonitorEditor {
                      the audio passes through unprocessed, keeping its latency. Off: the processing \
                      is printed into the export on purpose",
                 );
+                // The controller's states a listener must never miss.
+                for (on, text, color) in [
+                    (p.mute.value(), "MUTE".to_owned(), theme::OVER),
+                    (p.dim.value(), format!("DIM {:.0} dB", p.dim_db.value()), theme::NEAR),
+                ] {
+                    if on {
+                        let label = RichText::new(text).size(theme::BODY_TEXT).strong().color(theme::BACKGROUND);
+                        ui.add(egui::Button::new(label).fill(color).sense(Sense::hover()));
+                    }
+                }
                 if !p.limiter.value() && !bypassed {
                     ui.label(RichText::new("LIMITER OFF — UNPROTECTED").size(theme::BODY_TEXT).strong().color(theme::OVER));
                 } else if let Some((text, severity)) =
@@ -376,7 +391,7 @@ impl MonitorEditor {
         let (monitor_w, gain_w, limiter_w) = (rest * 0.38, rest * 0.24, rest * 0.38);
 
         ui.horizontal_top(|ui| {
-            ui.set_height(ui.available_height() - 4.0);
+            ui.set_height(ui.available_height() - controller::ROW_HEIGHT - 12.0);
             let view = &mut self.view;
             section(ui, "INPUT", meter_w, |ui| level_column(ui, &mut view.input, ceiling_db, "in"));
             section(ui, "MONITOR", monitor_w, |ui| {
@@ -528,6 +543,8 @@ impl MonitorEditor {
             });
             section(ui, "OUTPUT", meter_w, |ui| level_column(ui, &mut view.output, ceiling_db, "out"));
         });
+        ui.add_space(4.0);
+        controller::draw(ui, &p, setter, &self.meters, &mut self.loudness);
 
         if bypassed {
             // Make the bypass state impossible to miss.

@@ -531,6 +531,92 @@ fn signals_column(
             small(ui, "needs a calibration");
         }
     }
+    ui.add_space(10.0);
+    reference_levels(ui, p, setter, meters, spl, w);
+}
+
+/// "Set gain for 79 / 83 / 85 dB SPL": the output gain that plays −20 dBFS RMS pink noise
+/// in the programme at that level at the ear, through the calibration (and the
+/// correction's gain at the ear, when one is on).
+fn reference_levels(
+    ui: &mut Ui,
+    p: &MonitorParams,
+    setter: &ParamSetter,
+    meters: &SharedMeters,
+    spl: Option<f64>,
+    w: f32,
+) {
+    ui.label(RichText::new("Reference level").color(theme::TEXT_DIM))
+        .on_hover_text(
+            "Sets the output gain so that −20 dBFS RMS pink noise in the mix plays at this \
+             level at the ear (flat): 85 dB SPL is cinema's reference (SMPTE RP 200), 83 and \
+             79 dB SPL the scaled-down levels for television/streaming and small rooms",
+        );
+    let correction_db = match (p.correction_file.get(), p.correction.value()) {
+        (Some(c), true) => {
+            let f =
+                crate::dsp::correction::figures(&c.curve, super::correction::sample_rate(meters));
+            let lm = if p.correction_level_match.value() {
+                f.level_match_db
+            } else {
+                0.0
+            };
+            f64::from(0.5 * (f.gain_1k_db[0] + f.gain_1k_db[1]) + lm)
+        }
+        _ => 0.0,
+    };
+    let range = (-60.0, f64::from(crate::params::GAIN_MAX_DB));
+    let mut message = None;
+    ui.horizontal(|ui| {
+        for target in calibration::REFERENCE_LEVELS_SPL {
+            let enabled = spl.is_some();
+            let button = egui::Button::new(
+                RichText::new(format!("{target:.0} dB SPL")).size(theme::SMALL_TEXT + 1.0),
+            )
+            .min_size(vec2((w - 12.0) / 3.0, 24.0));
+            let response = ui.add_enabled(enabled, button).on_disabled_hover_text(
+                "Needs a calibration: without one the level at the ear is unknown",
+            );
+            if let (true, Some(spl)) = (response.clicked(), spl) {
+                match calibration::gain_for_reference(target, spl, correction_db, range) {
+                    Ok(gain) => {
+                        message = Some(String::new());
+                        setter.begin_set_parameter(&p.gain_db);
+                        setter.set_parameter(&p.gain_db, gain as f32);
+                        setter.end_set_parameter(&p.gain_db);
+                    }
+                    Err(gain) => {
+                        message = Some(format!(
+                            "{target:.0} dB SPL needs {gain:+.1} dB of gain: out of range"
+                        ));
+                    }
+                }
+            }
+        }
+    });
+    if let Some(m) = message {
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(egui::Id::unique("reference-level-message"), m));
+    }
+    let stored: Option<String> = ui
+        .ctx()
+        .data(|d| d.get_temp(egui::Id::unique("reference-level-message")))
+        .filter(|m: &String| !m.is_empty());
+    match (spl, stored) {
+        (None, _) => {
+            small(ui, "needs a calibration");
+        }
+        (Some(_), Some(m)) => {
+            small(ui, m);
+        }
+        (Some(spl), None) => {
+            let now = f64::from(p.gain_db.value())
+                + spl
+                + calibration::CALIBRATION_NOISE_DBFS
+                + correction_db;
+            small(ui, format!("Pink −20 dBFS plays at {now:.1} dB SPL now"));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -148,6 +148,31 @@ impl Calibration {
     }
 }
 
+/// Reference listening levels for −20 dBFS RMS pink noise, in dB SPL: 85 (cinema, SMPTE
+/// RP 200), 83 and 79 (the scaled-down levels used for television/streaming and small
+/// rooms, e.g. in Dolby's and Netflix's mixing guidance).
+pub const REFERENCE_LEVELS_SPL: [f64; 3] = [79.0, 83.0, 85.0];
+
+/// The output gain (dB, on the parameter's 0.1 dB grid) that plays the calibration pink
+/// noise — −20 dBFS RMS in the programme — at `target_spl` dB SPL at the ear (flat), with
+/// a full-scale sine at `full_scale_spl` and `correction_db` added at the ear by a
+/// headphone correction (its 1 kHz gain with preamp and level match, the ears averaged;
+/// 0 without one). `Err(gain)` if the gain falls outside `min_db … max_db`.
+pub fn gain_for_reference(
+    target_spl: f64,
+    full_scale_spl: f64,
+    correction_db: f64,
+    (min_db, max_db): (f64, f64),
+) -> Result<f64, f64> {
+    let gain = target_spl - (full_scale_spl + CALIBRATION_NOISE_DBFS) - correction_db;
+    let gain = (gain * 10.0).round() / 10.0;
+    if gain.is_finite() && (min_db..=max_db).contains(&gain) {
+        Ok(gain)
+    } else {
+        Err(gain)
+    }
+}
+
 /// The limiter ceiling (dBTP) that keeps peaks at or below `peak_spl` at the ear: a
 /// full-scale sine (peak 0 dBTP) has an RMS SPL of `full_scale_spl`, its peak is 3.01 dB
 /// higher.
