@@ -351,7 +351,7 @@ impl MonitorEditor {
                 // The controller's states a listener must never miss.
                 for (on, text, color) in [
                     (p.mute.value(), "MUTE".to_owned(), theme::OVER),
-                    (p.dim.value(), format!("DIM {:.0} dB", p.dim_db.value()), theme::NEAR),
+                    (p.dim.value(), "DIM".to_owned(), theme::NEAR),
                 ] {
                     if on {
                         let label = RichText::new(text).size(theme::BODY_TEXT).strong().color(theme::BACKGROUND);

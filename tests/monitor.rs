@@ -245,10 +245,11 @@ fn a_correction_enters_the_dose_at_its_1_khz_gain() {
 
 #[test]
 fn the_reference_level_gain_plays_pink_noise_at_the_target_through_the_calibration() {
-    use headphone_monitor::dsp::listening::calibration::{gain_for_reference, REFERENCE_LEVELS_SPL};
-    let rms = |x: &[f32]| {
-        (x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+    use headphone_monitor::dsp::listening::calibration::{
+        gain_for_reference, REFERENCE_LEVELS_SPL,
     };
+    let rms =
+        |x: &[f32]| (x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
     // The calibration noise's level exactly: −20 dBFS RMS (a full-scale sine is 0 dBFS).
     let pink = signals::pink(10 * 48_000, 5, 0.1);
     let scale = (0.1 * std::f64::consts::FRAC_1_SQRT_2 / rms(&pink)) as f32;
@@ -258,8 +259,7 @@ fn the_reference_level_gain_plays_pink_noise_at_the_target_through_the_calibrati
             let gain = gain_for_reference(target, full_scale_spl, 0.0, (-60.0, 12.0)).unwrap();
             let mut controls = calibrated(full_scale_spl);
             controls.chain.gain_db = gain as f32;
-            let mut monitor =
-                Monitor::new(RATE, BLOCK, &controls, Arc::new(SharedMeters::new()));
+            let mut monitor = Monitor::new(RATE, BLOCK, &controls, Arc::new(SharedMeters::new()));
             let out = run(&mut monitor, &controls, &pink, false, playback);
             // The level at the ear: the output's RMS re a full-scale sine's, through the
             // calibration (flat).
@@ -272,5 +272,8 @@ fn the_reference_level_gain_plays_pink_noise_at_the_target_through_the_calibrati
         }
     }
     // Out of reach: the gain it would need is reported, not applied.
-    assert_eq!(gain_for_reference(85.0, 60.0, 0.0, (-60.0, 12.0)), Err(45.0));
+    assert_eq!(
+        gain_for_reference(85.0, 60.0, 0.0, (-60.0, 12.0)),
+        Err(45.0)
+    );
 }

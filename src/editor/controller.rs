@@ -57,7 +57,7 @@ pub fn draw(
 ) {
     let total = ui.available_width();
     let gap = ui.spacing().item_spacing.x;
-    let loudness_w = 300.0;
+    let loudness_w = 330.0;
     let controller_w = total - loudness_w - gap;
     ui.horizontal_top(|ui| {
         ui.set_height(ROW_HEIGHT);

@@ -161,7 +161,7 @@ fn calibration_column(ui: &mut Ui, p: &MonitorParams, view: &mut ListeningView) 
                 } else {
                     theme::CONTROL_BG
                 })
-                .min_size(vec2((w - 12.0) / 3.0, 24.0));
+                .min_size(vec2((w - 8.0) / 3.0 - 1.0, 24.0));
             if ui.add(button).clicked() && !selected {
                 next = value;
             }
@@ -568,12 +568,13 @@ fn reference_levels(
     let range = (-60.0, f64::from(crate::params::GAIN_MAX_DB));
     let mut message = None;
     ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
         for target in calibration::REFERENCE_LEVELS_SPL {
             let enabled = spl.is_some();
             let button = egui::Button::new(
                 RichText::new(format!("{target:.0} dB SPL")).size(theme::SMALL_TEXT + 1.0),
             )
-            .min_size(vec2((w - 12.0) / 3.0, 24.0));
+            .min_size(vec2((w - 8.0) / 3.0 - 1.0, 24.0));
             let response = ui.add_enabled(enabled, button).on_disabled_hover_text(
                 "Needs a calibration: without one the level at the ear is unknown",
             );
@@ -614,7 +615,8 @@ fn reference_levels(
                 + spl
                 + calibration::CALIBRATION_NOISE_DBFS
                 + correction_db;
-            small(ui, format!("Pink −20 dBFS plays at {now:.1} dB SPL now"));
+            small(ui, format!("−20 dBFS RMS pink in the mix: {now:.1} dB SPL now"))
+                .on_hover_text("The test signals keep their calibrated level: the output gain applies to the programme");
         }
     }
 }
