@@ -341,10 +341,16 @@ fn standalone_editor_draws_and_answers_the_mouse() {
     assert!(filled_before > 20, "the output gain bar was not found");
     let bar_y = {
         let column = (g0 + g1) / 2;
-        let rows: Vec<usize> = (0..second.height)
-            .filter(|&y| second.pixel(column, y) == ACCENT_DIM)
-            .collect();
-        (rows[0] + rows[rows.len() - 1]) / 2
+        // The first run of the bar's colour from the top: the gain bar (the controller
+        // row's bars further down share the colour).
+        let top = (0..second.height)
+            .find(|&y| second.pixel(column, y) == ACCENT_DIM)
+            .expect("the gain bar's column");
+        let bottom = (top..second.height)
+            .take_while(|&y| second.pixel(column, y) == ACCENT_DIM)
+            .last()
+            .unwrap_or(top);
+        (top + bottom) / 2
     };
     move_to(&display, &window, (g0 + g1) / 2, bar_y);
     sleep(Duration::from_millis(150));

@@ -123,7 +123,7 @@ fn tech_3341_case_9_short_term_and_case_12_momentary_are_constant() {
         .collect();
     let mut worst = 0.0f64;
     let r = measure(&sine_pieces(&pieces), |t, r| {
-        if t >= 3.1 && t <= 15.0 {
+        if (3.1..=15.0).contains(&t) {
             let s = r.short_term.expect("a short-term reading after 3 s");
             worst = worst.max((s + 23.0).abs());
         }
@@ -137,7 +137,7 @@ fn tech_3341_case_9_short_term_and_case_12_momentary_are_constant() {
     let mut worst = 0.0f64;
     let _ = measure(&sine_pieces(&pieces), |t, r| {
         // Read where a whole period lies in the window (the block grid is 10.7 ms).
-        if t >= 0.5 && t <= 8.0 {
+        if (0.5..=8.0).contains(&t) {
             let m = r.momentary.expect("a momentary reading after 0.4 s");
             worst = worst.max((m + 23.0).abs());
         }

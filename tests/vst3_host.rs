@@ -537,7 +537,11 @@ fn the_editor_view_embeds_in_x11_at_the_documented_size() {
         );
         let mut rect: ViewRect = std::mem::zeroed();
         assert_eq!(view.getSize(&mut rect), kResultOk);
-        assert_eq!((rect.right - rect.left, rect.bottom - rect.top), (860, 440));
+        let (w, h) = headphone_monitor::editor::DEFAULT_SIZE;
+        assert_eq!(
+            (rect.right - rect.left, rect.bottom - rect.top),
+            (w as i32, h as i32)
+        );
         assert_eq!(view.canResize(), kResultTrue);
     }
 }
