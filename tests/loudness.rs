@@ -9,6 +9,13 @@ use headphone_monitor::loudness::{Loudness, LoudnessMeter, Reading};
 use headphone_monitor::meters::SharedMeters;
 use headphone_monitor::monitor::{BlockInfo, Controls, Layout, Monitor};
 
+/// Aborts on any allocation inside `assert_no_alloc` (nice-plug installs the same
+/// allocator with `assert_process_allocs`; without it, this test installs it): the
+/// proof for the metering path, which the plug-in tests only reach with an editor open.
+#[cfg(not(feature = "assert_process_allocs"))]
+#[global_allocator]
+static ALLOCATOR: nice_assert_no_alloc::AllocDisabler = nice_assert_no_alloc::AllocDisabler;
+
 const RATE: f32 = 48_000.0;
 const BLOCK: usize = 512;
 
@@ -193,6 +200,33 @@ fn nothing_reaches_the_meter_while_nobody_reads_it() {
         "{}",
         meter.reading().seconds
     );
+}
+
+#[test]
+fn the_audio_thread_feeds_the_meter_without_allocating() {
+    let shared = Arc::new(SharedMeters::new());
+    let controls = Controls::default();
+    let mut monitor = Monitor::new(RATE, BLOCK, &controls, shared.clone());
+    let signal = sine_pieces(&[(3.0, -20.0)]);
+    let (mut l, mut r) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+    let mut meter = LoudnessMeter::default();
+    for (k, piece) in signal.chunks(BLOCK).enumerate() {
+        let n = piece.len();
+        l[..n].copy_from_slice(piece);
+        r[..n].copy_from_slice(piece);
+        let info = BlockInfo {
+            offline_claimed: false,
+            now_s: (k * BLOCK) as f64 / f64::from(RATE),
+            metering: true,
+        };
+        let (bl, br) = (&mut l[..n], &mut r[..n]);
+        nice_assert_no_alloc::assert_no_alloc(|| {
+            monitor.process(&mut [bl, br], Layout::Stereo, &controls, info);
+        });
+        // The reader (the editor's thread in the plug-in) may allocate: not counted.
+        meter.update(&shared.loudness);
+    }
+    assert!(near(meter.reading().integrated, -20.0, 0.1));
 }
 
 #[test]
