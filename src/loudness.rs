@@ -51,17 +51,31 @@ fn max(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
+/// Hops in the short-term window (3 s of 100 ms).
+const SHORT_TERM_HOPS: usize = 30;
+/// Hops in the momentary window (400 ms).
+const MOMENTARY_HOPS: usize = 4;
+
 /// A loudness measurement of one stream (1 or 2 channels; one channel counts as dual
 /// mono, heard on both ears).
+///
+/// The maxima come from the energy of each 100 ms hop (one short window per hop, read
+/// from the meter), summed over the last 4 and 30 hops: the momentary and short-term
+/// loudness at every hop, for the cost of reading each sample's energy once.
 pub struct Loudness {
     meter: ebur128::EbuR128,
     channels: usize,
     sample_rate: u32,
+    /// The live readings (current short-term, range) are kept: the editor's meter.
+    live: bool,
     /// Frames per maximum-sampling hop.
     hop_frames: usize,
     /// Frames into the current hop.
     into_hop: usize,
     frames: u64,
+    /// The last hops' mean-square energies (a ring), and how many hops there were.
+    hop_energy: [f64; SHORT_TERM_HOPS],
+    hops: usize,
     momentary_max: Option<f64>,
     short_term_max: Option<f64>,
 }
@@ -77,13 +91,27 @@ impl std::fmt::Debug for Loudness {
 }
 
 impl Loudness {
-    /// A meter for `channels` (1 or 2) at `sample_rate` Hz; `None` for a rate or channel
-    /// count the meter cannot take.
+    /// A meter for `channels` (1 or 2) at `sample_rate` Hz with every reading (the
+    /// editor's); `None` for a rate or channel count the meter cannot take.
     pub fn new(channels: usize, sample_rate: u32) -> Option<Self> {
+        Self::with_mode(channels, sample_rate, true)
+    }
+
+    /// A meter for a report: integrated loudness and the maxima only (the current
+    /// short-term loudness and the range are not kept, which halves the cost).
+    pub fn for_report(channels: usize, sample_rate: u32) -> Option<Self> {
+        Self::with_mode(channels, sample_rate, false)
+    }
+
+    fn with_mode(channels: usize, sample_rate: u32, live: bool) -> Option<Self> {
         if !(1..=2).contains(&channels) || sample_rate == 0 {
             return None;
         }
-        let mode = ebur128::Mode::M | ebur128::Mode::S | ebur128::Mode::I | ebur128::Mode::LRA;
+        let mode = if live {
+            ebur128::Mode::M | ebur128::Mode::S | ebur128::Mode::I | ebur128::Mode::LRA
+        } else {
+            ebur128::Mode::M | ebur128::Mode::I
+        };
         let mut meter = ebur128::EbuR128::new(channels as u32, sample_rate, mode).ok()?;
         if channels == 1 {
             meter.set_channel(0, ebur128::Channel::DualMono).ok()?;
@@ -92,9 +120,12 @@ impl Loudness {
             meter,
             channels,
             sample_rate,
+            live,
             hop_frames: ((HOP_S * f64::from(sample_rate)).round() as usize).max(1),
             into_hop: 0,
             frames: 0,
+            hop_energy: [0.0; SHORT_TERM_HOPS],
+            hops: 0,
             momentary_max: None,
             short_term_max: None,
         })
@@ -138,8 +169,24 @@ impl Loudness {
         self.into_hop += frames;
         if self.into_hop == self.hop_frames {
             self.into_hop = 0;
-            self.momentary_max = max(self.momentary_max, self.momentary());
-            self.short_term_max = max(self.short_term_max, self.short_term());
+            // This hop's energy (BS.1770: loudness = −0.691 + 10·log10(energy)).
+            let energy = finite(self.meter.loudness_window((HOP_S * 1000.0) as u32))
+                .map_or(0.0, |l| 10f64.powf((l + 0.691) / 10.0));
+            self.hop_energy[self.hops % SHORT_TERM_HOPS] = energy;
+            self.hops += 1;
+            let window = |hops: usize| {
+                (self.hops >= hops)
+                    .then(|| {
+                        let sum: f64 = (self.hops - hops..self.hops)
+                            .map(|h| self.hop_energy[h % SHORT_TERM_HOPS])
+                            .sum();
+                        let mean = sum / hops as f64;
+                        (mean > 0.0).then(|| -0.691 + 10.0 * mean.log10())
+                    })
+                    .flatten()
+            };
+            self.momentary_max = max(self.momentary_max, window(MOMENTARY_HOPS));
+            self.short_term_max = max(self.short_term_max, window(SHORT_TERM_HOPS));
         }
     }
 
@@ -151,7 +198,7 @@ impl Loudness {
     }
 
     fn short_term(&self) -> Option<f64> {
-        (self.frames as f64 >= 3.0 * f64::from(self.sample_rate))
+        (self.live && self.frames as f64 >= 3.0 * f64::from(self.sample_rate))
             .then(|| finite(self.meter.loudness_shortterm()))
             .flatten()
     }
@@ -174,6 +221,7 @@ impl Loudness {
         self.meter.reset();
         self.frames = 0;
         self.into_hop = 0;
+        self.hops = 0;
         self.momentary_max = None;
         self.short_term_max = None;
     }

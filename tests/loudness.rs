@@ -231,12 +231,36 @@ fn the_audio_thread_feeds_the_meter_without_allocating() {
 
 #[test]
 fn the_renderers_planar_feed_reads_the_same() {
-    let s = sine_pieces(&[(5.0, -23.0)]);
-    let mut planar = Loudness::new(2, RATE as u32).unwrap();
-    planar.add_planar(&[&s, &s]);
-    let mut mono = Loudness::new(1, RATE as u32).unwrap();
+    // Tech 3341 case 9's signal: the maxima are defined, the windows move.
+    let pieces: Vec<(f64, f64)> = (0..5)
+        .flat_map(|_| [(1.34, -20.0), (1.66, -30.0)])
+        .collect();
+    let s = sine_pieces(&pieces);
+    let mut live = Loudness::new(2, RATE as u32).unwrap();
+    live.add_interleaved(&s.iter().flat_map(|&v| [v, v]).collect::<Vec<f32>>());
+    let mut report = Loudness::for_report(2, RATE as u32).unwrap();
+    report.add_planar(&[&s, &s]);
+    let mut mono = Loudness::for_report(1, RATE as u32).unwrap();
     mono.add_planar(&[&s]);
-    for r in [planar.reading(), mono.reading()] {
-        assert!(near(r.integrated, -23.0, 0.1), "{:?}", r.integrated);
+    let want = live.reading();
+    assert!(
+        near(want.short_term_max, -23.0, 0.1),
+        "{:?}",
+        want.short_term_max
+    );
+    for r in [report.reading(), mono.reading()] {
+        // The same (planar and interleaved feeds round differently in the last bits).
+        for (got, want) in [
+            (r.integrated, want.integrated),
+            (r.momentary_max, want.momentary_max),
+            (r.short_term_max, want.short_term_max),
+        ] {
+            assert!(near(got, want.unwrap(), 1e-9), "{got:?} vs {want:?}");
+        }
+        assert_eq!(
+            (r.short_term, r.range),
+            (None, None),
+            "not kept for a report"
+        );
     }
 }

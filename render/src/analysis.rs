@@ -86,14 +86,15 @@ impl Levels {
 /// through the plug-in's [`Loudness`](headphone_monitor::loudness::Loudness)); `None`
 /// where the file is too short or silent.
 pub fn loudness(audio: &Audio) -> Result<LoudnessFigures, RenderError> {
-    let mut m = headphone_monitor::loudness::Loudness::new(audio.channels.len(), audio.sample_rate)
-        .ok_or_else(|| {
-            RenderError::Input(format!(
-                "loudness meter: {} channels at {} Hz",
-                audio.channels.len(),
-                audio.sample_rate
-            ))
-        })?;
+    let mut m =
+        headphone_monitor::loudness::Loudness::for_report(audio.channels.len(), audio.sample_rate)
+            .ok_or_else(|| {
+                RenderError::Input(format!(
+                    "loudness meter: {} channels at {} Hz",
+                    audio.channels.len(),
+                    audio.sample_rate
+                ))
+            })?;
     let planar: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
     m.add_planar(&planar);
     let r = m.reading();
