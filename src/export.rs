@@ -2,8 +2,10 @@
 //! JSON nice-plug saves) written to a file the offline renderer reads with `--state`, so
 //! a user can render exactly what their instance did.
 //!
-//! Where: `$HM_EXPORT_DIR` if set, else `$XDG_DATA_HOME/headphone-monitor/settings`, else
-//! `~/.local/share/headphone-monitor/settings`; one file per export,
+//! Where: `$HM_EXPORT_DIR` if set, else `settings/` in the platform's data directory
+//! ([`crate::history::data_dir`]: `$XDG_DATA_HOME/headphone-monitor/settings`, by default
+//! `~/.local/share/headphone-monitor/settings`; on Windows under `%APPDATA%`); one file
+//! per export,
 //! `settings-<unix seconds>.json` (a counter is added if that exists). Written to a
 //! temporary file and renamed, so a file there is always complete. GUI thread only.
 
@@ -18,11 +20,7 @@ pub fn user_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(DIR_ENV_VAR).filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    let data = match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        Some(data) => PathBuf::from(data),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".local/share"),
-    };
-    Some(data.join("headphone-monitor").join("settings"))
+    Some(crate::history::data_dir()?.join("settings"))
 }
 
 /// Writes `json` as a new settings file in `dir` (created if missing) and returns its path.

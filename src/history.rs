@@ -33,18 +33,25 @@ pub struct History {
     dir: PathBuf,
 }
 
+/// The platform's per-user data directory for Headphone Monitor: on Linux
+/// `$XDG_DATA_HOME/headphone-monitor` (by default `~/.local/share/headphone-monitor`),
+/// on Windows `%APPDATA%\headphone-monitor`, on macOS
+/// `~/Library/Application Support/headphone-monitor` (the `directories` crate).
+pub fn data_dir() -> Option<PathBuf> {
+    Some(
+        directories::BaseDirs::new()?
+            .data_dir()
+            .join("headphone-monitor"),
+    )
+}
+
 impl History {
-    /// The user's history: `$HM_HISTORY_DIR`, else `$XDG_DATA_HOME/headphone-monitor`, else
-    /// `$HOME/.local/share/headphone-monitor`. `None` without any of them.
+    /// The user's history: `$HM_HISTORY_DIR`, else the platform's data directory
+    /// ([`data_dir`]). `None` without either.
     pub fn for_user() -> Option<Self> {
-        let dir = if let Some(dir) = std::env::var_os(DIR_ENV_VAR) {
-            PathBuf::from(dir)
-        } else if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-            PathBuf::from(data).join("headphone-monitor")
-        } else {
-            PathBuf::from(std::env::var_os("HOME")?)
-                .join(".local/share")
-                .join("headphone-monitor")
+        let dir = match std::env::var_os(DIR_ENV_VAR) {
+            Some(dir) => PathBuf::from(dir),
+            None => data_dir()?,
         };
         Some(Self { dir })
     }

@@ -160,11 +160,8 @@ fn container_bytes(path: &Path, channels: usize) -> Option<usize> {
 
 /// True when `a` and `b` name the same existing file (also through links).
 pub fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (fs::metadata(a), fs::metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        _ => false,
-    }
+    // Device and inode on Unix, volume serial number and file index on Windows.
+    same_file::is_same_file(a, b).unwrap_or(false)
 }
 
 /// A temporary file that is removed unless it was renamed into place.
