@@ -107,7 +107,7 @@ fn mute_glides_to_exact_zeros_and_back() {
         assert_eq!(or[n], r[n - lat]);
     }
     // The glide itself is smooth (no step larger than the sine's own).
-    assert!(max_step(&ol) <= natural_step(440.0, 0.1) * 1.05);
+    assert!(signals::max_step(&ol) <= natural_step(440.0, 0.1) * 1.05);
 }
 
 #[test]
@@ -195,10 +195,6 @@ fn bass_mono_removes_anti_phase_lows_and_keeps_the_rest() {
     }
 }
 
-fn max_step(x: &[f32]) -> f32 {
-    x.windows(2).fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()))
-}
-
 /// A sine's largest step between samples: 2π·f/fs times its amplitude.
 fn natural_step(freq: f32, amp: f32) -> f32 {
     amp * 2.0 * std::f32::consts::PI * freq / RATE
@@ -246,7 +242,7 @@ fn every_control_switches_without_a_click_and_keeps_the_latency() {
         chain.process(&mut l[half..], &mut r[half..]);
         let out_peak = l.iter().chain(&r).fold(0.0f32, |m, v| m.max(v.abs()));
         let allowed = natural_step(440.0, out_peak.max(amp)) * 1.05;
-        let steps = (max_step(&l[1000..]), max_step(&r[1000..]));
+        let steps = (signals::max_step(&l[1000..]), signals::max_step(&r[1000..]));
         assert!(
             steps.0 <= allowed && steps.1 <= allowed,
             "{name}: steps {steps:?} > natural {allowed}"

@@ -159,10 +159,6 @@ fn level_match_keeps_pink_noise_within_two_tenths_of_a_lu() {
     }
 }
 
-fn max_step(x: &[f32]) -> f32 {
-    x.windows(2).fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()))
-}
-
 #[test]
 fn loads_changes_and_toggles_never_click() {
     let rate = 48_000.0f32;
@@ -216,7 +212,7 @@ fn loads_changes_and_toggles_never_click() {
     for (name, x) in [("left", &left), ("right", &right)] {
         let peak = x[2 * block..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
         let allowed = natural * peak * 1.05;
-        let worst = max_step(&x[2 * block..]);
+        let worst = signals::max_step(&x[2 * block..]);
         assert!(worst <= allowed, "{name}: step {worst} > {allowed}");
     }
 }

@@ -105,11 +105,6 @@ fn latency_by_impulse_matches_report_in_every_mode() {
     }
 }
 
-/// Largest step between consecutive output samples.
-fn max_step(x: &[f32]) -> f32 {
-    x.windows(2).fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()))
-}
-
 #[test]
 fn switching_never_clicks() {
     let rate = 48_000.0f32;
@@ -143,7 +138,7 @@ fn switching_never_clicks() {
         // A sine's own largest step is 2π·f/fs times its amplitude at the output.
         let out_peak = l.iter().chain(&r).fold(0.0f32, |m, v| m.max(v.abs()));
         let allowed = natural / amp * out_peak.max(amp) * 1.05;
-        let steps = (max_step(&l[1000..]), max_step(&r[1000..]));
+        let steps = (signals::max_step(&l[1000..]), signals::max_step(&r[1000..]));
         assert!(
             steps.0 <= allowed && steps.1 <= allowed,
             "{name}: steps {steps:?} > natural {natural}"

@@ -305,3 +305,9 @@ pub fn pink(len: usize, seed: u64, rms: f32) -> Vec<f32> {
         })
         .collect()
 }
+
+/// Largest step between consecutive samples (the click measure: a switch must not step
+/// further than the programme itself does).
+pub fn max_step(x: &[f32]) -> f32 {
+    x.windows(2).fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()))
+}
