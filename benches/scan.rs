@@ -23,7 +23,9 @@ fn main() {
     if let Some(path) = std::env::var_os(CHILD_ENV) {
         let path = PathBuf::from(path);
         let start = Instant::now();
-        // SAFETY: loading runs the library's initialisers; RTLD_NOW resolves every symbol now.
+        // SAFETY: loading runs the library's initialisers; RTLD_NOW resolves every symbol now
+        // (Windows resolves a DLL's imports at load time anyway).
+        #[cfg(unix)]
         let library = unsafe {
             libloading::os::unix::Library::open(
                 Some(&path),
@@ -31,6 +33,9 @@ fn main() {
             )
         }
         .expect("dlopen(RTLD_NOW)");
+        #[cfg(windows)]
+        // SAFETY: as above.
+        let library = unsafe { libloading::Library::new(&path) }.expect("LoadLibrary");
         std::mem::forget(library); // stays loaded; the probe below reuses it
         let (descriptors, created) = clap_host::probe_factory(&path, &[clap_host::PLUGIN_ID]);
         let probe_us = start.elapsed().as_micros();

@@ -78,7 +78,12 @@ impl History {
             .open(self.dir.join(LOCK_NAME))?;
         lock.lock()?;
         let result = f();
-        lock.unlock()?;
+        // Closing the handle releases the lock anyway; an explicit unlock only makes it
+        // prompt. Its error is not the operation's: Wine 8 answers the second of the two
+        // `UnlockFile` calls std makes with ERROR_LOCK_VIOLATION where Windows says
+        // ERROR_NOT_LOCKED (which std accepts), although the lock was released.
+        let _ = lock.unlock();
+        drop(lock);
         result
     }
 
@@ -275,6 +280,24 @@ impl Drop for HistoryWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_data_directory_is_the_platforms() {
+        let dir = data_dir().expect("a per-user data directory");
+        #[cfg(windows)]
+        let base = PathBuf::from(std::env::var_os("APPDATA").expect("%APPDATA% is set"));
+        #[cfg(not(windows))]
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| {
+                PathBuf::from(std::env::var_os("HOME").expect("$HOME is set")).join(".local/share")
+            });
+        #[cfg(any(windows, target_os = "linux"))]
+        assert_eq!(dir, base.join("headphone-monitor"));
+        #[cfg(not(any(windows, target_os = "linux")))]
+        let _ = base;
+    }
 
     #[test]
     fn a_flush_never_lowers_the_weeks_exposure() {

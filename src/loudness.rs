@@ -171,7 +171,7 @@ impl Loudness {
             self.into_hop = 0;
             // This hop's energy (BS.1770: loudness = −0.691 + 10·log10(energy)).
             let energy = finite(self.meter.loudness_window((HOP_S * 1000.0) as u32))
-                .map_or(0.0, |l| 10f64.powf((l + 0.691) / 10.0));
+                .map_or(0.0, |l| crate::dsp::math::db_to_power(l + 0.691));
             self.hop_energy[self.hops % SHORT_TERM_HOPS] = energy;
             self.hops += 1;
             let window = |hops: usize| {

@@ -19,6 +19,9 @@
 //! nice-plug 0.4.2 never passed that on, so Monitor Only never engaged (see
 //! `patches/nice-plug+0.4.2.patch`, `ProcessContext::process_mode`). Without Ardour installed the test prints one line and
 //! passes without checking anything; `.ci/run` installs it.
+//!
+//! Linux only: Ardour's VST3 scanner and Lua tools are Linux programs here.
+#![cfg(target_os = "linux")]
 
 mod common;
 

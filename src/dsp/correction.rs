@@ -41,6 +41,7 @@
 
 use super::biquad_bank::StereoBank;
 use super::crossfade::Crossfade;
+use super::math;
 use super::{Settings, Stage, MAX_CHUNK};
 
 /// Most filters per ear.
@@ -242,7 +243,7 @@ pub fn design(filter: &Filter, sample_rate: f32) -> Biquad {
     let gain_db = clamp(filter.gain_db, GAIN_RANGE_DB);
     if f0 >= 0.5 * fs {
         match filter.kind {
-            FilterKind::LowShelf => return Biquad::gain(10f64.powf(gain_db / 20.0)),
+            FilterKind::LowShelf => return Biquad::gain(math::db_to_amplitude(gain_db)),
             FilterKind::HighPass => {}
             _ => return Biquad::IDENTITY,
         }
@@ -250,11 +251,11 @@ pub fn design(filter: &Filter, sample_rate: f32) -> Biquad {
     let f0 = f0.min(NYQUIST_GUARD * fs);
     let w0 = 2.0 * std::f64::consts::PI * f0 / fs;
     let (cos, sin) = (w0.cos(), w0.sin());
-    let a = 10f64.powf(gain_db / 40.0);
+    let a = math::pow(10.0, gain_db / 40.0);
     let alpha = match filter.width {
         Width::Q(q) => sin / (2.0 * clamp(q, Q_RANGE)),
         Width::Octaves(bw) => {
-            sin * ((std::f64::consts::LN_2 / 2.0) * clamp(bw, BW_RANGE_OCT) * w0 / sin).sinh()
+            sin * math::sinh((std::f64::consts::LN_2 / 2.0) * clamp(bw, BW_RANGE_OCT) * w0 / sin)
         }
         Width::Slope(s) => {
             let s = clamp(s, SLOPE_RANGE);
@@ -347,7 +348,7 @@ pub fn design_curve(curve: &Curve, sample_rate: f32) -> [EarDesign; 2] {
             *s = design(f, sample_rate);
         }
         EarDesign {
-            gain: 10f64.powf(clamp(ear.preamp_db, PREAMP_RANGE_DB) / 20.0),
+            gain: math::db_to_amplitude(clamp(ear.preamp_db, PREAMP_RANGE_DB)),
             len: filters.len(),
             sections,
         }
@@ -396,7 +397,7 @@ const GRID_LOW_HZ: f64 = 10.0;
 fn pink_grid(sample_rate: f32) -> impl Iterator<Item = f64> {
     let high = 0.499 * f64::from(sample_rate);
     let ratio = (high / GRID_LOW_HZ).ln() / (GRID_POINTS - 1) as f64;
-    (0..GRID_POINTS).map(move |i| GRID_LOW_HZ * (ratio * i as f64).exp())
+    (0..GRID_POINTS).map(move |i| GRID_LOW_HZ * math::exp(ratio * i as f64))
 }
 
 /// The level-match gain of `curve` at `sample_rate` Hz, in dB: what keeps pink noise
@@ -423,7 +424,7 @@ pub fn a_weighted_pink_gain_db(curve: &Curve, sample_rate: f32) -> [f64; 2] {
     ears.map(|ear| {
         let (mut through, mut bare) = (0.0, 0.0);
         for f in pink_grid(sample_rate) {
-            let a = 10f64.powf(super::listening::a_weighting::analog_db(f) / 10.0);
+            let a = math::db_to_power(super::listening::a_weighting::analog_db(f));
             through += a * ear.power(f, fs);
             bare += a;
         }
@@ -571,7 +572,7 @@ impl Correction {
     fn load(&mut self, index: usize, settings: &CorrectionSettings) {
         let designs = design_curve(&settings.curve, self.sample_rate);
         let extra = if settings.level_match {
-            10f64.powf(level_match_db(&settings.curve, self.sample_rate) / 20.0)
+            math::db_to_amplitude(level_match_db(&settings.curve, self.sample_rate))
         } else {
             1.0
         };

@@ -43,6 +43,7 @@ pub mod exact;
 pub mod kernel;
 pub mod limiter;
 pub mod listening;
+pub mod math;
 pub mod matrix;
 pub mod meters;
 pub mod named;

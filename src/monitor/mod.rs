@@ -221,7 +221,7 @@ impl Monitor {
     /// the bare headphones; see [`crate::dsp::correction::spl_offset_db`]).
     fn count_listening(&self, sums: [f64; 2], frames: usize, full_scale_spl: f64) {
         let offset = self.chain.correction_spl_offset_db();
-        let sums = [0, 1].map(|e| sums[e] * 10f64.powf(f64::from(offset[e]) / 10.0));
+        let sums = [0, 1].map(|e| sums[e] * crate::dsp::math::db_to_power(f64::from(offset[e])));
         let exposure = listening::exposure_pa2h(sums, self.sample_rate, full_scale_spl);
         let seconds = frames as f64 / f64::from(self.sample_rate);
         self.meters.add_listening(sums, frames, seconds, exposure);

@@ -56,10 +56,14 @@ use clack_host::utils::{BeatTime, SecondsTime};
 pub const PLUGIN_ID: &str = "org.headphone-monitor.headphone-monitor";
 
 /// File name of the plugin library that cargo builds for the `cdylib` crate type.
+#[cfg(not(windows))]
 pub const LIBRARY_NAME: &str = "libheadphone_monitor.so";
+/// File name of the plugin library that cargo builds for the `cdylib` crate type.
+#[cfg(windows)]
+pub const LIBRARY_NAME: &str = "headphone_monitor.dll";
 
 /// Environment variable that overrides the plugin path, e.g. `target/bundled/Headphone
-/// Monitor.clap` (on Linux the bundle is the `.so` itself).
+/// Monitor.clap` (on Linux and Windows the bundle is the library itself).
 pub const PATH_ENV_VAR: &str = "HM_CLAP_PATH";
 
 /// An event space id no plugin has registered (CLAP's core space is 0).
@@ -588,8 +592,9 @@ pub struct PortSummary {
 /// The plugin's editor as seen through the CLAP GUI extension.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuiInfo {
-    /// X11 embedding is supported.
-    pub x11_embedded: bool,
+    /// Embedding in the platform's window system is supported (X11 on Linux, Win32 on
+    /// Windows).
+    pub embedded: bool,
     /// `create` succeeded.
     pub created: bool,
     /// Reported size, in pixels.
@@ -803,10 +808,14 @@ impl Host {
             .get_extension::<PluginGui>()?;
         let handle = self.instance.plugin_handle();
         let config = GuiConfiguration {
-            api_type: GuiApiType::X11,
+            api_type: if cfg!(windows) {
+                GuiApiType::WIN32
+            } else {
+                GuiApiType::X11
+            },
             is_floating: false,
         };
-        let x11_embedded = gui.is_api_supported(&handle, config);
+        let embedded = gui.is_api_supported(&handle, config);
         let created = create && gui.create(&handle, config).is_ok();
         let size = gui.get_size(&handle).map(|s| (s.width, s.height));
         let can_resize = gui.can_resize(&handle);
@@ -814,7 +823,7 @@ impl Host {
             gui.destroy(&handle);
         }
         Some(GuiInfo {
-            x11_embedded,
+            embedded,
             created,
             size,
             can_resize,

@@ -6,10 +6,12 @@
 //! `IEditController` on one object) the way a host does: create → initialize → bus
 //! arrangements → setupProcessing → setActive → setProcessing → process … and back.
 //!
-//! The library is loaded with `RTLD_NOW` and never unloaded (the plugin's Rust `std` registers
+//! The library is loaded with `RTLD_NOW` (on Windows `LoadLibraryExW`) and never unloaded (the plugin's Rust `std` registers
 //! thread-local destructors on threads that ran plugin code; unloading would leave them dangling).
 
-#![allow(dead_code)] // Each test binary only uses part of the harness.
+// Each test binary only uses part of the harness. The bindings' enum constants are `u32` on
+// Linux and `i32` on Windows; the casts to the `int32` the interfaces take are needed on one.
+#![allow(dead_code, clippy::unnecessary_cast)]
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_void, CStr};
@@ -35,8 +37,14 @@ use vst3::Steinberg::{
 };
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
-/// The plugin's VST3 class id on Linux (nice-plug keeps the declared byte order off Windows).
+/// The plugin's VST3 class id as the factory reports it off Windows (nice-plug keeps the
+/// declared byte order there).
+#[cfg(not(windows))]
 pub const CLASS_ID: [u8; 16] = *b"HeadphoneMon1tor";
+/// The plugin's VST3 class id as the factory reports it on Windows: the same GUID in COM's
+/// layout (the first 4-, 2- and 2-byte groups little-endian), so projects move between systems.
+#[cfg(windows)]
+pub const CLASS_ID: [u8; 16] = *b"daeHhpnoeMon1tor";
 
 /// Environment variable that overrides the library to load, e.g.
 /// `target/bundled/Headphone Monitor.vst3/Contents/x86_64-linux/Headphone Monitor.so`.
@@ -57,23 +65,44 @@ pub fn library_path() -> PathBuf {
     super::clap_host::plugin_path()
 }
 
-/// Loads the library with `RTLD_NOW | RTLD_LOCAL` (every symbol resolved up front, as hosts do),
-/// calls `ModuleEntry` once, and returns the plugin factory from `GetPluginFactory`.
+/// Loads the library as a host does (Linux: `dlopen` with `RTLD_NOW | RTLD_LOCAL`, every symbol
+/// resolved up front; Windows: `LoadLibraryExW`), calls the platform's module entry once
+/// (`ModuleEntry` on Linux, `InitDll` on Windows), and returns the factory from
+/// `GetPluginFactory`.
 ///
 /// # Panics
 ///
 /// Panics if the library does not load, lacks an entry point, or returns no factory.
 pub fn load_factory(path: &Path) -> ComPtr<IPluginFactory> {
-    use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
+    #[cfg(unix)]
     // SAFETY: loading runs the library's initialisers; the tests trust the plugin.
-    let library = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }
-        .unwrap_or_else(|e| panic!("dlopen({}, RTLD_NOW) failed: {e}", path.display()));
-    // SAFETY: the signatures are those of the VST3 Linux module entry points.
+    let library: libloading::Library = unsafe {
+        use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
+        Library::open(Some(path), RTLD_NOW | RTLD_LOCAL)
+    }
+    .unwrap_or_else(|e| panic!("dlopen({}, RTLD_NOW) failed: {e}", path.display()))
+    .into();
+    #[cfg(windows)]
+    // SAFETY: as above.
+    let library = unsafe { libloading::Library::new(path) }
+        .unwrap_or_else(|e| panic!("LoadLibrary({}) failed: {e}", path.display()));
+    // SAFETY: the signatures are those of the VST3 module entry points (vst3_public_sdk's
+    // linuxmain.cpp and dllmain.cpp).
     let factory = unsafe {
-        let module_entry = library
-            .get::<unsafe extern "C" fn(*mut c_void) -> bool>(b"ModuleEntry\0")
-            .expect("ModuleEntry is exported");
-        assert!(module_entry(ptr::null_mut()), "ModuleEntry returned false");
+        #[cfg(not(windows))]
+        {
+            let module_entry = library
+                .get::<unsafe extern "C" fn(*mut c_void) -> bool>(b"ModuleEntry\0")
+                .expect("ModuleEntry is exported");
+            assert!(module_entry(ptr::null_mut()), "ModuleEntry returned false");
+        }
+        #[cfg(windows)]
+        {
+            let init_dll = library
+                .get::<unsafe extern "system" fn() -> bool>(b"InitDll\0")
+                .expect("InitDll is exported");
+            assert!(init_dll(), "InitDll returned false");
+        }
         let get_factory = library
             .get::<unsafe extern "system" fn() -> *mut c_void>(b"GetPluginFactory\0")
             .expect("GetPluginFactory is exported");

@@ -206,7 +206,7 @@ mod tests {
 
     /// The exact (base-ten) frequency behind a nominal one-third-octave frequency.
     fn exact(nominal: f64) -> f64 {
-        1000.0 * 10f64.powf((10.0 * (nominal / 1000.0).log10()).round() / 10.0)
+        1000.0 * crate::dsp::math::db_to_power((10.0 * (nominal / 1000.0).log10()).round())
     }
 
     #[test]

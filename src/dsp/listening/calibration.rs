@@ -78,10 +78,10 @@ impl ChainCalibration {
     /// Works the formula through.
     pub fn steps(&self) -> ChainSteps {
         let interface_v = match self.interface_unit {
-            LevelUnit::Dbu => DBU_REF_V * 10f64.powf(self.interface_level / 20.0),
-            LevelUnit::Dbv => 10f64.powf(self.interface_level / 20.0),
+            LevelUnit::Dbu => DBU_REF_V * crate::dsp::math::db_to_amplitude(self.interface_level),
+            LevelUnit::Dbv => crate::dsp::math::db_to_amplitude(self.interface_level),
         };
-        let headphone_v = interface_v * 10f64.powf(self.amp_gain_db / 20.0);
+        let headphone_v = interface_v * crate::dsp::math::db_to_amplitude(self.amp_gain_db);
         let impedance = self.impedance_ohm.max(1e-3);
         let power_mw = 1000.0 * headphone_v * headphone_v / impedance;
         let full_scale_spl = match self.sensitivity_unit {

@@ -27,7 +27,7 @@ impl Criterion {
 
 /// Mean-square sound pressure of a level, in Pa².
 pub fn pressure_sq_pa2(level_db: f64) -> f64 {
-    P0_PA * P0_PA * 10f64.powf(level_db / 10.0)
+    P0_PA * P0_PA * crate::dsp::math::db_to_power(level_db)
 }
 
 /// Sound exposure of `hours` at `level_db` (A-weighted), in Pa²·h.

@@ -98,7 +98,7 @@ impl Generator {
         let mut pink_w = [0.0f32; 8];
         for (i, &fc) in PINK_CORNERS_HZ.iter().enumerate() {
             let fc = fc.min(0.45 * fs);
-            pink_k[i] = (1.0 - (-2.0 * std::f64::consts::PI * fc / fs).exp()) as f32;
+            pink_k[i] = (1.0 - crate::dsp::math::exp(-2.0 * std::f64::consts::PI * fc / fs)) as f32;
             pink_w[i] = (1.0 / fc.sqrt()) as f32;
         }
         // Noise gain Σh² of the filter for unit-variance input, from its impulse response.
@@ -115,7 +115,7 @@ impl Generator {
             energy += y * y;
         }
         // Uniform white noise in [−1, 1) has variance 1/3; target RMS 10^(−20/20)/√2.
-        let target_rms = 10f64.powf(LEVEL_DBFS / 20.0) / std::f64::consts::SQRT_2;
+        let target_rms = crate::dsp::math::db_to_amplitude(LEVEL_DBFS) / std::f64::consts::SQRT_2;
         let pink_scale = (target_rms / (energy / 3.0).sqrt()) as f32;
         Self {
             sample_rate: fs,
@@ -196,7 +196,7 @@ impl Generator {
                 }
             }
             Kind::Sine1k => {
-                let amplitude = 10f64.powf(LEVEL_DBFS / 20.0);
+                let amplitude = crate::dsp::math::db_to_amplitude(LEVEL_DBFS);
                 let step = SINE_HZ / self.sample_rate;
                 for (l, r) in left.iter_mut().zip(right.iter_mut()) {
                     let x = (amplitude * (2.0 * std::f64::consts::PI * self.phase).sin()) as f32;

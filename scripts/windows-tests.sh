@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The Windows build, checked from this Linux machine: cross-compiles the test suite for
+# x86_64-pc-windows-gnu and runs it under Wine, then builds the Windows bundles and runs the
+# CLAP conformance tests against the bundled .clap under Wine.
+#
+#   scripts/windows-tests.sh            # what is installed must be there already
+#   scripts/windows-tests.sh --install  # first installs what is missing (apt, rustup): CI does
+#
+# What runs and what stays Linux-only: README, "Windows". When the target, the MinGW-w64
+# linker or Wine is missing and cannot be installed, this prints ONE line starting with
+# "windows: SKIPPED" that says what was not run, and exits 0 (HM_REQUIRE_WINDOWS=1: exit 1).
+# A test that fails fails this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TARGET=x86_64-pc-windows-gnu
+NOT_RUN="the Windows test suite under Wine and the Windows bundles"
+
+skip() {
+  echo "windows: SKIPPED ($1): not run: $NOT_RUN"
+  if [ "${HM_REQUIRE_WINDOWS:-0}" = 1 ]; then exit 1; fi
+  exit 0
+}
+
+if [ "${1:-}" = "--install" ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  missing=""
+  for p in gcc-mingw-w64-x86-64 wine64; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    # shellcheck disable=SC2086
+    { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing; } >/tmp/hm-windows-apt.log 2>&1 \
+      || skip "apt-get could not install$missing; log: /tmp/hm-windows-apt.log"
+  fi
+  if ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
+    rustup target add "$TARGET" >/tmp/hm-windows-rustup.log 2>&1 \
+      || skip "rustup could not add the $TARGET target; log: /tmp/hm-windows-rustup.log"
+  fi
+fi
+
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || skip "no MinGW-w64 linker (apt-get install gcc-mingw-w64-x86-64)"
+rustup target list --installed 2>/dev/null | grep -qx "$TARGET" || skip "no $TARGET target (rustup target add $TARGET)"
+wine_found=""
+for w in wine64 /usr/lib/wine/wine64 /usr/lib/x86_64-linux-gnu/wine/wine64; do
+  command -v "$w" >/dev/null 2>&1 && wine_found=1
+done
+[ -n "$wine_found" ] || skip "no Wine (apt-get install wine64)"
+
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$PWD/scripts/wine-run.sh"
+echo "windows: the test suite for $TARGET under Wine ($(wine --version 2>/dev/null || echo wine64))"
+cargo test --target "$TARGET" --workspace --features assert_process_allocs
+
+echo "windows: the bundles"
+cargo xtask bundle headphone_monitor --release --target "$TARGET"
+clap="target/bundled/Headphone Monitor.clap"
+vst3="target/bundled/Headphone Monitor.vst3/Contents/x86_64-win/Headphone Monitor.vst3"
+for f in "$clap" "$vst3"; do
+  head -c 2 "$f" | grep -q MZ || { echo "windows: $f is not a Windows DLL"; exit 1; }
+done
+echo "windows: the bundled .clap and .vst3 under the CLAP conformance and VST3 host tests"
+HM_CLAP_PATH="$clap" cargo test --target "$TARGET" --features assert_process_allocs --test clap_conformance
+HM_VST3_PATH="$vst3" cargo test --target "$TARGET" --features assert_process_allocs --test vst3_host
+echo "windows: passed"
