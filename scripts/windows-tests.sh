@@ -48,17 +48,25 @@ done
 [ -n "$wine_found" ] || skip "no Wine (apt-get install wine64)"
 
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$PWD/scripts/wine-run.sh"
+elapsed() { local s=$((SECONDS - $1)); echo "$((s / 60)) min $((s % 60)) s"; }
+# Every cargo call below selects the same workspace and features, so none rebuilds another's
+# dependencies.
+start=$SECONDS
 echo "windows: the test suite for $TARGET under Wine ($(wine --version 2>/dev/null || echo wine64))"
 cargo test --target "$TARGET" --workspace --features assert_process_allocs
+suite=$(elapsed $start)
 
+start=$SECONDS
 echo "windows: the bundles"
 cargo xtask bundle headphone_monitor --release --target "$TARGET"
+bundles=$(elapsed $start)
 clap="target/bundled/Headphone Monitor.clap"
 vst3="target/bundled/Headphone Monitor.vst3/Contents/x86_64-win/Headphone Monitor.vst3"
 for f in "$clap" "$vst3"; do
   head -c 2 "$f" | grep -q MZ || { echo "windows: $f is not a Windows DLL"; exit 1; }
 done
 echo "windows: the bundled .clap and .vst3 under the CLAP conformance and VST3 host tests"
-HM_CLAP_PATH="$clap" cargo test --target "$TARGET" --features assert_process_allocs --test clap_conformance
-HM_VST3_PATH="$vst3" cargo test --target "$TARGET" --features assert_process_allocs --test vst3_host
-echo "windows: passed"
+start=$SECONDS
+HM_CLAP_PATH="$clap" cargo test --target "$TARGET" --workspace --features assert_process_allocs --test clap_conformance
+HM_VST3_PATH="$vst3" cargo test --target "$TARGET" --workspace --features assert_process_allocs --test vst3_host
+echo "windows: passed (test suite built and run: $suite; bundles: $bundles; bundle tests: $(elapsed $start))"
