@@ -23,19 +23,8 @@ fn main() {
     if let Some(path) = std::env::var_os(CHILD_ENV) {
         let path = PathBuf::from(path);
         let start = Instant::now();
-        // SAFETY: loading runs the library's initialisers; RTLD_NOW resolves every symbol now
-        // (Windows resolves a DLL's imports at load time anyway).
-        #[cfg(unix)]
-        let library = unsafe {
-            libloading::os::unix::Library::open(
-                Some(&path),
-                libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL,
-            )
-        }
-        .expect("dlopen(RTLD_NOW)");
-        #[cfg(windows)]
-        // SAFETY: as above.
-        let library = unsafe { libloading::Library::new(&path) }.expect("LoadLibrary");
+        // SAFETY: loading runs the library's initialisers; RTLD_NOW resolves every symbol now.
+        let library = unsafe { clap_host::load_library(&path) };
         std::mem::forget(library); // stays loaded; the probe below reuses it
         let (descriptors, created) = clap_host::probe_factory(&path, &[clap_host::PLUGIN_ID]);
         let probe_us = start.elapsed().as_micros();

@@ -266,19 +266,8 @@ fn the_instance_descriptor_matches_the_factory() {
 fn the_library_loads_with_every_symbol_resolved_and_exports_a_clap_entry() {
     let path = plugin_path();
     // SAFETY: loading runs the library's initialisers; the tests trust the plugin. On Linux
-    // every symbol must resolve at load time with RTLD_NOW (a missing one fails here); Windows
-    // resolves a DLL's imports at load time anyway.
-    #[cfg(unix)]
-    let library: libloading::Library = unsafe {
-        use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
-        Library::open(Some(&path), RTLD_NOW | RTLD_LOCAL)
-    }
-    .unwrap_or_else(|e| panic!("dlopen({}, RTLD_NOW): {e}", path.display()))
-    .into();
-    #[cfg(windows)]
-    // SAFETY: as above.
-    let library = unsafe { libloading::Library::new(&path) }
-        .unwrap_or_else(|e| panic!("LoadLibrary({}): {e}", path.display()));
+    // every symbol must resolve at load time (RTLD_NOW: a missing one fails here).
+    let library = unsafe { common::clap_host::load_library(&path) };
     // SAFETY: `clap_entry` is a `clap_plugin_entry` struct whose first field is the
     // `clap_version` (three u32: major, minor, revision).
     let version = unsafe {

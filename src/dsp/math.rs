@@ -6,7 +6,7 @@
 //! `f64::powf` call, use the x87 unit, whose precision setting differs between a program's
 //! main thread and the threads it starts: measured under Wine, 2 % of `exp` and 5 % of `pow`
 //! results differ in the last bit between the two, so a render and the plug-in parted by one
-//! ULP. These go through `libm` (a Rust port of musl's correctly-implemented functions), the
+//! ULP. These go through `libm` (a pure-Rust port of musl's functions), the
 //! same code on every platform and thread. f32 functions and `ln`, `log10`, `sin`, `cos`,
 //! `sqrt` were measured thread-independent there and stay on std.
 

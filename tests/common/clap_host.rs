@@ -87,6 +87,31 @@ pub fn param_id(string_id: &str) -> u32 {
     hash & !(1 << 31)
 }
 
+/// Loads a plug-in library the way hosts do: on Unix `dlopen` with `RTLD_NOW | RTLD_LOCAL`
+/// (every symbol resolved up front, so a missing one fails here), on Windows `LoadLibraryExW`
+/// (which resolves a DLL's imports at load time anyway).
+///
+/// # Panics
+///
+/// Panics, naming the call and the path, if the library does not load.
+///
+/// # Safety
+///
+/// Loading runs the library's initialisers; the tests trust the plugin.
+pub unsafe fn load_library(path: &Path) -> libloading::Library {
+    #[cfg(unix)]
+    let library = unsafe {
+        use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
+        Library::open(Some(path), RTLD_NOW | RTLD_LOCAL)
+    }
+    .map(libloading::Library::from)
+    .unwrap_or_else(|e| panic!("dlopen({}, RTLD_NOW): {e}", path.display()));
+    #[cfg(windows)]
+    let library = unsafe { libloading::Library::new(path) }
+        .unwrap_or_else(|e| panic!("LoadLibrary({}): {e}", path.display()));
+    library
+}
+
 /// Locates the plugin binary to load.
 ///
 /// Order: `$HM_CLAP_PATH` (must exist if set); the `cdylib` next to the running test executable

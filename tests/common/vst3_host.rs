@@ -74,18 +74,8 @@ pub fn library_path() -> PathBuf {
 ///
 /// Panics if the library does not load, lacks an entry point, or returns no factory.
 pub fn load_factory(path: &Path) -> ComPtr<IPluginFactory> {
-    #[cfg(unix)]
     // SAFETY: loading runs the library's initialisers; the tests trust the plugin.
-    let library: libloading::Library = unsafe {
-        use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
-        Library::open(Some(path), RTLD_NOW | RTLD_LOCAL)
-    }
-    .unwrap_or_else(|e| panic!("dlopen({}, RTLD_NOW) failed: {e}", path.display()))
-    .into();
-    #[cfg(windows)]
-    // SAFETY: as above.
-    let library = unsafe { libloading::Library::new(path) }
-        .unwrap_or_else(|e| panic!("LoadLibrary({}) failed: {e}", path.display()));
+    let library = unsafe { super::clap_host::load_library(path) };
     // SAFETY: the signatures are those of the VST3 module entry points (vst3_public_sdk's
     // linuxmain.cpp and dllmain.cpp).
     let factory = unsafe {
