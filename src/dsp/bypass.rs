@@ -11,8 +11,25 @@ use super::{Settings, Stage, MAX_CHUNK};
 struct DryDelay {
     /// Delay, in samples.
     delay: usize,
-    /// Per channel: the last `delay` samples, then room for one chunk.
+    /// Per channel: a ring of the last `delay` samples plus room for one chunk.
     lines: [Vec<f32>; 2],
+    /// Where the next input sample goes in the rings.
+    write: usize,
+}
+
+/// Copies `source` into the ring `line` from `at`, wrapping at its end.
+fn ring_write(line: &mut [f32], at: usize, source: &[f32]) {
+    let split = source.len().min(line.len() - at);
+    line[at..at + split].copy_from_slice(&source[..split]);
+    line[..source.len() - split].copy_from_slice(&source[split..]);
+}
+
+/// Fills `out` from the ring `line` from `at`, wrapping at its end.
+fn ring_read(line: &[f32], at: usize, out: &mut [f32]) {
+    let split = out.len().min(line.len() - at);
+    out[..split].copy_from_slice(&line[at..at + split]);
+    let rest = out.len() - split;
+    out[split..].copy_from_slice(&line[..rest]);
 }
 
 impl DryDelay {
@@ -20,6 +37,7 @@ impl DryDelay {
         Self {
             delay,
             lines: [vec![0.0; delay + MAX_CHUNK], vec![0.0; delay + MAX_CHUNK]],
+            write: 0,
         }
     }
 
@@ -27,17 +45,25 @@ impl DryDelay {
         for line in &mut self.lines {
             line.fill(0.0);
         }
+        self.write = 0;
     }
 
-    /// Writes a block (at most [`MAX_CHUNK`] samples) and returns it delayed in `out`.
-    fn process(&mut self, inputs: [&[f32]; 2], out: &mut [[f32; MAX_CHUNK]; 2]) {
-        let d = self.delay;
-        for ((line, input), out) in self.lines.iter_mut().zip(inputs).zip(out) {
-            let len = input.len();
-            line[d..d + len].copy_from_slice(input);
-            out[..len].copy_from_slice(&line[..len]);
-            line.copy_within(len..len + d, 0);
+    /// Writes a block (at most [`MAX_CHUNK`] samples) and, when `out` is given, returns
+    /// it delayed there.
+    fn process(&mut self, inputs: [&[f32]; 2], out: Option<&mut [[f32; MAX_CHUNK]; 2]>) {
+        let size = self.delay + MAX_CHUNK;
+        let len = inputs[0].len();
+        // The sample `delay` behind the block's first one.
+        let read = (self.write + MAX_CHUNK) % size;
+        for (line, input) in self.lines.iter_mut().zip(inputs) {
+            ring_write(line, self.write, input);
         }
+        if let Some(out) = out {
+            for (line, out) in self.lines.iter().zip(out) {
+                ring_read(line, read, &mut out[..len]);
+            }
+        }
+        self.write = (self.write + len) % size;
     }
 }
 
@@ -66,7 +92,9 @@ impl Bypass {
 
     /// Taps the dry input of a block (at most [`MAX_CHUNK`] samples), before any stage.
     pub fn tap(&mut self, left: &[f32], right: &[f32]) {
-        self.dry.process([left, right], &mut self.dry_out);
+        // Resting at "processed", the dry signal is not mixed in: only keep the line.
+        let out = (!self.fade.rests_at_a()).then_some(&mut self.dry_out);
+        self.dry.process([left, right], out);
         self.len = left.len();
     }
 }

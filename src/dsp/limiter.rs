@@ -69,17 +69,21 @@
 //!
 //! # Speed
 //! Everything runs a block of up to [`BLOCK`] samples at a time: the cheap bound
-//! (vectorised across positions, AVX2 picked at run time; gated, see
+//! (vectorised across positions, its FIR in AVX2 + FMA intrinsics picked at run time;
+//! gated, see
 //! [`Detector::with_gate`]: a tile whose ±12 bound shows it cannot change the gain
 //! — below the held gain's binding level — skips the outer taps), the exact refinement
-//! (AVX2 intrinsics), the attack minimum (van Herk doubling) and the moving average
+//! (AVX2 intrinsics), the attack minimum (van Herk / Gil-Werman segments, O(1) per
+//! position at any block size) and the moving average
 //! in [`super::sliding`], and only the hold/release walk per sample — skipped too
-//! while nothing needs reduction and the gain rests at exactly 1.
+//! while nothing needs reduction and the gain rests at exactly 1. The block logic
+//! itself is compiled a second time for AVX2 (no fused operations there, so both
+//! builds give the same bits).
 
 use super::detector::{Detector, BLOCK, MAX_NEAR_TAPS};
 use super::exact::{self, ExactPeak};
 use super::kernel;
-use super::sliding::{min_of, SlidingBuffer};
+use super::sliding::{min_of, SlidingBuffer, SlidingMin};
 
 /// Maximum lookahead, in milliseconds: the latency the limiter adds.
 pub const LOOKAHEAD_MS: f64 = 1.5;
@@ -242,8 +246,10 @@ pub struct Limiter {
     gate: [f32; BLOCK],
     /// Per-sample scratch of one block: whether the position is evaluated exactly.
     refine: [bool; BLOCK],
-    /// Requirements, for the attack's sliding minimum over `S + W` positions.
-    requirements: SlidingBuffer,
+    /// Per-sample scratch of one block: the requirement of each position.
+    requirement: [f32; BLOCK],
+    /// The attack's sliding minimum of the requirements over `S + W` positions.
+    requirements: SlidingMin,
     /// Hold and release.
     envelope: Envelope,
     /// Envelope values, for the moving average over `W` samples.
@@ -260,6 +266,8 @@ pub struct Limiter {
     refined: u64,
     /// Smallest gain applied since the last [`Limiter::take_min_gain`].
     min_gain: f32,
+    /// Whether the AVX2 build of the block logic may run on this CPU.
+    use_avx2: bool,
 }
 
 impl Limiter {
@@ -323,7 +331,8 @@ impl Limiter {
             gain: [1.0; BLOCK],
             gate: [0.0; BLOCK],
             refine: [false; BLOCK],
-            requirements: SlidingBuffer::new(span, BLOCK, 1.0),
+            requirement: [1.0; BLOCK],
+            requirements: SlidingMin::new(span, 1.0),
             envelope: Envelope::unity((HOLD_MS * 1e-3 * sample_rate as f64).round() as u32, 0.0),
             envelopes: SlidingBuffer::new(attack, BLOCK, 1.0),
             last_gain: 1.0,
@@ -332,6 +341,7 @@ impl Limiter {
             exact: (design == Design::Exact).then(ExactPeak::new),
             refined: 0,
             min_gain: 1.0,
+            use_avx2: exact::avx2_available(),
         };
         limiter.set_settings(settings);
         limiter.reset();
@@ -435,7 +445,8 @@ impl Limiter {
     /// Limits a stereo block in place. `left` and `right` must have the same length and
     /// hold finite samples (see [`super::sanitize`]). On return they hold the limited
     /// output, delayed by [`Self::latency_samples`]; `unlimited_*` receive the same
-    /// delayed signal without gain or clip (for the on/off crossfade).
+    /// delayed signal without gain or clip (for the on/off crossfade), unless both are
+    /// empty (nobody listens to it).
     pub fn process(
         &mut self,
         left: &mut [f32],
@@ -444,21 +455,50 @@ impl Limiter {
         unlimited_right: &mut [f32],
     ) {
         let len = left.len();
-        assert!(right.len() == len && unlimited_left.len() >= len && unlimited_right.len() >= len);
+        let keep_unlimited = !(unlimited_left.is_empty() && unlimited_right.is_empty());
+        assert!(right.len() == len);
+        assert!(!keep_unlimited || (unlimited_left.len() >= len && unlimited_right.len() >= len));
         let mut start = 0;
         while start < len {
             let end = (start + BLOCK).min(len);
-            self.process_block(
-                &mut left[start..end],
-                &mut right[start..end],
-                &mut unlimited_left[start..end],
-                &mut unlimited_right[start..end],
+            let unlimited = if keep_unlimited { start..end } else { 0..0 };
+            let (l, r) = (&mut left[start..end], &mut right[start..end]);
+            let (ul, ur) = (
+                &mut unlimited_left[unlimited.clone()],
+                &mut unlimited_right[unlimited],
             );
+            #[cfg(target_arch = "x86_64")]
+            if self.use_avx2 {
+                // SAFETY: `use_avx2` is only true when the CPU reports AVX2.
+                unsafe { self.process_block_avx2(l, r, ul, ur) };
+            } else {
+                self.process_block(l, r, ul, ur);
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            self.process_block(l, r, ul, ur);
             start = end;
         }
     }
 
+    /// [`Self::process_block`] compiled for AVX2 (its slice loops eight lanes wide; no
+    /// fused operations, so the output is bit-identical to the portable build).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn process_block_avx2(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        unlimited_left: &mut [f32],
+        unlimited_right: &mut [f32],
+    ) {
+        self.process_block(left, right, unlimited_left, unlimited_right);
+    }
+
     /// [`Self::process`] for at most [`BLOCK`] samples.
+    #[inline(always)]
     fn process_block(
         &mut self,
         left: &mut [f32],
@@ -495,7 +535,7 @@ impl Limiter {
         }
 
         // Requirement per position: min(1, target / estimate), linked over channels.
-        let requirements = self.requirements.start_block(len);
+        let requirements = &mut self.requirement[..len];
         let mut reductions = 0u32;
         if self.detect {
             let estimate = &mut self.gain[..len];
@@ -591,9 +631,11 @@ impl Limiter {
         let mut envelope = self.envelope;
         let at_rest = reductions == 0
             && envelope.gain == 1.0
-            && self.requirements.history_min() >= 1.0
+            && self.requirements.history_at_least_one()
             && self.envelopes.history_min() >= 1.0;
         if at_rest {
+            // (The window still has to see this block's requirements, all 1.)
+            self.requirements.push(&self.requirement[..len], None);
             // Nothing to reduce and nothing pending: the gain stays exactly 1 (the
             // usual case on a monitoring bus), without the per-sample walk.
             self.envelopes.start_block_again().fill(1.0);
@@ -602,7 +644,8 @@ impl Limiter {
         } else {
             // Attack: the minimum requirement over the next S + W positions.
             let minimum = &mut self.required[..len];
-            self.requirements.min_into(minimum);
+            self.requirements
+                .push(&self.requirement[..len], Some(&mut *minimum));
             // Hold and release, per sample.
             let envelopes = self.envelopes.start_block_again();
             for (env, &m) in envelopes.iter_mut().zip(&*minimum) {
@@ -624,7 +667,9 @@ impl Limiter {
             .enumerate()
         {
             let delayed = self.detector.delayed(c, latency);
-            unlimited.copy_from_slice(delayed);
+            if !unlimited.is_empty() {
+                unlimited.copy_from_slice(delayed);
+            }
             for (((y, &x), &g), &clip) in out.iter_mut().zip(delayed).zip(&self.gain).zip(clip) {
                 let v = x * g;
                 let clip = clip * SAMPLE_CLIP_FACTOR;

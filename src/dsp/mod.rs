@@ -195,6 +195,8 @@ pub struct Chain {
     true_peak_metering: bool,
     /// Statistics since the last [`Chain::take_meters`].
     meters: BlockMeters,
+    /// Whether the AVX2 build of a chunk's processing may run on this CPU.
+    use_avx2: bool,
 }
 
 impl Chain {
@@ -226,6 +228,7 @@ impl Chain {
             output_tp: Default::default(),
             true_peak_metering: true,
             meters: BlockMeters::default(),
+            use_avx2: exact::avx2_available(),
         };
         chain.reset();
         chain
@@ -344,11 +347,33 @@ impl Chain {
         let mut start = 0;
         while start < len {
             let end = (start + MAX_CHUNK).min(len);
-            self.process_chunk(&mut left[start..end], &mut right[start..end]);
+            let (l, r) = (&mut left[start..end], &mut right[start..end]);
+            #[cfg(target_arch = "x86_64")]
+            if self.use_avx2 {
+                // SAFETY: `use_avx2` is only true when the CPU reports AVX2.
+                unsafe { self.process_chunk_avx2(l, r) };
+            } else {
+                self.process_chunk(l, r);
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            self.process_chunk(l, r);
             start = end;
         }
     }
 
+    /// [`Self::process_chunk`] compiled for AVX2: the stages' slice loops that inline
+    /// here run eight lanes wide. No fused operations, so the output is bit-identical
+    /// to the portable build.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn process_chunk_avx2(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.process_chunk(left, right);
+    }
+
+    #[inline(always)]
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
         let mut block = BlockMeters::default();
         self.sanitize.process(left, right);

@@ -66,9 +66,11 @@ impl Stage for SwitchedLimiter {
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let len = left.len();
         self.limiter.set_detection(!self.fade.rests_at_a());
+        // Resting at "limited", the unlimited signal is not mixed in: not even copied.
+        let keep = if self.fade.rests_at_b() { 0 } else { len };
         let [ul, ur] = &mut self.unlimited;
         self.limiter
-            .process(left, right, &mut ul[..len], &mut ur[..len]);
+            .process(left, right, &mut ul[..keep], &mut ur[..keep]);
         self.min_gain = self.limiter.take_min_gain();
         self.fade
             .blend_into_b([&ul[..len], &ur[..len]], [left, right]);
