@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the CLAP and VST3 bundles on a fresh Debian/Ubuntu machine, installing
 # what is missing first (system packages; Rust through rustup if cargo is absent),
-# and the standalone app.
+# and the standalone app; installs the real hosts the tests run the plug-in in
+# (scripts/real-hosts.sh: Ardour, Qtractor, JACK, and pedalboard and DawDreamer in
+# target/real-hosts/venv).
 #   scripts/setup.sh            # Linux bundles and standalone
 #   scripts/setup.sh --windows  # also the Windows bundles (x86_64-pc-windows-gnu: installs the
 #                               # target, the MinGW-w64 linker, Wine for the tests, and zip)
@@ -18,8 +20,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # A C toolchain; ALSA and JACK headers for the standalone app; Xvfb, xdotool and
-# ImageMagick for the editor's screenshot test; Ardour 7 for the real-host test.
-PACKAGES="build-essential pkg-config ca-certificates curl git libasound2-dev libjack-jackd2-dev xvfb xdotool imagemagick ardour"
+# ImageMagick for the editor's screenshot test.
+PACKAGES="build-essential pkg-config ca-certificates curl git libasound2-dev libjack-jackd2-dev xvfb xdotool imagemagick"
 if [ "$WINDOWS" = 1 ]; then PACKAGES="$PACKAGES gcc-mingw-w64-x86-64 wine64 zip"; fi
 missing=""
 for p in $PACKAGES; do
@@ -41,6 +43,9 @@ if [ "$WINDOWS" = 1 ]; then rustup target add x86_64-pc-windows-gnu; fi
 
 # nice-plug with the project's fixes (patches/): must exist before any cargo build.
 ./scripts/patch-deps.sh
+
+# The real hosts of the test suite (tests/real_hosts.rs).
+./scripts/real-hosts.sh
 
 cargo xtask bundle headphone_monitor --release
 cargo build --release --features standalone --bin headphone_monitor_standalone

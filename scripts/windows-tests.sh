@@ -8,16 +8,19 @@
 #
 # What runs and what stays Linux-only: README, "Windows". When the target, the MinGW-w64
 # linker or Wine is missing and cannot be installed, this prints ONE line starting with
-# "windows: SKIPPED" that says what was not run, and exits 0 (HM_REQUIRE_WINDOWS=1: exit 1).
-# A test that fails fails this script.
+# "windows: SKIPPED" that says what was not run and how to install it, and exits 0; under
+# HM_REQUIRE_HOSTS=1 (set by .ci/run) it fails instead. A test that fails fails this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=x86_64-pc-windows-gnu
 NOT_RUN="the Windows test suite under Wine and the Windows bundles"
 
 skip() {
+  if [ "${HM_REQUIRE_HOSTS:-0}" = 1 ]; then
+    echo "windows: FAILED: required (HM_REQUIRE_HOSTS=1) but missing: $1; not run: $NOT_RUN" >&2
+    exit 1
+  fi
   echo "windows: SKIPPED ($1): not run: $NOT_RUN"
-  if [ "${HM_REQUIRE_WINDOWS:-0}" = 1 ]; then exit 1; fi
   exit 0
 }
 

@@ -286,17 +286,17 @@ mod tests {
         let dir = data_dir().expect("a per-user data directory");
         #[cfg(windows)]
         let base = PathBuf::from(std::env::var_os("APPDATA").expect("%APPDATA% is set"));
-        #[cfg(not(windows))]
+        #[cfg(target_os = "macos")]
+        let base = PathBuf::from(std::env::var_os("HOME").expect("$HOME is set"))
+            .join("Library/Application Support");
+        #[cfg(not(any(windows, target_os = "macos")))]
         let base = std::env::var_os("XDG_DATA_HOME")
             .map(PathBuf::from)
             .filter(|p| p.is_absolute())
             .unwrap_or_else(|| {
                 PathBuf::from(std::env::var_os("HOME").expect("$HOME is set")).join(".local/share")
             });
-        #[cfg(any(windows, target_os = "linux"))]
         assert_eq!(dir, base.join("headphone-monitor"));
-        #[cfg(not(any(windows, target_os = "linux")))]
-        let _ = base;
     }
 
     #[test]

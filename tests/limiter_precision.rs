@@ -8,6 +8,8 @@
 //! first release's design ([`Design::BoundOnly`]) is run through the same checks to
 //! show that they fail on it.
 
+#[path = "common/property.rs"]
+mod property;
 #[path = "common/signals.rs"]
 mod signals;
 #[path = "common/strict.rs"]
@@ -266,14 +268,6 @@ fn adversarial(parts: &[(u8, f32, usize)], len: usize) -> (Vec<f32>, Vec<f32>) {
     (l, r)
 }
 
-/// Cases per property: 24, or `HM_PROPTEST_CASES` for a longer hunt.
-fn cases() -> u32 {
-    std::env::var("HM_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(24)
-}
-
 /// One gain/mode/swap/crossfeed move and the block size it runs for.
 type Step = ((f32, MonitorMode, bool, bool), usize);
 
@@ -354,7 +348,7 @@ fn moves() -> impl Strategy<Value = (f32, MonitorMode, bool, bool)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(property::config(24))]
 
     /// With the ceiling fixed, random gain, mode, swap and crossfeed moves at random
     /// block sizes (1–4096) over adversarial input never take the output's strict
@@ -408,4 +402,23 @@ proptest! {
         let over = strict::db(reference.measure(&l).max(reference.measure(&r))) - highest as f64;
         prop_assert!(over <= 0.0, "{} Hz: {:+.5} dB over the highest ceiling", rate, over);
     }
+}
+
+/// The suite replays the same cases on every run (a CI failure can be replayed; two green
+/// runs tested the same thing): two runners built from the suite's configuration draw the same
+/// adversarial inputs.
+#[test]
+fn the_property_cases_are_the_same_on_every_run() {
+    use proptest::strategy::ValueTree;
+    if std::env::var_os("HM_PROPTEST_HUNT").is_some() {
+        return; // A hunt draws a new seed on purpose.
+    }
+    let strategy = prop::collection::vec((any::<u8>(), 0.05f32..4.0, 64usize..3000), 1..6);
+    let draw = || {
+        let mut runner = proptest::test_runner::TestRunner::new(property::config(24));
+        (0..24)
+            .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(draw(), draw());
 }

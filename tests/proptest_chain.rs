@@ -4,6 +4,9 @@
 //! the limiter is on; and after bad input ends, a normal signal comes out exactly as
 //! from a fresh chain within a stated time (state is never poisoned).
 
+#[path = "common/property.rs"]
+mod property;
+
 use headphone_monitor::dsp::listening::generator::Kind;
 use headphone_monitor::dsp::{
     db_to_gain, Chain, ControllerSettings, CorrectionSettings, CrossfeedSettings, MonitorMode,
@@ -146,7 +149,7 @@ fn generator() -> impl Strategy<Value = Kind> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(property::config(64))]
 
     #[test]
     fn output_is_finite_and_never_above_the_ceiling(
@@ -191,7 +194,7 @@ fn recovery_seconds(release_ms: f32) -> f32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(property::config(32))]
 
     /// After any bad input, with any settings, a normal signal comes out exactly as from a
     /// fresh chain once [`recovery_seconds`] have passed: nothing is poisoned.

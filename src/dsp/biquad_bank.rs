@@ -40,6 +40,7 @@ pub struct StereoBank {
     /// Each lane's last output (the wavefront's hand-over to the next filter).
     y: Lanes,
     /// AVX2 and FMA are available.
+    #[cfg(target_arch = "x86_64")]
     simd: bool,
     /// Every section's `b0` is 1 (factored into the gain): the kernel's first operation
     /// is an add, which runs on other execution units than the multiply-adds.
@@ -65,6 +66,7 @@ impl StereoBank {
             s1: [[0.0; 4]; PAIRS],
             s2: [[0.0; 4]; PAIRS],
             y: [[0.0; 4]; PAIRS],
+            #[cfg(target_arch = "x86_64")]
             simd: simd_available(),
             unit_b0: false,
         };
@@ -166,15 +168,10 @@ impl StereoBank {
     }
 }
 
+/// Whether this CPU can run the AVX2 + FMA wavefront.
+#[cfg(target_arch = "x86_64")]
 fn simd_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -361,7 +358,10 @@ mod tests {
             .map(|i| ((i as f32 * 0.37).sin() + (i as f32 * 0.011).cos()) * 0.4)
             .collect();
         let mut plain = StereoBank::new(&designs, 1.3);
-        plain.simd = false;
+        #[cfg(target_arch = "x86_64")]
+        {
+            plain.simd = false;
+        }
         let (mut pl, mut pr) = (signal.clone(), signal.clone());
         plain.process(&mut pl, &mut pr);
         for block in [1usize, 2, 3, 5, 64, 256, 3000] {

@@ -289,8 +289,10 @@ pub struct Detector {
     /// Each channel's far-field term of that bound (the Abel part, beyond ±S).
     channel_far: [[f32; BLOCK]; 2],
     /// Whether the AVX2 build of the running sums may run on this CPU.
+    #[cfg(target_arch = "x86_64")]
     use_avx2: bool,
     /// Whether the AVX2 + FMA build of the near-field FIR may run on this CPU.
+    #[cfg(target_arch = "x86_64")]
     use_fma: bool,
 }
 
@@ -373,7 +375,9 @@ impl Detector {
             block_len: 0,
             channel_bound: [[0.0; BLOCK]; 2],
             channel_far: [[0.0; BLOCK]; 2],
+            #[cfg(target_arch = "x86_64")]
             use_avx2: exact::avx2_available(),
+            #[cfg(target_arch = "x86_64")]
             use_fma: exact::avx2_available() && fma_available(),
         }
     }
@@ -524,15 +528,9 @@ impl Detector {
 }
 
 /// Whether the CPU has fused multiply-add (FMA3).
+#[cfg(target_arch = "x86_64")]
 fn fma_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    std::arch::is_x86_feature_detected!("fma")
 }
 
 /// [`push_sums`] compiled for AVX2, the four sums as one vector.
@@ -1039,7 +1037,10 @@ mod tests {
         let (left, right) = signal(3000);
         let mut fast = Detector::new(12, 54, 72);
         let mut plain = fast.clone();
-        plain.use_avx2 = false;
+        #[cfg(target_arch = "x86_64")]
+        {
+            plain.use_avx2 = false;
+        }
         let mut pos = 0;
         for len in [1usize, 128, 7, 13, 64, 33].iter().cycle() {
             if pos >= left.len() {
@@ -1070,14 +1071,20 @@ mod tests {
         let (left, right) = signal(2300);
         let mut detector = Detector::new(s, future, 72);
         let mut portable = detector.clone();
-        portable.use_avx2 = false;
-        portable.use_fma = false;
+        #[cfg(target_arch = "x86_64")]
+        {
+            portable.use_avx2 = false;
+            portable.use_fma = false;
+        }
         // Gated at ±4 with a threshold the loud parts fail and the quiet parts pass.
         let (gate_taps, gate_weight, gate_level) = (4, 0.125f32, 0.8f32);
         let mut gated = Detector::with_gate(s, gate_taps, gate_weight, future, 72);
         let mut gated_portable = gated.clone();
-        gated_portable.use_avx2 = false;
-        gated_portable.use_fma = false;
+        #[cfg(target_arch = "x86_64")]
+        {
+            gated_portable.use_avx2 = false;
+            gated_portable.use_fma = false;
+        }
         let (mut narrow_tiles, mut wide_tiles) = (0, 0);
         let mut pos = 0;
         for len in [1usize, 128, 7, 128, 64, 33].iter().cycle() {

@@ -60,6 +60,7 @@ pub struct ExactPeak {
     /// The reference's DC normalisation, applied to phase 0 (the sample itself).
     norm: f32,
     /// Whether the AVX2 build may run on this CPU.
+    #[cfg(target_arch = "x86_64")]
     use_avx2: bool,
 }
 
@@ -70,6 +71,18 @@ impl Default for ExactPeak {
 }
 
 impl ExactPeak {
+    /// The same, on the portable build whatever the CPU (for comparing the two builds).
+    #[cfg(test)]
+    fn portable(self) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        return Self {
+            use_avx2: false,
+            ..self
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        self
+    }
+
     /// Builds the tap table (allocates; call from `activate`).
     pub fn new() -> Self {
         let norm = reference_norm();
@@ -88,6 +101,7 @@ impl ExactPeak {
         Self {
             taps,
             norm: norm as f32,
+            #[cfg(target_arch = "x86_64")]
             use_avx2: avx2_available(),
         }
     }
@@ -109,15 +123,9 @@ impl ExactPeak {
 
 /// Whether this CPU can run the AVX2 builds (of this module and of the detector's
 /// block kernel).
+#[cfg(target_arch = "x86_64")]
 pub(super) fn avx2_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    std::arch::is_x86_feature_detected!("avx2")
 }
 
 /// [`interval_peak`] with AVX2 intrinsics: the same products and sums in the same
@@ -280,8 +288,7 @@ mod tests {
             })
             .collect();
         let exact = ExactPeak::new();
-        let mut portable = exact.clone();
-        portable.use_avx2 = false;
+        let portable = exact.clone().portable();
         for p in (HALF_WINDOW..x.len() - HALF_WINDOW).step_by(7) {
             let window = &x[p + 1 - HALF_WINDOW..p + 1 + HALF_WINDOW];
             let fast = exact.interval_peak(window);

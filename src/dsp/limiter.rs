@@ -267,6 +267,7 @@ pub struct Limiter {
     /// Smallest gain applied since the last [`Limiter::take_min_gain`].
     min_gain: f32,
     /// Whether the AVX2 build of the block logic may run on this CPU.
+    #[cfg(target_arch = "x86_64")]
     use_avx2: bool,
 }
 
@@ -341,6 +342,7 @@ impl Limiter {
             exact: (design == Design::Exact).then(ExactPeak::new),
             refined: 0,
             min_gain: 1.0,
+            #[cfg(target_arch = "x86_64")]
             use_avx2: exact::avx2_available(),
         };
         limiter.set_settings(settings);

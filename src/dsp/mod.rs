@@ -196,6 +196,7 @@ pub struct Chain {
     /// Statistics since the last [`Chain::take_meters`].
     meters: BlockMeters,
     /// Whether the AVX2 build of a chunk's processing may run on this CPU.
+    #[cfg(target_arch = "x86_64")]
     use_avx2: bool,
 }
 
@@ -228,6 +229,7 @@ impl Chain {
             output_tp: Default::default(),
             true_peak_metering: true,
             meters: BlockMeters::default(),
+            #[cfg(target_arch = "x86_64")]
             use_avx2: exact::avx2_available(),
         };
         chain.reset();

@@ -1,24 +1,34 @@
 //! Render-aware monitoring: decides when the chain may step aside because the host is
 //! rendering offline (an export or bounce), so the monitoring never gets printed into a mix by
-//! accident — without ever being fooled into dropping protection while someone listens.
+//! accident — without ever letting audio above the ceiling reach someone who listens.
 //!
-//! The host's claim ("offline") is not trusted alone. The guard also measures the pace at
-//! which audio arrives against the wall clock: real-time playback delivers one second of audio
-//! per second (plus start-up bursts while a device's buffers fill, a few hundred ms at most);
-//! an offline render of a monitoring-bus chain runs many times faster. Pass-through starts
-//! only when the host claims offline **and** [`VERIFY_AUDIO_S`] of audio arrived at least
-//! [`MIN_SPEEDUP`] × faster than real time without the wall clock ever running more than
-//! [`SLACK_S`] behind that pace; it stops (protection resumes at once, with the chain's
-//! 20 ms crossfade) as soon as the wall clock runs that far behind — within 0.1 s of audio at
-//! real-time pace, plus the block in progress — or when the claim ends. A device burst of
-//! less than about 0.9 s of audio followed by real-time pace therefore never passes; a
-//! longer one gets at most those 0.1 s (plus one block) before protection resumes.
-//! (An offline render that stalls for more than [`SLACK_S`] is therefore processed from that
-//! point until the pace is proven again: the safe side.)
+//! The host's claim ("offline") is honoured from the first sample, in two steps, because a
+//! claim alone is not proof that nobody listens:
+//! 1. **[`RenderState::Verifying`]** — as soon as the host says it renders offline, the
+//!    monitor leaves all the monitoring out (mode, swap, gain, crossfeed, correction,
+//!    controller, test signal: see `monitor::policy`) and keeps only the limiter's ceiling.
+//!    Audio under the ceiling comes out unchanged from the first sample; a host that claims
+//!    offline while someone listens can play them unmonitored audio, but never above the
+//!    ceiling, and only until the pace gives it away (below).
+//! 2. **[`RenderState::PassThrough`]** — the guard measures the pace at which audio arrives
+//!    against the wall clock: real-time playback delivers one second of audio per second
+//!    (plus start-up bursts while a device's buffers fill, a few hundred ms at most); an
+//!    offline render of a monitoring-bus chain runs many times faster. Once
+//!    [`VERIFY_AUDIO_S`] of audio arrived at least [`MIN_SPEEDUP`] × faster than real time
+//!    without the wall clock ever running more than [`SLACK_S`] behind that pace, the
+//!    ceiling steps aside too (bypass, with the chain's 20 ms crossfade, which changes no bit
+//!    where the limiter had nothing to do): the input itself, overs included.
 //!
-//! Consequences, documented for users: the first second of an export is processed
-//! (identical to pass-through at neutral settings), and an export slower than twice real time
-//! is processed throughout; both err on the side of protection.
+//! As soon as the wall clock runs [`SLACK_S`] behind the pace — within 0.1 s of audio at
+//! real-time pace, plus the block in progress — the guard decides someone may be listening
+//! ([`RenderState::RealtimePace`]) and the full monitoring returns (20 ms glide); it returns
+//! at once when the claim ends. (An offline render that stalls for more than [`SLACK_S`] is
+//! therefore processed from that point until the pace is proven again: the safe side.)
+//!
+//! Consequences, documented for users: an export whose first second stays under the ceiling
+//! is the input bit for bit from its first sample; overs within its first second are limited
+//! to the ceiling; an export slower than twice real time is processed throughout. All of it
+//! errs on the side of the ears.
 //!
 //! # What can and cannot unlock pass-through
 //! Both conditions must hold, so each kind of host is judged on both:
@@ -27,13 +37,17 @@
 //! - **A render-ahead host** (REAPER's anticipative FX, VST3 `kPrefetch`): prefetching is not
 //!   an offline claim, so nothing unlocks either; its bursts ahead of the play position are
 //!   heard later and must stay processed.
-//! - **A start-up burst** (a device filling its buffers at once), also under a host that
-//!   wrongly claims offline while playing: less than about 0.9 s of audio ahead of real time
-//!   never unlocks; a longer one gets at most 0.1 s of audio (plus one block) through
-//!   before the lag ends pass-through. That is the only way audio someone hears can pass
-//!   unprocessed, and it needs a host that lies about offline rendering.
-//! - **An export** (Ardour freewheeling, a CLAP host's offline render): the claim is there and
-//!   the pace is far above [`MIN_SPEEDUP`], so after [`VERIFY_AUDIO_S`] of audio it passes.
+//! - **A host that wrongly claims offline while playing**: its listener hears the audio
+//!   without the monitoring, at most up to the ceiling, for at most 0.1 s of audio (plus one
+//!   block) before the lag restores the monitoring. A start-up burst (a device filling its
+//!   buffers at once) of less than about 0.9 s of audio ahead of real time never unlocks
+//!   pass-through; a longer one gets at most 0.1 s of audio (plus one block) past the
+//!   ceiling before the lag ends it. That is the only way audio someone hears can pass the
+//!   ceiling, and it needs a host that lies about offline rendering.
+//! - **An export** (Ardour freewheeling, a CLAP host's offline render, pedalboard and
+//!   DawDreamer, which state `kOffline` from their first block): the claim is there and the
+//!   pace is far above [`MIN_SPEEDUP`]: no monitoring from the first sample, and after
+//!   [`VERIFY_AUDIO_S`] of audio no ceiling either.
 //!
 //! The claim must be the host's *current* one, so the plug-in passes the claim of every
 //! process call ([`RenderGuard::set_offline_claimed`]). VST3 hosts state it in each call's
@@ -41,7 +55,7 @@
 //! exports (no new `setupProcessing`); nice-plug 0.4.2 never passed that on, and handed
 //! `activate` the mode of the `setupProcessing` call before the last one. The project
 //! builds nice-plug with its own fixes (`patches/`, `ProcessContext::process_mode`);
-//! `tests/render_aware.rs` and `tests/ardour.rs` fail without them. Had a claim been stale
+//! `tests/render_aware.rs` and the Ardour test of `tests/real_hosts.rs` fail without them. Had a claim been stale
 //! the other way — offline during live playback — the pace check alone would still keep
 //! the listener protected (the burst case above).
 //!
@@ -59,7 +73,7 @@ pub const SLACK_S: f64 = 0.05;
 pub enum RenderState {
     /// The host says real time: normal monitoring.
     Realtime,
-    /// The host says offline; the pace is being measured (still protecting).
+    /// The host says offline; the pace is being measured: no monitoring, the ceiling kept.
     Verifying,
     /// Offline and fast: audio passes through unchanged (delayed by the latency).
     PassThrough,

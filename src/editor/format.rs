@@ -91,8 +91,8 @@ pub fn render_status(current: RenderState, last: RenderState) -> Option<(&'stati
     use RenderState::*;
     match (current, last) {
         (Verifying, _) => Some((
-            "OFFLINE RENDER: checking the pace, protecting",
-            Severity::Notice,
+            "OFFLINE RENDER: monitoring off, ceiling kept (checking the pace)",
+            Severity::Info,
         )),
         (PassThrough, _) => Some((
             "OFFLINE RENDER: passing through unprocessed",
@@ -110,9 +110,11 @@ pub fn render_status(current: RenderState, last: RenderState) -> Option<(&'stati
             "Last offline render ran at real-time pace: it was processed",
             Severity::Notice,
         )),
-        (Realtime, Printing | Verifying) => {
-            Some(("Last export: processing printed", Severity::Notice))
-        }
+        (Realtime, Printing) => Some(("Last export: processing printed", Severity::Notice)),
+        (Realtime, Verifying) => Some((
+            "Last export: too short to prove the pace; overs limited",
+            Severity::Info,
+        )),
         (Realtime, Realtime) => None,
     }
 }

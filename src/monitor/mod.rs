@@ -73,6 +73,10 @@ pub struct Monitor {
     meters: Arc<SharedMeters>,
     /// The loudness meter's ring (fed only while someone reads the meters).
     loudness_tap: LoudnessTap,
+    /// No audio has been processed since the monitor was made or reset: settings that
+    /// differ on the first block (a host stating offline rendering from its first block)
+    /// take effect at once instead of gliding.
+    fresh: bool,
 }
 
 impl Monitor {
@@ -88,7 +92,7 @@ impl Monitor {
             controls,
             &Circumstances {
                 week_exposure_pa2h: meters.week_exposure(),
-                passing_through: false,
+                render: RenderState::Realtime,
             },
         );
         meters.sample_rate.store(sample_rate, Ordering::Relaxed);
@@ -101,6 +105,7 @@ impl Monitor {
             mono_scratch: vec![0.0; max_block],
             meters,
             loudness_tap,
+            fresh: true,
         }
     }
 
@@ -122,6 +127,7 @@ impl Monitor {
         self.chain.reset();
         self.listening.reset();
         self.render_guard.restart();
+        self.fresh = true;
     }
 
     /// The chain's settings now (see [`policy::effective_settings`]).
@@ -130,7 +136,7 @@ impl Monitor {
             controls,
             &Circumstances {
                 week_exposure_pa2h: self.meters.week_exposure(),
-                passing_through: self.render_guard.passing_through(),
+                render: self.render_guard.state(),
             },
         )
     }
@@ -144,9 +150,9 @@ impl Monitor {
         controls: &Controls,
         info: BlockInfo,
     ) -> Processed {
-        // Render-aware monitoring: during a genuine offline render (claimed by the host for
-        // this very call, and running faster than real time), "monitor only" passes the
-        // audio through unchanged.
+        // Render-aware monitoring: while the host says this very call is rendered offline,
+        // "monitor only" leaves the monitoring out at once and keeps only the ceiling; once
+        // the pace proves a genuine offline render, the audio passes through unchanged.
         self.render_guard.set_offline_claimed(info.offline_claimed);
         self.render_guard.set_monitor_only(controls.monitor_only);
         let frames = channels.first().map_or(0, |c| c.len());
@@ -159,6 +165,12 @@ impl Monitor {
         let spl = controls.full_scale_spl.filter(|_| heard);
         let settings = self.settings_for(controls);
         self.chain.set_settings(settings);
+        if self.fresh {
+            // Nothing played yet: start at these settings rather than glide to them, so a
+            // host that says "offline" from its first block gets no monitoring printed.
+            self.chain.reset();
+            self.fresh = frames == 0;
+        }
         self.chain.set_true_peak_metering(info.metering);
         match (channels, layout) {
             ([left, right, ..], _) => {

@@ -4,6 +4,7 @@
 //! tests all call this same function.
 
 use crate::dsp::listening::{calibration, dose};
+use crate::dsp::render_guard::RenderState;
 use crate::dsp::Settings;
 
 /// Lowest ceiling the SPL cap can set, in dBTP (a cap below the parameter range is kept,
@@ -54,22 +55,35 @@ impl From<Settings> for Controls {
 }
 
 /// The circumstances a block is processed in.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Circumstances {
     /// Sound exposure of the last 7 days, this session included, in Pa²·h.
     pub week_exposure_pa2h: f64,
-    /// The render guard lets a genuine offline render pass through.
-    pub passing_through: bool,
+    /// What the render guard decided for this block.
+    pub render: RenderState,
 }
 
-/// The chain's settings for `controls` under `now`: bypass during a genuine offline
-/// render (monitor only), the ceiling lowered to the SPL cap through the calibration,
-/// and protection once the weekly allowance is used up (ITU-T H.871: gradually; the
-/// chain glides it in).
+impl Default for Circumstances {
+    fn default() -> Self {
+        Self {
+            week_exposure_pa2h: 0.0,
+            render: RenderState::Realtime,
+        }
+    }
+}
+
+/// The chain's settings for `controls` under `now`: the ceiling lowered to the SPL cap
+/// through the calibration, protection once the weekly allowance is used up (ITU-T H.871:
+/// gradually; the chain glides it in), and with "monitor only", while the host says it
+/// renders offline:
+/// - until the render guard has proven the pace ([`RenderState::Verifying`]), none of the
+///   monitoring (mode, swap, gain, crossfeed, correction, controller, test signal,
+///   protection), but the ceiling: audio under it comes out unchanged from the first sample,
+///   and a host that claims offline while someone listens cannot blast them;
+/// - once the pace is proven ([`RenderState::PassThrough`]), bypass: the input itself.
 pub fn effective_settings(controls: &Controls, now: &Circumstances) -> Settings {
     let mut settings = controls.chain;
     settings.protect_db = 0.0;
-    settings.bypass |= now.passing_through;
     if let Some(spl) = controls.full_scale_spl.filter(|s| s.is_finite()) {
         if let Some(cap_db) = controls.spl_ceiling_db {
             // A NaN cap is the safest cap there is, not none.
@@ -91,7 +105,28 @@ pub fn effective_settings(controls: &Controls, now: &Circumstances) -> Settings 
             }
         }
     }
-    settings
+    match now.render {
+        RenderState::Verifying => ceiling_only(settings),
+        // (The processed path stays without monitoring behind the bypass, so the crossfade
+        // between the two changes nothing where the limiter had nothing to do.)
+        RenderState::PassThrough => Settings {
+            bypass: true,
+            ..ceiling_only(settings)
+        },
+        RenderState::Realtime | RenderState::RealtimePace | RenderState::Printing => settings,
+    }
+}
+
+/// `settings` without any of the monitoring: only the limiter (its switch, ceiling and
+/// release) and the host's bypass remain.
+fn ceiling_only(settings: Settings) -> Settings {
+    Settings {
+        limiter_on: settings.limiter_on,
+        ceiling_db: settings.ceiling_db,
+        release_ms: settings.release_ms,
+        bypass: settings.bypass,
+        ..Settings::default()
+    }
 }
 
 #[cfg(test)]
@@ -145,7 +180,7 @@ mod tests {
                 &c,
                 &Circumstances {
                     week_exposure_pa2h: week,
-                    passing_through: false,
+                    ..Circumstances::default()
                 },
             )
             .protect_db
@@ -158,7 +193,7 @@ mod tests {
                 &c,
                 &Circumstances {
                     week_exposure_pa2h: allowance * 2.0,
-                    passing_through: false
+                    ..Circumstances::default()
                 }
             )
             .protect_db,
@@ -170,8 +205,8 @@ mod tests {
     fn a_pass_through_render_bypasses_and_a_nan_cap_is_the_safest() {
         let c = Controls::default();
         let now = Circumstances {
-            week_exposure_pa2h: 0.0,
-            passing_through: true,
+            render: RenderState::PassThrough,
+            ..Circumstances::default()
         };
         assert!(effective_settings(&c, &now).bypass);
         let mut c = calibrated();
@@ -180,6 +215,51 @@ mod tests {
         assert_eq!(
             effective_settings(&c, &Circumstances::default()).ceiling_db,
             SPL_CEILING_FLOOR_DB
+        );
+    }
+
+    #[test]
+    fn an_unproven_offline_render_keeps_the_ceiling_and_nothing_else() {
+        use crate::dsp::{CrossfeedSettings, MonitorMode};
+        let mut c = calibrated();
+        c.chain.mode = MonitorMode::Mono;
+        c.chain.swap = true;
+        c.chain.gain_db = -6.0;
+        c.chain.crossfeed = CrossfeedSettings {
+            on: true,
+            ..CrossfeedSettings::default()
+        };
+        c.chain.controller.dim = true;
+        c.chain.release_ms = 200.0;
+        c.chain.ceiling_db = -3.0;
+        c.spl_ceiling_db = Some(90.0);
+        c.protect_db = Some(6.0);
+        let now = |render| Circumstances {
+            week_exposure_pa2h: 1e9,
+            render,
+        };
+        let heard = effective_settings(&c, &now(RenderState::Realtime));
+        assert!(heard.protect_db > 0.0 && heard.ceiling_db < -3.0);
+        let verifying = effective_settings(&c, &now(RenderState::Verifying));
+        assert_eq!(
+            verifying,
+            Settings {
+                ceiling_db: heard.ceiling_db,
+                release_ms: 200.0,
+                ..Settings::default()
+            },
+            "the ceiling (SPL cap included) and the release remain, nothing else"
+        );
+        for render in [RenderState::RealtimePace, RenderState::Printing] {
+            assert_eq!(effective_settings(&c, &now(render)), heard, "{render:?}");
+        }
+        let passing = effective_settings(&c, &now(RenderState::PassThrough));
+        assert_eq!(
+            passing,
+            Settings {
+                bypass: true,
+                ..verifying
+            }
         );
     }
 }
