@@ -5,7 +5,7 @@
 //! `cargo bench --bench chain` (all cases) or e.g. `cargo bench --bench chain -- 48000/512`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use headphone_monitor::dsp::{Chain, Design, Settings};
+use headphone_monitor::dsp::{Chain, Settings};
 use std::time::Duration;
 
 #[path = "common/mod.rs"]
@@ -20,33 +20,29 @@ fn chain_speed(c: &mut Criterion) {
     // Three cases per rate and block size: the limiter working all the time (the
     // programme 3.5 dB up: peaks over the ceiling, gain reduction in every block
     // with either design), the limiter armed but idle (the programme 8 dB lower,
-    // the usual state on a monitoring bus), and the limiter switched off. Each
-    // with the plugin's limiter (`exact`) and the first release's (`bound_only`),
-    // side by side in one run.
+    // the usual state on a monitoring bus), and the limiter switched off. (An older
+    // version is compared by running this bench in a worktree of its commit: see
+    // docs/performance.md.)
     let cases = [
         ("limiter_busy", true, 1.5f32),
         ("limiter_idle", true, 0.4),
         ("limiter_off", false, 1.0),
     ];
-    let designs = [("exact", Design::Exact), ("bound_only", Design::BoundOnly)];
     for rate in [44_100usize, 48_000, 96_000] {
         let (l, r) = common::programme(rate);
         for block in [32usize, 128, 512, 4096] {
-            for ((name, limiter_on, level), (design_name, design)) in cases
-                .into_iter()
-                .flat_map(|case| designs.into_iter().map(move |d| (case, d)))
-            {
+            for (name, limiter_on, level) in cases {
                 let settings = Settings {
                     limiter_on,
                     ..Settings::default()
                 };
-                let mut chain = Chain::with_limiter_design(rate as f32, settings, design);
+                let mut chain = Chain::new(rate as f32, settings);
                 chain.set_true_peak_metering(false);
                 let l: Vec<f32> = l.iter().map(|x| x * level).collect();
                 let r: Vec<f32> = r.iter().map(|x| x * level).collect();
                 let (mut bl, mut br) = (l.clone(), r.clone());
                 group.throughput(Throughput::Elements(rate as u64));
-                let id = BenchmarkId::new(format!("{rate}/{block}/{name}/{design_name}"), "1s");
+                let id = BenchmarkId::new(format!("{rate}/{block}/{name}"), "1s");
                 group.bench_with_input(id, &block, |b, &block| {
                     b.iter(|| {
                         bl.copy_from_slice(&l);
@@ -138,7 +134,7 @@ fn chain_speed(c: &mut Criterion) {
     }
     // The correction's filters alone (both ears' cascades, 10 filters each).
     let designs = headphone_monitor::dsp::correction::design_curve(&curve, 48_000.0);
-    let mut bank = headphone_monitor::dsp::biquad_bank::StereoBank::new(&designs, 1.0);
+    let mut bank = headphone_monitor::dsp::correction::bank::StereoBank::new(&designs, 1.0);
     group.bench_function("48000/512/correction_filters_only", |b| {
         b.iter(|| {
             bl.copy_from_slice(&l);

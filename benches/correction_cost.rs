@@ -54,7 +54,7 @@ fn main() {
 /// The ten-filter bank alone, ns per stereo sample, in 256-sample chunks.
 #[allow(dead_code)]
 fn bank_alone() {
-    use headphone_monitor::dsp::biquad_bank::StereoBank;
+    use headphone_monitor::dsp::correction::bank::StereoBank;
     use headphone_monitor::dsp::correction::design_curve;
     let (l, r) = common::programme(48_000);
     let designs = design_curve(&common::ten_flat_filters(), 48_000.0);

@@ -4,9 +4,7 @@
 //! while the settings move and the host's blocks change size.
 //!
 //! `cargo test --release --test limiter_precision -- --nocapture` prints the figures
-//! the README quotes (untouched margin and distance from the ceiling, per rate). The
-//! first release's design ([`Design::BoundOnly`]) is run through the same checks to
-//! show that they fail on it.
+//! the docs quote (untouched margin and distance from the ceiling, per rate).
 
 #[path = "common/property.rs"]
 mod property;
@@ -15,7 +13,7 @@ mod signals;
 #[path = "common/strict.rs"]
 mod strict;
 
-use headphone_monitor::dsp::{Chain, CrossfeedSettings, Design, MonitorMode, Named, Settings};
+use headphone_monitor::dsp::{Chain, CrossfeedSettings, MonitorMode, Named, Settings};
 use proptest::prelude::*;
 use signals::TestSignal;
 
@@ -41,8 +39,8 @@ struct Run {
     right: Vec<f32>,
 }
 
-fn run(design: Design, rate: f32, settings: Settings, sig: &TestSignal, block: usize) -> Run {
-    let mut chain = Chain::with_limiter_design(rate, settings, design);
+fn run(rate: f32, settings: Settings, sig: &TestSignal, block: usize) -> Run {
+    let mut chain = Chain::new(rate, settings);
     chain.set_true_peak_metering(false);
     let lat = chain.latency_samples();
     let mut left = sig.left.clone();
@@ -97,7 +95,7 @@ fn programme_under_the_ceiling_is_untouched() {
     for rate in RATES.into_iter().chain(LOW_RATES) {
         for sig in programme_at(rate, 0.4, -UNTOUCHED_MARGIN_DB) {
             for block in [512, 37] {
-                let out = run(Design::Exact, rate, Settings::default(), &sig, block);
+                let out = run(rate, Settings::default(), &sig, block);
                 println!(
                     "{rate} Hz {:<22} at -{UNTOUCHED_MARGIN_DB} dB, block {block}: {} samples changed, min gain {}",
                     sig.name, out.changed, out.min_gain
@@ -115,7 +113,7 @@ fn programme_under_the_ceiling_is_untouched() {
 fn programme_a_hundredth_of_a_db_under_the_ceiling_is_untouched() {
     for rate in RATES {
         for sig in programme_at(rate, 0.25, -0.01) {
-            let out = run(Design::Exact, rate, Settings::default(), &sig, 512);
+            let out = run(rate, Settings::default(), &sig, 512);
             assert_eq!(
                 (out.changed, out.min_gain),
                 (0, 1.0),
@@ -178,7 +176,7 @@ fn overloads_come_out_within_a_fifth_of_a_db_of_the_ceiling_and_never_above() {
         let mut worst_over = f64::NEG_INFINITY;
         let mut furthest = [0.0f64; 3];
         for (sig, class) in overloads(rate) {
-            let out = run(Design::Exact, rate, Settings::default(), &sig, 512);
+            let out = run(rate, Settings::default(), &sig, 512);
             let over = over_db(&reference, &out, ceiling_db);
             println!("{rate} Hz {:<28} output {over:+.4} dB re ceiling", sig.name);
             assert!(over <= 0.0, "{rate} Hz {}: {over:+.5} dB over", sig.name);
@@ -200,35 +198,6 @@ fn overloads_come_out_within_a_fifth_of_a_db_of_the_ceiling_and_never_above() {
             furthest[0], furthest[1], furthest[2]
         );
     }
-}
-
-/// The tests above discriminate: the first release's design fails both at 48 kHz
-/// (it touches programme 0.5 dB under the ceiling, and stops more than 0.5 dB short
-/// on overloads).
-#[test]
-fn the_first_release_design_fails_both_targets() {
-    let rate = 48_000.0;
-    let touched = programme_at(rate, 0.25, -0.5)
-        .iter()
-        .filter(|sig| {
-            let out = run(Design::BoundOnly, rate, Settings::default(), sig, 512);
-            out.changed > 0 && out.min_gain < 1.0
-        })
-        .count();
-    assert!(touched > 0, "the baseline left all programme alone");
-    let reference = strict::StrictTruePeak::default();
-    let short = programme_at(rate, 0.25, OVERLOAD_DB)
-        .iter()
-        .filter(|sig| {
-            let out = run(Design::BoundOnly, rate, Settings::default(), sig, 512);
-            over_db(&reference, &out, Settings::default().ceiling_db) < -0.5
-        })
-        .count();
-    assert!(
-        short > 0,
-        "the baseline reached the ceiling on all programme"
-    );
-    println!("first release at 48 kHz: {touched} programme signals touched at -0.5 dB, {short} overloads > 0.5 dB short");
 }
 
 // ---------------------------------------------------------------------------

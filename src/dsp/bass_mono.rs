@@ -22,7 +22,8 @@
 
 use super::correction::{design, Biquad, Filter, FilterKind, Width};
 use super::ramp::Ramp;
-use super::{Settings, Stage};
+use super::stage::{Chunk, Stage, StageSetup};
+use super::Settings;
 
 /// While the crossover moves, the sections are redesigned this often, in samples.
 pub const REDESIGN_SAMPLES: usize = 32;
@@ -121,6 +122,10 @@ impl BassMono {
 }
 
 impl Stage for BassMono {
+    fn build(setup: &StageSetup) -> Self {
+        Self::new(setup.sample_rate, &setup.settings, setup.switch_samples)
+    }
+
     fn apply(&mut self, settings: &Settings) {
         let c = &settings.controller;
         self.amount.set_target(if c.bass_mono { 1.0 } else { 0.0 });
@@ -140,7 +145,8 @@ impl Stage for BassMono {
         self.state = [[0.0; 2]; 3];
     }
 
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         if !self.amount.is_moving() && self.amount.value() == 0.0 {
             // Off: skipped (bit-transparent); the filter starts from rest when switched on.
             self.state = [[0.0; 2]; 3];

@@ -1,10 +1,12 @@
 //! Bypass: the dry input, delayed by the chain's latency, crossfaded in over
 //! [`super::SWITCH_MS`] (the host's bypass stays latency-compensated and click-free).
-//! The dry signal is tapped right after input hygiene ([`Bypass::tap`]) and mixed in
-//! at the very end ([`Stage::process`]).
+//! The dry signal is tapped right after input hygiene (the [`DryTap`] entry of the stage
+//! list) and mixed in at the very end ([`Bypass`]), delayed by the latency of every stage
+//! between them.
 
 use super::crossfade::Crossfade;
-use super::{Settings, Stage, MAX_CHUNK};
+use super::stage::{Chunk, Stage, StageSetup};
+use super::{Settings, MAX_CHUNK};
 
 /// A fixed delay for the dry path, stereo, processed a block at a time.
 #[derive(Debug, Clone)]
@@ -73,33 +75,29 @@ pub struct Bypass {
     dry: DryDelay,
     /// Processed (a) to dry (b).
     fade: Crossfade,
-    /// Scratch: the delayed dry signal of the current block.
+    /// Scratch: the delayed dry signal of the current chunk.
     dry_out: [[f32; MAX_CHUNK]; 2],
-    /// Length of the tapped block.
-    len: usize,
 }
 
 impl Bypass {
-    /// The stage for a chain of `latency` samples, at `settings.bypass`.
+    /// The stage for a dry signal `latency` samples ahead of the processed one, at
+    /// `settings.bypass`.
     pub fn new(latency: usize, settings: &Settings, switch_samples: u32) -> Self {
         Self {
             dry: DryDelay::new(latency),
             fade: Crossfade::new(settings.bypass, switch_samples),
             dry_out: [[0.0; MAX_CHUNK]; 2],
-            len: 0,
         }
-    }
-
-    /// Taps the dry input of a block (at most [`MAX_CHUNK`] samples), before any stage.
-    pub fn tap(&mut self, left: &[f32], right: &[f32]) {
-        // Resting at "processed", the dry signal is not mixed in: only keep the line.
-        let out = (!self.fade.rests_at_a()).then_some(&mut self.dry_out);
-        self.dry.process([left, right], out);
-        self.len = left.len();
     }
 }
 
 impl Stage for Bypass {
+    /// Delays the dry signal by the latency of every stage before it (the dry tap sits at
+    /// the chain's input, after the hygiene, which adds none).
+    fn build(setup: &StageSetup) -> Self {
+        Self::new(setup.latency_before, &setup.settings, setup.switch_samples)
+    }
+
     fn apply(&mut self, settings: &Settings) {
         self.fade.set(settings.bypass);
     }
@@ -109,12 +107,37 @@ impl Stage for Bypass {
         self.dry.reset();
     }
 
-    /// Mixes the dry signal tapped for this block into the processed one.
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        debug_assert_eq!(left.len(), self.len);
-        let len = left.len();
-        let [dl, dr] = &self.dry_out;
-        self.fade
-            .blend_into_a([left, right], [&dl[..len], &dr[..len]]);
+    /// Mixes the dry signal tapped for this chunk, delayed, into the processed one.
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        let len = chunk.len();
+        let [dl, dr] = &*chunk.dry;
+        // Resting at "processed", the dry signal is not mixed in: only keep the line.
+        let out = (!self.fade.rests_at_a()).then_some(&mut self.dry_out);
+        self.dry.process([&dl[..len], &dr[..len]], out);
+        let [ol, or] = &self.dry_out;
+        self.fade.blend_into_a(
+            [&mut *chunk.left, &mut *chunk.right],
+            [&ol[..len], &or[..len]],
+        );
+    }
+}
+
+/// The dry tap: keeps the chunk's input (after hygiene) for [`Bypass`].
+#[derive(Debug, Clone, Default)]
+pub struct DryTap;
+
+impl Stage for DryTap {
+    fn build(_setup: &StageSetup) -> Self {
+        DryTap
+    }
+
+    fn apply(&mut self, _settings: &Settings) {}
+
+    fn reset(&mut self) {}
+
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        let len = chunk.len();
+        chunk.dry[0][..len].copy_from_slice(chunk.left);
+        chunk.dry[1][..len].copy_from_slice(chunk.right);
     }
 }

@@ -29,6 +29,7 @@
 //! presets.
 
 use super::ramp::Ramp;
+use super::stage::{Chunk, Stage, StageSetup};
 
 /// Lowest accepted cut-off, in Hz.
 pub const MIN_CUTOFF_HZ: f32 = 300.0;
@@ -200,7 +201,15 @@ impl Crossfeed {
     }
 }
 
-impl super::Stage for Crossfeed {
+impl Stage for Crossfeed {
+    fn build(setup: &StageSetup) -> Self {
+        Self::new(
+            setup.sample_rate,
+            setup.settings.crossfeed,
+            setup.switch_samples,
+        )
+    }
+
     fn apply(&mut self, settings: &super::Settings) {
         self.set_settings(settings.crossfeed);
     }
@@ -209,8 +218,8 @@ impl super::Stage for Crossfeed {
         Crossfeed::reset(self);
     }
 
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        Crossfeed::process(self, left, right);
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        Crossfeed::process(self, chunk.left, chunk.right);
     }
 }
 

@@ -6,7 +6,8 @@
 //! zeros; at unity it is skipped (bit-transparent).
 
 use super::ramp::Ramp;
-use super::{Settings, Stage};
+use super::stage::{Chunk, Stage, StageSetup};
+use super::Settings;
 
 /// The ear-levels stage.
 #[derive(Debug, Clone)]
@@ -28,6 +29,10 @@ impl EarLevels {
 }
 
 impl Stage for EarLevels {
+    fn build(setup: &StageSetup) -> Self {
+        Self::new(&setup.settings, setup.switch_samples)
+    }
+
     fn apply(&mut self, settings: &Settings) {
         for (ramp, g) in self.gains.iter_mut().zip(settings.controller.ear_gains()) {
             ramp.set_target(g);
@@ -40,7 +45,8 @@ impl Stage for EarLevels {
         }
     }
 
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         for (ramp, x) in self.gains.iter_mut().zip([left, right]) {
             if ramp.is_moving() {
                 x.iter_mut().for_each(|v| *v *= ramp.next_value());

@@ -8,7 +8,8 @@
 //! chain detects to stay bit-transparent.
 
 use super::ramp::Ramp;
-use super::{output_gain, Settings, Stage};
+use super::stage::{Chunk, Stage, StageSetup};
+use super::{output_gain, Settings};
 
 /// What the listener hears, before the optional L/R swap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +78,10 @@ impl Matrix {
 }
 
 impl Stage for Matrix {
+    fn build(setup: &StageSetup) -> Self {
+        Self::new(&setup.settings, setup.switch_samples)
+    }
+
     fn apply(&mut self, settings: &Settings) {
         for (ramp, c) in self.ramps.iter_mut().zip(Self::target(settings)) {
             ramp.set_target(c);
@@ -89,7 +94,8 @@ impl Stage for Matrix {
         }
     }
 
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         let moving = self.ramps.iter().any(Ramp::is_moving);
         let coeffs = self.ramps.each_ref().map(Ramp::value);
         if moving {

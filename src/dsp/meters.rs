@@ -3,7 +3,10 @@
 //! the stereo correlation. Plain numbers only; the plugin publishes them through
 //! atomics, the renderer prints them.
 
-use super::kernel;
+use super::limiter::kernel;
+use super::sanitize::flush_subnormal_slice;
+use super::stage::{Chunk, Stage, StageSetup};
+use super::Settings;
 
 /// Taps per phase of the metering interpolator (as in BS.1770-4 Annex 2).
 pub const METER_TAPS_PER_PHASE: usize = 12;
@@ -159,6 +162,67 @@ impl BlockMeters {
             (self.sum_lr / denom).clamp(-1.0, 1.0) as f32
         } else {
             0.0
+        }
+    }
+}
+
+/// The input meters' tap: sample peak, and true peak while metering.
+#[derive(Debug, Clone, Default)]
+pub struct InputMeters {
+    true_peak: [TruePeakMeter; 2],
+}
+
+impl Stage for InputMeters {
+    fn build(_setup: &StageSetup) -> Self {
+        Self::default()
+    }
+
+    fn apply(&mut self, _settings: &Settings) {}
+
+    fn reset(&mut self) {
+        self.true_peak.iter_mut().for_each(TruePeakMeter::reset);
+    }
+
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        chunk.meters.input_peak = [sample_peak(chunk.left), sample_peak(chunk.right)];
+        if chunk.true_peak_metering {
+            chunk.meters.input_true_peak = [
+                self.true_peak[0].process(chunk.left),
+                self.true_peak[1].process(chunk.right),
+            ];
+        }
+    }
+}
+
+/// The output's tap: hygiene (subnormals flushed), then the correlation sums, the sample
+/// peak, and the true peak while metering.
+#[derive(Debug, Clone, Default)]
+pub struct OutputMeters {
+    true_peak: [TruePeakMeter; 2],
+}
+
+impl Stage for OutputMeters {
+    fn build(_setup: &StageSetup) -> Self {
+        Self::default()
+    }
+
+    fn apply(&mut self, _settings: &Settings) {}
+
+    fn reset(&mut self) {
+        self.true_peak.iter_mut().for_each(TruePeakMeter::reset);
+    }
+
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        flush_subnormal_slice(chunk.left);
+        flush_subnormal_slice(chunk.right);
+        let meters = &mut chunk.meters;
+        (meters.sum_lr, meters.sum_ll, meters.sum_rr) = correlation_sums(chunk.left, chunk.right);
+        meters.output_peak = [sample_peak(chunk.left), sample_peak(chunk.right)];
+        if chunk.true_peak_metering {
+            meters.output_true_peak = [
+                self.true_peak[0].process(chunk.left),
+                self.true_peak[1].process(chunk.right),
+            ];
         }
     }
 }

@@ -3,7 +3,8 @@
 //! over [`PROTECT_RAMP_S`]). Skipped at unity, so it is bit-transparent while off.
 
 use super::ramp::Ramp;
-use super::{db_to_gain, Settings, Stage};
+use super::stage::{Chunk, Stage, StageSetup};
+use super::{db_to_gain, Settings};
 
 /// Duration of the protective level reduction's glide, in seconds.
 pub const PROTECT_RAMP_S: f64 = 10.0;
@@ -39,6 +40,10 @@ impl Protection {
 }
 
 impl Stage for Protection {
+    fn build(setup: &StageSetup) -> Self {
+        Self::new(setup.sample_rate, &setup.settings)
+    }
+
     fn apply(&mut self, settings: &Settings) {
         self.gain.set_target(protect_gain(settings.protect_db));
     }
@@ -47,7 +52,8 @@ impl Stage for Protection {
         self.gain.jump_to(self.gain.target());
     }
 
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         if self.gain.is_moving() || self.gain.value() != 1.0 {
             for (l, r) in left.iter_mut().zip(right.iter_mut()) {
                 let g = self.gain.next_value();

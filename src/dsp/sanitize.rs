@@ -5,18 +5,25 @@
 //! the limiter's sums lose precision; subnormals are flushed to zero so they
 //! never reach the output or slow the CPU down.
 
+use super::stage::{Chunk, Stage, StageSetup};
+use super::Settings;
+
 /// The sanitize stage: [`sanitize_slice`] on both channels.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sanitize;
 
-impl super::Stage for Sanitize {
-    fn apply(&mut self, _settings: &super::Settings) {}
+impl Stage for Sanitize {
+    fn build(_setup: &StageSetup) -> Self {
+        Sanitize
+    }
+
+    fn apply(&mut self, _settings: &Settings) {}
 
     fn reset(&mut self) {}
 
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        sanitize_slice(left);
-        sanitize_slice(right);
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        sanitize_slice(chunk.left);
+        sanitize_slice(chunk.right);
     }
 }
 

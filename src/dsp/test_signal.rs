@@ -7,7 +7,8 @@
 
 use super::crossfade::Crossfade;
 use super::listening::generator::{CheckStep, Generator, Kind};
-use super::{Settings, Stage, MAX_CHUNK};
+use super::stage::{Chunk, Stage, StageSetup};
+use super::{Settings, MAX_CHUNK};
 
 /// The test-signal stage.
 #[derive(Debug, Clone)]
@@ -59,6 +60,10 @@ impl TestSignal {
 }
 
 impl Stage for TestSignal {
+    fn build(setup: &StageSetup) -> Self {
+        Self::new(setup.sample_rate, &setup.settings, setup.switch_samples)
+    }
+
     fn apply(&mut self, settings: &Settings) {
         let kind = settings.generator;
         if kind == Kind::Off {
@@ -79,7 +84,8 @@ impl Stage for TestSignal {
         self.generator.reset();
     }
 
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         if let Some(kind) = self.pending {
             if self.fade.rests_at_a() {
                 self.pending = None;

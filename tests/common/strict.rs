@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use headphone_monitor::dsp::kernel;
+use headphone_monitor::dsp::limiter::kernel;
 
 /// Oversampling factor of the reference.
 pub const OVERSAMPLE: usize = 16;

@@ -1,53 +1,15 @@
-//! Headphone correction: a parametric EQ per ear (up to [`MAX_FILTERS`] biquads each, the
-//! filters of an AutoEq / EqualizerAPO file, see [`crate::eqapo`]), with the file's preamp
-//! and an optional loudness match, before the limiter.
-//!
-//! # Design
-//!
-//! Every filter is a biquad designed from its (type, frequency, gain, width) at the host's
-//! sample rate by R. Bristow-Johnson's *Cookbook formulae for audio EQ biquad filter
-//! coefficients* (the W3C "Audio EQ Cookbook" note): peaking, low and high shelf (width as
-//! Q or as the shelf slope S), low-, high- and band-pass (constant 0 dB peak), notch and
-//! all-pass; a bandwidth in octaves becomes the cookbook's digital `α = sin ω₀ ·
-//! sinh(ln2/2 · BW · ω₀/sin ω₀)`. Coefficients and state are `f64` (transposed direct
-//! form II): a 20 Hz filter at 192 kHz has its poles within 10⁻³ of the unit circle,
-//! where `f32` state would add audible round-off noise. Both ears' cascades run together
-//! as a vectorised wavefront ([`super::biquad_bank`]).
-//!
-//! **Filters near Nyquist** (documented behaviour): a filter at or below 0.45·fs is
-//! exactly the cookbook's. Between 0.45·fs and fs/2 it is designed at 0.45·fs (the
-//! bilinear map crams everything above into a sliver; the shape stays, shifted a little
-//! down). At or above fs/2 its centre lies outside the signal band: a low shelf there
-//! is its gain over the whole band, a high-pass is designed at 0.45·fs (it still removes
-//! the band below it), and every other type (peaking, high shelf, low-pass, band-pass,
-//! notch, all-pass) leaves the band untouched (unity).
-//!
-//! **Level match** ([`level_match_db`]): the gain that keeps the loudness (ITU-R BS.1770
-//! K-weighting, both ears summed) of pink noise through the correction equal to that of
-//! the uncorrected noise, computed from the designed response on a fine log-frequency grid
-//! (pink noise has equal power per octave: uniform weights in log frequency).
-//!
-//! **Switching**: loading a curve, changing it, toggling correction or level match never
-//! clicks. The new filters are designed into a second bank, which first runs silently on
-//! the live input for [`WARM_UP_MS`] (its start-up transient dies away unheard), then the
-//! output crossfades from the old bank (or the dry signal) to it over
-//! [`super::SWITCH_MS`]. A pure gain change (level match on/off) keeps the filters' state
-//! and only crossfades. While correction is off and at rest, the stage does nothing at
-//! all: bit-transparent.
-//!
-//! **NaN safety**: the sanitized input is finite, and the filters are stable by
-//! construction (parameters are validated by the parser and clamped again here); a
-//! non-finite state would still be cleared at the end of the block it appeared in.
+//! The correction's filters from their description: the curve types (what an EQ file
+//! describes, per ear), each filter's biquad by R. Bristow-Johnson's *Cookbook formulae
+//! for audio EQ biquad filter coefficients* (the W3C "Audio EQ Cookbook" note), the
+//! response they make, and the figures derived from it (the loudness match by ITU-R
+//! BS.1770 K-weighting of pink noise, the A-weighted pink gain, the SPL offset).
+//! Pure functions of the curve and the sample rate; see the module docs of
+//! [`super`] for the rules (filters near Nyquist, the level match).
 
-use super::biquad_bank::StereoBank;
-use super::crossfade::Crossfade;
-use super::math;
-use super::{Settings, Stage, MAX_CHUNK};
+use crate::dsp::math;
 
 /// Most filters per ear.
 pub const MAX_FILTERS: usize = 20;
-/// How long a new filter bank runs unheard before it is faded in, in ms.
-pub const WARM_UP_MS: f64 = 100.0;
 /// Filters above this fraction of the sample rate are designed here instead.
 pub const NYQUIST_GUARD: f64 = 0.45;
 /// Accepted ranges (the parser's, and clamped again at design time).
@@ -166,17 +128,6 @@ impl Curve {
     pub fn is_flat(&self) -> bool {
         self.ears.iter().all(|e| e.len == 0 && e.preamp_db == 0.0)
     }
-}
-
-/// Correction settings within the chain's.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct CorrectionSettings {
-    /// Correction on.
-    pub on: bool,
-    /// Add the loudness match ([`level_match_db`]).
-    pub level_match: bool,
-    /// The curve.
-    pub curve: Curve,
 }
 
 /// Normalised biquad coefficients (`a0` = 1): `y = b0·x + b1·x₋₁ + b2·x₋₂ − a1·y₋₁ − a2·y₋₂`.
@@ -424,7 +375,7 @@ pub fn a_weighted_pink_gain_db(curve: &Curve, sample_rate: f32) -> [f64; 2] {
     ears.map(|ear| {
         let (mut through, mut bare) = (0.0, 0.0);
         for f in pink_grid(sample_rate) {
-            let a = math::db_to_power(super::listening::a_weighting::analog_db(f));
+            let a = math::db_to_power(crate::dsp::listening::a_weighting::analog_db(f));
             through += a * ear.power(f, fs);
             bare += a;
         }
@@ -472,230 +423,6 @@ pub fn figures(curve: &Curve, sample_rate: f32) -> Figures {
         level_match_db: level_match_db(curve, sample_rate) as f32,
         gain_1k_db: at_1k.map(|v| v as f32),
         spl_offset_db: offset.map(|v| v as f32),
-    }
-}
-
-/// Where the stage's output comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
-    Dry,
-    Bank(usize),
-}
-
-/// The correction stage.
-#[derive(Debug, Clone)]
-pub struct Correction {
-    sample_rate: f32,
-    /// The settings asked for.
-    wanted: CorrectionSettings,
-    /// The settings the current source plays (or is heading for).
-    playing: CorrectionSettings,
-    /// The settings last applied (as given, before [`Correction::effective`]).
-    applied: CorrectionSettings,
-    /// `wanted` differs from `playing`: a transition is to start when none runs.
-    pending: bool,
-    /// Two banks: the one playing and the one being prepared.
-    banks: [StereoBank; 2],
-    /// The source heard (at rest, or the start of a fade).
-    current: Source,
-    /// The source being warmed up or faded in.
-    next: Option<Source>,
-    /// Samples of warm-up left for `next`.
-    warm_left: usize,
-    /// From `current` (a) to `next` (b).
-    fade: Crossfade,
-    warm_up_samples: usize,
-    switch_samples: u32,
-    scratch: [[f32; MAX_CHUNK]; 2],
-    /// Figures of the wanted curve.
-    figures: Figures,
-    figures_for: Curve,
-}
-
-impl Correction {
-    /// The stage at `sample_rate` Hz (allocation-free afterwards).
-    pub fn new(sample_rate: f32, settings: &Settings, switch_samples: u32) -> Self {
-        let flat = StereoBank::new(&design_curve(&Curve::default(), sample_rate), 1.0);
-        let mut stage = Self {
-            sample_rate,
-            wanted: CorrectionSettings::default(),
-            playing: CorrectionSettings::default(),
-            applied: CorrectionSettings::default(),
-            pending: false,
-            banks: [flat; 2],
-            current: Source::Dry,
-            next: None,
-            warm_left: 0,
-            fade: Crossfade::new(false, switch_samples),
-            warm_up_samples: (WARM_UP_MS * 1e-3 * f64::from(sample_rate)).round() as usize,
-            switch_samples,
-            scratch: [[0.0; MAX_CHUNK]; 2],
-            figures: Figures::default(),
-            figures_for: Curve::default(),
-        };
-        stage.apply(settings);
-        stage.reset();
-        stage
-    }
-
-    /// Figures (preamp, level match, 1 kHz gain, SPL offset) of the wanted curve.
-    pub fn figures(&self) -> Figures {
-        self.figures
-    }
-
-    /// What the correction adds to the SPL at the ear beyond the listening meter's
-    /// reading of the output, per ear, in dB (0 while correction is off; see
-    /// [`spl_offset_db`]).
-    pub fn spl_offset_db(&self) -> [f32; 2] {
-        if self.wanted.on {
-            self.figures.spl_offset_db
-        } else {
-            [0.0; 2]
-        }
-    }
-
-    /// Whether the output is the corrected signal (or fading to or from it).
-    pub fn is_active(&self) -> bool {
-        self.current != Source::Dry || self.next.is_some()
-    }
-
-    fn effective(s: &CorrectionSettings) -> CorrectionSettings {
-        let on = s.on && !s.curve.is_flat();
-        CorrectionSettings {
-            on,
-            level_match: s.level_match && on,
-            curve: if on { s.curve } else { Curve::default() },
-        }
-    }
-
-    /// Prepares bank `index` for `settings` (design, state cleared).
-    fn load(&mut self, index: usize, settings: &CorrectionSettings) {
-        let designs = design_curve(&settings.curve, self.sample_rate);
-        let extra = if settings.level_match {
-            math::db_to_amplitude(level_match_db(&settings.curve, self.sample_rate))
-        } else {
-            1.0
-        };
-        self.banks[index] = StereoBank::new(&designs, extra);
-    }
-
-    /// Starts the move to `wanted` when nothing else is under way.
-    fn start_transition(&mut self) {
-        if !self.pending || self.next.is_some() {
-            return;
-        }
-        self.pending = false;
-        if self.wanted == self.playing {
-            return;
-        }
-        let target = self.wanted;
-        if !target.on {
-            self.next = Some(Source::Dry);
-            self.warm_left = 0;
-        } else {
-            let index = match self.current {
-                Source::Bank(i) => 1 - i,
-                Source::Dry => 0,
-            };
-            self.load(index, &target);
-            // Same filters, only the gain differs: keep the running state, no warm-up.
-            let same = match self.current {
-                Source::Bank(i) => self.banks[index].same_filters(&self.banks[i]),
-                Source::Dry => false,
-            };
-            if let (true, Source::Bank(i)) = (same, self.current) {
-                let running = self.banks[i];
-                self.banks[index].take_state(&running);
-                self.warm_left = 0;
-            } else {
-                self.warm_left = self.warm_up_samples;
-            }
-            self.next = Some(Source::Bank(index));
-        }
-        self.playing = target;
-        self.fade = Crossfade::new(false, self.switch_samples);
-    }
-
-    /// Runs bank `i` on the input into the scratch buffers.
-    fn run_into_scratch(&mut self, i: usize, left: &[f32], right: &[f32]) {
-        let n = left.len();
-        let [sl, sr] = &mut self.scratch;
-        sl[..n].copy_from_slice(left);
-        sr[..n].copy_from_slice(right);
-        self.banks[i].process(&mut sl[..n], &mut sr[..n]);
-    }
-
-    /// Runs the current source in place (nothing for the dry signal).
-    fn run_current(&mut self, left: &mut [f32], right: &mut [f32]) {
-        if let Source::Bank(c) = self.current {
-            self.banks[c].process(left, right);
-        }
-    }
-}
-
-impl Stage for Correction {
-    fn apply(&mut self, settings: &Settings) {
-        // The usual case: nothing changed (one comparison per block, nothing per chunk).
-        if settings.correction == self.applied {
-            return;
-        }
-        self.applied = settings.correction;
-        if settings.correction.curve != self.figures_for {
-            self.figures_for = settings.correction.curve;
-            self.figures = figures(&self.figures_for, self.sample_rate);
-        }
-        self.wanted = Self::effective(&settings.correction);
-        self.pending = self.wanted != self.playing;
-    }
-
-    fn reset(&mut self) {
-        let target = self.wanted;
-        self.next = None;
-        self.warm_left = 0;
-        self.fade = Crossfade::new(false, self.switch_samples);
-        if target.on {
-            self.load(0, &target);
-            self.current = Source::Bank(0);
-        } else {
-            self.current = Source::Dry;
-        }
-        self.playing = target;
-        self.pending = false;
-    }
-
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.start_transition();
-        let n = left.len().min(right.len());
-        let (left, right) = (&mut left[..n], &mut right[..n]);
-        match self.next {
-            None => self.run_current(left, right),
-            // Warm-up: the next bank runs on the input unheard.
-            Some(Source::Bank(i)) if self.warm_left > 0 => {
-                self.run_into_scratch(i, left, right);
-                self.warm_left = self.warm_left.saturating_sub(n);
-                self.run_current(left, right);
-            }
-            Some(next) => {
-                // The next source into scratch, the current one in place, then the fade.
-                match next {
-                    Source::Bank(i) => self.run_into_scratch(i, left, right),
-                    Source::Dry => {
-                        self.scratch[0][..n].copy_from_slice(left);
-                        self.scratch[1][..n].copy_from_slice(right);
-                    }
-                }
-                self.run_current(left, right);
-                self.fade.set(true);
-                let [sl, sr] = &self.scratch;
-                self.fade.blend_into_a([left, right], [&sl[..n], &sr[..n]]);
-                if self.fade.rests_at_b() {
-                    // Done: the next source is heard alone from the next block on.
-                    self.current = next;
-                    self.next = None;
-                    self.fade = Crossfade::new(false, self.switch_samples);
-                }
-            }
-        }
     }
 }
 
@@ -765,16 +492,5 @@ mod tests {
         let ls = at(LowShelf, 25_000.0);
         assert!((10.0 * ls.power(1000.0, 44_100.0).log10() - 6.0).abs() < 1e-9);
         assert_eq!(at(HighPass, 30_000.0), at(HighPass, 0.45 * 44_100.0));
-    }
-
-    #[test]
-    fn a_non_finite_state_is_cleared() {
-        let curve = crate::eqapo::parse("Filter: ON PK Fc 100 Hz Gain 6 dB Q 1\n").unwrap();
-        let mut bank = StereoBank::new(&design_curve(&curve, 48_000.0), 1.0);
-        let (mut x, mut x2) = ([f32::NAN, 0.0, 0.0], [0.0f32; 3]);
-        bank.process(&mut x, &mut x2);
-        let (mut y, mut y2) = ([0.5f32; 4], [0.5f32; 4]);
-        bank.process(&mut y, &mut y2);
-        assert!(y.iter().all(|v| v.is_finite()), "{y:?}");
     }
 }

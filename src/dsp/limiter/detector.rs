@@ -1,7 +1,7 @@
 //! The limiter's true-peak detector: an upper bound of the reconstructed waveform
 //! between every pair of samples, computed a block at a time.
 //!
-//! The bound (derived in [`super::limiter`]'s module docs) has three parts per
+//! The bound (derived in [`super`]'s module docs) has three parts per
 //! channel and position `p`:
 //! - the **near field**, the reference kernel's own taps over ±`near_taps` samples
 //!   at the 4× grid `p + ¼, ½, ¾` plus a curvature margin between grid points;
@@ -27,6 +27,7 @@
 
 use super::exact;
 use super::kernel;
+use crate::dsp::cpu::{dispatch, Cpu};
 
 /// Chunk length of the far-field running-sum statistics, in samples.
 pub const CHUNK: usize = 8;
@@ -288,12 +289,8 @@ pub struct Detector {
     channel_bound: [[f32; BLOCK]; 2],
     /// Each channel's far-field term of that bound (the Abel part, beyond ±S).
     channel_far: [[f32; BLOCK]; 2],
-    /// Whether the AVX2 build of the running sums may run on this CPU.
-    #[cfg(target_arch = "x86_64")]
-    use_avx2: bool,
-    /// Whether the AVX2 + FMA build of the near-field FIR may run on this CPU.
-    #[cfg(target_arch = "x86_64")]
-    use_fma: bool,
+    /// What this CPU can run (the AVX2 running sums, the AVX2 + FMA near-field FIR).
+    cpu: Cpu,
 }
 
 impl Detector {
@@ -375,10 +372,7 @@ impl Detector {
             block_len: 0,
             channel_bound: [[0.0; BLOCK]; 2],
             channel_far: [[0.0; BLOCK]; 2],
-            #[cfg(target_arch = "x86_64")]
-            use_avx2: exact::avx2_available(),
-            #[cfg(target_arch = "x86_64")]
-            use_fma: exact::avx2_available() && fma_available(),
+            cpu: Cpu::detect(),
         }
     }
 
@@ -410,15 +404,11 @@ impl Detector {
         }
         // Running sums of the sign-alternated signal and its differences, both channels
         // in one loop (four independent sums, so they pipeline and vectorise).
-        #[cfg(target_arch = "x86_64")]
-        if self.use_avx2 {
-            // SAFETY: `use_avx2` is only true when the CPU reports AVX2.
-            unsafe { push_sums_avx2(&mut self.channels, start, left, right) };
-        } else {
-            push_sums(&mut self.channels, start, left, right, add_samples);
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        push_sums(&mut self.channels, start, left, right, add_samples);
+        dispatch!(
+            self.cpu.avx2(),
+            push_sums_avx2(&mut self.channels, start, left, right),
+            push_sums(&mut self.channels, start, left, right, add_samples)
+        );
         self.clock = start + len as u64;
         self.block_len = len;
     }
@@ -467,25 +457,20 @@ impl Detector {
             let far = &mut far[..len];
             let gate = gate.filter(|_| ch.gate_rest == 0);
             ch.gate_rest = ch.gate_rest.saturating_sub(1);
-            #[cfg(target_arch = "x86_64")]
-            let (tried, spared) = if self.use_fma {
-                // SAFETY: `use_fma` is only true when the CPU reports AVX2 and FMA.
-                unsafe {
-                    estimate_channel_avx2(g, samples, &ch.range_q, &ch.range_qd, gate, bound, far)
-                }
-            } else {
-                estimate_channel::<false>(g, samples, &ch.range_q, &ch.range_qd, gate, bound, far)
-            };
-            // (AArch64's NEON always has a fused multiply-add.)
-            #[cfg(not(target_arch = "x86_64"))]
-            let (tried, spared) = estimate_channel::<{ cfg!(target_arch = "aarch64") }>(
-                g,
-                samples,
-                &ch.range_q,
-                &ch.range_qd,
-                gate,
-                bound,
-                far,
+            // (The portable build fuses its multiply-adds where every CPU of the target
+            // has them: AArch64's NEON always does, x86-64 without FMA does not.)
+            let (tried, spared) = dispatch!(
+                self.cpu.avx2_fma(),
+                estimate_channel_avx2(g, samples, &ch.range_q, &ch.range_qd, gate, bound, far),
+                estimate_channel::<{ cfg!(target_arch = "aarch64") }>(
+                    g,
+                    samples,
+                    &ch.range_q,
+                    &ch.range_qd,
+                    gate,
+                    bound,
+                    far
+                )
             );
             if 2 * spared < tried {
                 ch.gate_rest = GATE_REST_BLOCKS;
@@ -525,12 +510,6 @@ impl Detector {
         let p = self.block_base() + index - self.geometry.future_samples;
         &self.channels[channel].history[p + 1 - exact::HALF_WINDOW..p + 1 + exact::HALF_WINDOW]
     }
-}
-
-/// Whether the CPU has fused multiply-add (FMA3).
-#[cfg(target_arch = "x86_64")]
-fn fma_available() -> bool {
-    std::arch::is_x86_feature_detected!("fma")
 }
 
 /// [`push_sums`] compiled for AVX2, the four sums as one vector.
@@ -802,6 +781,7 @@ unsafe fn accumulate_fma(
         let (hi_a, hi_b) = (_mm256_loadu_ps(hi), _mm256_loadu_ps(hi.add(HALF)));
         let (u_a, u_b) = (_mm256_add_ps(lo_a, hi_a), _mm256_add_ps(lo_b, hi_b));
         let (v_a, v_b) = (_mm256_sub_ps(lo_a, hi_a), _mm256_sub_ps(lo_b, hi_b));
+        // (k < taps.end ≤ S ≤ MAX_NEAR_TAPS, the tap arrays' length: asserted above.)
         let ts = _mm256_set1_ps(*t_sum.get_unchecked(k));
         let th = _mm256_set1_ps(*t_half.get_unchecked(k));
         let td = _mm256_set1_ps(*t_diff.get_unchecked(k));
@@ -1037,10 +1017,7 @@ mod tests {
         let (left, right) = signal(3000);
         let mut fast = Detector::new(12, 54, 72);
         let mut plain = fast.clone();
-        #[cfg(target_arch = "x86_64")]
-        {
-            plain.use_avx2 = false;
-        }
+        plain.cpu = Cpu::PORTABLE;
         let mut pos = 0;
         for len in [1usize, 128, 7, 13, 64, 33].iter().cycle() {
             if pos >= left.len() {
@@ -1071,20 +1048,12 @@ mod tests {
         let (left, right) = signal(2300);
         let mut detector = Detector::new(s, future, 72);
         let mut portable = detector.clone();
-        #[cfg(target_arch = "x86_64")]
-        {
-            portable.use_avx2 = false;
-            portable.use_fma = false;
-        }
+        portable.cpu = Cpu::PORTABLE;
         // Gated at ±4 with a threshold the loud parts fail and the quiet parts pass.
         let (gate_taps, gate_weight, gate_level) = (4, 0.125f32, 0.8f32);
         let mut gated = Detector::with_gate(s, gate_taps, gate_weight, future, 72);
         let mut gated_portable = gated.clone();
-        #[cfg(target_arch = "x86_64")]
-        {
-            gated_portable.use_avx2 = false;
-            gated_portable.use_fma = false;
-        }
+        gated_portable.cpu = Cpu::PORTABLE;
         let (mut narrow_tiles, mut wide_tiles) = (0, 0);
         let mut pos = 0;
         for len in [1usize, 128, 7, 128, 64, 33].iter().cycle() {

@@ -4,17 +4,17 @@
 //! # What is promised, and how it is kept
 //! The promise is judged against the strict reference of `shared/MEASURING.md`: the
 //! output oversampled 16× by the 4097-tap Kaiser (β = 10) windowed sinc of
-//! [`super::kernel`], ±128 samples of support. Two promises: nothing above the
+//! [`kernel`], ±128 samples of support. Two promises: nothing above the
 //! ceiling, and nothing touched below it.
 //!
 //! 1. **See the whole support.** The position `p` under detection is 128 samples
 //!    behind the newest input, so every sample the reference reads for `[p, p + 1)`
-//!    is known: no reserve for an unseen future (the first release reserved 0.35 dB
-//!    at 48 kHz, 1–5.5 dB at 32–8 kHz, for samples beyond a 1.5 ms lookahead).
-//! 2. **Bound first, then refine.** The cheap block-wise bound of [`super::detector`]
+//!    is known: no reserve for an unseen future (a 1.5 ms lookahead would need 0.35 dB
+//!    of it at 48 kHz, 1–5.5 dB at 32–8 kHz, for the samples beyond it).
+//! 2. **Bound first, then refine.** The cheap block-wise bound of [`detector`]
 //!    (near field ±32 at the 4× grid plus a curvature margin, Abel far field) runs on
 //!    every position. Only where it says the position may exceed the ceiling is the
-//!    reference evaluated there exactly, with its own taps ([`super::exact`], 15
+//!    reference evaluated there exactly, with its own taps ([`exact`], 15
 //!    phases × 256 samples, plus a 4·10⁻⁵ rounding margin). A position whose exact
 //!    value is at or under the ceiling needs nothing, so programme under the ceiling
 //!    passes bit for bit, at any margin larger than the rounding (tested at 0.01 dB).
@@ -62,11 +62,6 @@
 //! Output: the input delayed by [`Limiter::latency_samples`], times the gain, then
 //! clipped (the final safety stage).
 //!
-//! # The first release's design
-//! [`Design::BoundOnly`] keeps the first release's limiter (1.5 ms lookahead, the
-//! cheap bound alone with a ±12 near field, a reserve for the unseen future) so that
-//! the benchmarks and tests can run the two side by side.
-//!
 //! # Speed
 //! Everything runs a block of up to [`BLOCK`] samples at a time: the cheap bound
 //! (vectorised across positions, its FIR in AVX2 + FMA intrinsics picked at run time;
@@ -75,18 +70,24 @@
 //! — below the held gain's binding level — skips the outer taps), the exact refinement
 //! (AVX2 intrinsics), the attack minimum (van Herk / Gil-Werman segments, O(1) per
 //! position at any block size) and the moving average
-//! in [`super::sliding`], and only the hold/release walk per sample — skipped too
+//! in [`sliding`], and only the hold/release walk per sample — skipped too
 //! while nothing needs reduction and the gain rests at exactly 1. The block logic
 //! itself is compiled a second time for AVX2 (no fused operations there, so both
 //! builds give the same bits).
 
-use super::detector::{Detector, BLOCK, MAX_NEAR_TAPS};
-use super::exact::{self, ExactPeak};
-use super::kernel;
-use super::sliding::{min_of, SlidingBuffer, SlidingMin};
+pub mod detector;
+pub mod exact;
+pub mod kernel;
+pub mod sliding;
+pub mod switched;
 
-/// Maximum lookahead, in milliseconds: the latency the limiter adds.
-pub const LOOKAHEAD_MS: f64 = 1.5;
+use super::cpu::{dispatch, Cpu};
+use detector::{Detector, BLOCK, MAX_NEAR_TAPS};
+use exact::ExactPeak;
+use sliding::{min_of, SlidingBuffer, SlidingMin};
+
+/// Length of the gain's moving average, in milliseconds (makes the gain curve continuous).
+pub const SMOOTHING_MS: f64 = 0.15;
 /// Time the gain stays down after the last peak before it starts to recover, in ms.
 pub const HOLD_MS: f64 = 30.0;
 /// The lowest ceiling, as a linear amplitude (−60 dBTP): what a NaN, zero or negative
@@ -101,23 +102,10 @@ const HOLD_REARM_RATIO: f32 = 1.011_579_5;
 /// Log-gain above which the release snaps to exactly unity (≈ −0.0001 dB, a −100 dB step).
 const RELEASE_SNAP_LN: f32 = -1.0e-5;
 
-/// Which detector design the limiter runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Design {
-    /// The detector sees the whole kernel support ahead, and every position the cheap
-    /// bound flags is evaluated exactly (the plugin's limiter).
-    #[default]
-    Exact,
-    /// The first release's design, kept as the baseline the benchmarks and tests
-    /// compare against: 1.5 ms lookahead, the cheap bound only, and a reserve for the
-    /// samples beyond the lookahead.
-    BoundOnly,
-}
-
-/// Near-field half-width of the exact design's cheap bound, in samples: wide enough
+/// Near-field half-width of the cheap bound, in samples: wide enough
 /// that the Abel far-field term rarely flags a position the exact value clears.
 const EXACT_NEAR_TAPS: usize = 32;
-/// Half-width of the exact design's gate, in samples: each tile of positions is first
+/// Half-width of the gate, in samples: each tile of positions is first
 /// bounded with the inner ±12 taps (the first release's near field), and the outer
 /// taps are added only where that bound cannot show the tile leaves the gain alone.
 const GATE_TAPS: usize = 12;
@@ -211,12 +199,6 @@ pub struct Limiter {
     latency_samples: usize,
     /// Far-field visibility ahead of the detected position `F`, in samples.
     future_samples: usize,
-    /// Fraction of the ceiling reserved for the unseen future (see module docs).
-    unknown_future: f32,
-    /// Where a reduction lands, as a fraction of the threshold.
-    reduction_target: f32,
-    /// Weight of the far-field term added when a position needs reduction.
-    variation: f32,
     /// Length of the attack's sliding minimum, in positions.
     attack_span: usize,
     /// Sample rate, in Hz.
@@ -237,17 +219,23 @@ pub struct Limiter {
     ceiling_history: Vec<f32>,
     /// Length of one copy of the `ceiling_history` ring.
     ceiling_len: usize,
-    /// Per-sample scratch of one block: target level, then the requirement.
-    required: [f32; BLOCK],
-    /// Per-sample scratch of one block: the detector's estimate, then the gain.
-    gain: [f32; BLOCK],
-    /// Per-sample scratch of one block: the level under which a position's cheap bound
-    /// shows it cannot change the gain (the detector's gate).
+    /// Per position of the block: the level it must stay under (the ceiling it arrived
+    /// with).
+    target: [f32; BLOCK],
+    /// Per position of the block: the estimate of its true peak (the cheap bound, or the
+    /// exact value where refined, with the variation margin where it needs reducing).
+    estimate: [f32; BLOCK],
+    /// Per position of the block: the level under which its cheap bound shows it cannot
+    /// change the gain (the detector's gate).
     gate: [f32; BLOCK],
-    /// Per-sample scratch of one block: whether the position is evaluated exactly.
+    /// Per position of the block: whether it is evaluated exactly.
     refine: [bool; BLOCK],
-    /// Per-sample scratch of one block: the requirement of each position.
+    /// Per position of the block: the gain it requires (1 = none).
     requirement: [f32; BLOCK],
+    /// Per sample of the block: the attack's minimum of the requirements ahead.
+    attack_minimum: [f32; BLOCK],
+    /// Per sample of the block: the gain applied.
+    gain: [f32; BLOCK],
     /// The attack's sliding minimum of the requirements over `S + W` positions.
     requirements: SlidingMin,
     /// Hold and release.
@@ -260,59 +248,33 @@ pub struct Limiter {
     clock: u64,
     /// When false the detector is skipped and the requirement is 1 (limiter switched off).
     detect: bool,
-    /// The exact evaluator, when the design refines.
-    exact: Option<ExactPeak>,
+    /// The exact evaluator of the reference, for the positions the cheap bound flags.
+    exact: ExactPeak,
     /// Positions evaluated exactly since construction (a statistic for tests and benches).
     refined: u64,
     /// Smallest gain applied since the last [`Limiter::take_min_gain`].
     min_gain: f32,
-    /// Whether the AVX2 build of the block logic may run on this CPU.
-    #[cfg(target_arch = "x86_64")]
-    use_avx2: bool,
+    /// What this CPU can run (the AVX2 build of the block logic).
+    cpu: Cpu,
 }
 
 impl Limiter {
-    /// A limiter for `sample_rate` (8 kHz … 384 kHz), [`Design::Exact`]. Allocates;
-    /// call from `activate`.
+    /// A limiter for `sample_rate` (8 kHz … 384 kHz). Allocates; call from `activate`.
     pub fn new(sample_rate: f32, settings: LimiterSettings) -> Self {
-        Self::with_design(sample_rate, settings, Design::Exact)
-    }
-
-    /// A limiter of the given design. Allocates; call from `activate`.
-    pub fn with_design(sample_rate: f32, settings: LimiterSettings, design: Design) -> Self {
         let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let lookahead = ((LOOKAHEAD_MS * 1e-3 * sample_rate as f64).floor() as usize).max(4);
-        let attack = (lookahead / 10).max(1);
-        // `span`: positions the attack's sliding minimum looks ahead; `future`: samples
-        // between the detected position and the newest input.
-        let (near, span, future, unknown_future, landing, variation) = match design {
-            Design::BoundOnly => {
-                let near = (lookahead / 6).clamp(1, 12);
-                let future = lookahead + 1 - near - attack;
-                let reserve = Self::unknown_future_fraction_for(future) as f32;
-                (near, near + attack, future, reserve, 1.0, 0.0)
-            }
-            // The detected position sees the reference's whole support ahead, and the
-            // gain is down over the whole support behind it.
-            Design::Exact => (
-                EXACT_NEAR_TAPS,
-                exact::HALF_WINDOW + attack,
-                exact::HALF_WINDOW,
-                0.0,
-                REDUCTION_LANDING,
-                VARIATION_WEIGHT,
-            ),
-        };
+        // The moving average's length W: 0.15 ms.
+        let attack = ((SMOOTHING_MS * 1e-3 * sample_rate as f64).floor() as usize).max(1);
+        // The detected position sees the reference's whole support ahead (`future`), and
+        // the attack's sliding minimum looks `span` positions ahead, so the gain is down
+        // over the whole support behind it too.
+        let (future, span) = (exact::HALF_WINDOW, exact::HALF_WINDOW + attack);
         let latency = future + span - 1;
-        debug_assert!(future > near && near <= MAX_NEAR_TAPS);
+        debug_assert!(future > EXACT_NEAR_TAPS && EXACT_NEAR_TAPS <= MAX_NEAR_TAPS);
         let ceiling_len = (latency + BLOCK + 4).next_power_of_two();
 
         let mut limiter = Self {
             latency_samples: latency,
             future_samples: future,
-            unknown_future,
-            reduction_target: landing,
-            variation,
             attack_span: span,
             sample_rate,
             release_samples: 1.0,
@@ -320,62 +282,41 @@ impl Limiter {
                 settings.ceiling,
                 (CEILING_RAMP_MS * 1e-3 * sample_rate as f64) as u32,
             ),
-            detector: match design {
-                Design::BoundOnly => Detector::new(near, future, latency),
-                Design::Exact => {
-                    Detector::with_gate(near, GATE_TAPS, VARIATION_WEIGHT, future, latency)
-                }
-            },
+            detector: Detector::with_gate(
+                EXACT_NEAR_TAPS,
+                GATE_TAPS,
+                VARIATION_WEIGHT,
+                future,
+                latency,
+            ),
             ceiling_history: vec![settings.ceiling; 2 * ceiling_len],
             ceiling_len,
-            required: [1.0; BLOCK],
-            gain: [1.0; BLOCK],
+            target: [1.0; BLOCK],
+            estimate: [0.0; BLOCK],
             gate: [0.0; BLOCK],
             refine: [false; BLOCK],
             requirement: [1.0; BLOCK],
+            attack_minimum: [1.0; BLOCK],
+            gain: [1.0; BLOCK],
             requirements: SlidingMin::new(span, 1.0),
             envelope: Envelope::unity((HOLD_MS * 1e-3 * sample_rate as f64).round() as u32, 0.0),
             envelopes: SlidingBuffer::new(attack, BLOCK, 1.0),
             last_gain: 1.0,
             clock: 0,
             detect: true,
-            exact: (design == Design::Exact).then(ExactPeak::new),
+            exact: ExactPeak::new(),
             refined: 0,
             min_gain: 1.0,
-            #[cfg(target_arch = "x86_64")]
-            use_avx2: exact::avx2_available(),
+            cpu: Cpu::detect(),
         };
         limiter.set_settings(settings);
         limiter.reset();
         limiter
     }
 
-    /// Worst-case reach of the samples beyond the detector's view, as a fraction of
-    /// the output's sample peak: `max_φ Σ_{t > future − φ} |h(t)|`.
-    fn unknown_future_fraction_for(future: usize) -> f64 {
-        let mut worst: f64 = 0.0;
-        for phase16 in 1..16 {
-            let phase = phase16 as f64 / 16.0;
-            // Samples j ≥ p + future + 1 sit at distance t = j − p − φ ≥ future + 1 − φ.
-            let mut sum = 0.0;
-            let mut t = future as f64 + 1.0 - phase;
-            while t <= kernel::SUPPORT_SAMPLES as f64 {
-                sum += kernel::kernel(t).abs();
-                t += 1.0;
-            }
-            worst = worst.max(sum);
-        }
-        worst
-    }
-
     /// Positions the exact evaluator has refined since construction.
     pub fn refined_positions(&self) -> u64 {
         self.refined
-    }
-
-    /// The fraction of the ceiling reserved for samples beyond the lookahead.
-    pub fn unknown_future_fraction(&self) -> f32 {
-        self.unknown_future
     }
 
     /// The delay this limiter adds, in samples (fixed per sample rate).
@@ -469,15 +410,11 @@ impl Limiter {
                 &mut unlimited_left[unlimited.clone()],
                 &mut unlimited_right[unlimited],
             );
-            #[cfg(target_arch = "x86_64")]
-            if self.use_avx2 {
-                // SAFETY: `use_avx2` is only true when the CPU reports AVX2.
-                unsafe { self.process_block_avx2(l, r, ul, ur) };
-            } else {
-                self.process_block(l, r, ul, ur);
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            self.process_block(l, r, ul, ur);
+            dispatch!(
+                self.cpu.avx2(),
+                self.process_block_avx2(l, r, ul, ur),
+                self.process_block(l, r, ul, ur)
+            );
             start = end;
         }
     }
@@ -499,7 +436,7 @@ impl Limiter {
         self.process_block(left, right, unlimited_left, unlimited_right);
     }
 
-    /// [`Self::process`] for at most [`BLOCK`] samples.
+    /// [`Self::process`] for at most [`BLOCK`] samples: detect, refine, envelope, output.
     #[inline(always)]
     fn process_block(
         &mut self,
@@ -511,18 +448,33 @@ impl Limiter {
         let len = left.len();
         let start = self.clock;
         self.detector.push(left, right);
+        self.record_targets(start, len);
+        let reductions = if self.detect {
+            let binding = self.detect(len);
+            self.refine(len, binding);
+            self.requirements(len)
+        } else {
+            self.requirement[..len].fill(1.0);
+            0
+        };
+        self.envelope(len, reductions);
+        self.output(start, [left, right], [unlimited_left, unlimited_right]);
+        self.clock = start + len as u64;
+    }
 
-        // Ceiling per sample at arrival, recorded for its detected position.
+    /// The ceiling of each arriving sample (gliding or at rest): recorded for its
+    /// detected position (the output is clipped to it), and the block's targets.
+    #[inline(always)]
+    fn record_targets(&mut self, start: u64, len: usize) {
         let ring = self.ceiling_len;
         let mask = ring - 1;
-        let headroom = 1.0 - self.unknown_future;
         if self.ceiling.is_moving() {
             for i in 0..len {
                 let ceiling = self.ceiling.next_value();
                 let p = (start + i as u64).wrapping_sub(self.future_samples as u64) as usize & mask;
                 self.ceiling_history[p] = ceiling;
                 self.ceiling_history[p + ring] = ceiling;
-                self.required[i] = ceiling * headroom;
+                self.target[i] = ceiling;
             }
         } else {
             // At rest (the usual case): the same values, written a slice at a time.
@@ -533,102 +485,113 @@ impl Limiter {
                 self.ceiling_history[base + first..base + first + split].fill(ceiling);
                 self.ceiling_history[base..base + len - split].fill(ceiling);
             }
-            self.required[..len].fill(ceiling * headroom);
+            self.target[..len].fill(ceiling);
         }
+    }
 
-        // Requirement per position: min(1, target / estimate), linked over channels.
-        let requirements = &mut self.requirement[..len];
-        let mut reductions = 0u32;
-        if self.detect {
-            let estimate = &mut self.gain[..len];
-            if let Some(exact) = &self.exact {
-                // The highest the gain can be while this block's positions pass through
-                // the attack window: the envelope released over span + block samples.
-                // (no rise at all while the hold lasts longer than that).
-                let window = (self.attack_span + len) as u32;
-                let steps = window.saturating_sub(self.envelope.hold_left) as i32;
-                let gain_ceiling =
-                    (self.envelope.gain_ln * self.envelope.release_coeff.powi(steps)).exp();
-                let binding = gain_ceiling * HOLD_REARM_RATIO / self.reduction_target;
-                // A position whose cheap requirement (with the variation margin) is at or
-                // above `binding` neither lowers the gain nor re-arms its hold: the gate
-                // lets the detector stop at its narrower bound where that shows it.
-                for (gate, &target) in self.gate[..len].iter_mut().zip(&self.required) {
-                    *gate = target / binding;
-                }
-                self.detector
-                    .estimate_gated(estimate, Some(&self.gate[..len]));
-                // Refine: where the cheap bound (with the variation margin) says a
-                // position may exceed its target, evaluate the reference there exactly
-                // (per channel) before reducing — unless even the cheap requirement
-                // would neither lower the gain nor re-arm its hold.
-                let kappa = self.variation;
-                // First, branch-free over the block: the value without refinement, and
-                // which positions need it (usually none, or a few).
-                let mut refine_any = false;
-                {
-                    let (b0, b1) = (
-                        self.detector.channel_bounds(0),
-                        self.detector.channel_bounds(1),
-                    );
-                    let (f0, f1) = (self.detector.channel_fars(0), self.detector.channel_fars(1));
-                    let flags = &mut self.refine[..len];
-                    for i in 0..len {
-                        let target = self.required[i];
-                        let (c0, c1) = (b0[i] + kappa * f0[i], b1[i] + kappa * f1[i]);
-                        let v0 = if c0 <= target { b0[i] } else { c0 };
-                        let v1 = if c1 <= target { b1[i] } else { c1 };
-                        estimate[i] = if v0 > v1 { v0 } else { v1 };
-                        let need = (c0 > target && target < c0 * binding)
-                            | (c1 > target && target < c1 * binding);
-                        flags[i] = need;
-                        refine_any |= need;
-                    }
-                }
-                for i in (0..len).filter(|&i| refine_any && self.refine[i]) {
-                    let target = self.required[i];
-                    let mut value = 0.0f32;
-                    for ch in 0..2 {
-                        let bound = self.detector.channel_bound(ch, i);
-                        let far = self.detector.channel_far(ch, i);
-                        let cheap = bound + kappa * far;
-                        value = value.max(if cheap <= target {
-                            bound
-                        } else if target >= cheap * binding {
-                            cheap
-                        } else {
-                            self.refined += 1;
-                            let window = self.detector.exact_window(ch, i);
-                            let peak = exact.interval_peak(window) * (1.0 + exact::ROUNDING_MARGIN);
-                            // Reduced with the margin when over the target, or when in-phase
-                            // far content dominates (a later drop of the gain could lift
-                            // it, module docs step 4); untouched otherwise.
-                            let protected = peak + kappa * far;
-                            if peak > target || far > IN_PHASE_SHARE * peak {
-                                protected
-                            } else {
-                                peak
-                            }
-                        });
-                    }
-                    estimate[i] = value;
-                }
-            } else {
-                self.detector.estimate(estimate);
-            }
-            let landing = self.reduction_target;
-            for ((r, &target), &e) in requirements.iter_mut().zip(&self.required).zip(&*estimate) {
-                *r = if e > target {
-                    landing * target / e
+    /// Detect: the cheap bound of every position (gated), with the variation margin where
+    /// it exceeds the target, and which positions to evaluate exactly. Returns the binding
+    /// level: a position whose cheap requirement stays at or above it can neither lower
+    /// the gain nor re-arm its hold.
+    #[inline(always)]
+    fn detect(&mut self, len: usize) -> f32 {
+        // The highest the gain can be while this block's positions pass through the
+        // attack window: the envelope released over span + block samples (no rise at all
+        // while the hold lasts longer than that).
+        let window = (self.attack_span + len) as u32;
+        let steps = window.saturating_sub(self.envelope.hold_left) as i32;
+        let gain_ceiling = (self.envelope.gain_ln * self.envelope.release_coeff.powi(steps)).exp();
+        let binding = gain_ceiling * HOLD_REARM_RATIO / REDUCTION_LANDING;
+        // The gate lets the detector stop at its narrower bound where that shows it.
+        for (gate, &target) in self.gate[..len].iter_mut().zip(&self.target) {
+            *gate = target / binding;
+        }
+        self.detector
+            .estimate_gated(&mut self.estimate[..len], Some(&self.gate[..len]));
+        // Branch-free over the block: the value without refinement, and which positions
+        // need it (usually none, or a few): those whose cheap bound (with the margin)
+        // exceeds their target, unless even the cheap requirement would neither lower the
+        // gain nor re-arm its hold.
+        let kappa = VARIATION_WEIGHT;
+        let (b0, b1) = (
+            self.detector.channel_bounds(0),
+            self.detector.channel_bounds(1),
+        );
+        let (f0, f1) = (self.detector.channel_fars(0), self.detector.channel_fars(1));
+        for i in 0..len {
+            let target = self.target[i];
+            let (c0, c1) = (b0[i] + kappa * f0[i], b1[i] + kappa * f1[i]);
+            let v0 = if c0 <= target { b0[i] } else { c0 };
+            let v1 = if c1 <= target { b1[i] } else { c1 };
+            self.estimate[i] = if v0 > v1 { v0 } else { v1 };
+            self.refine[i] =
+                (c0 > target && target < c0 * binding) | (c1 > target && target < c1 * binding);
+        }
+        binding
+    }
+
+    /// Refine: the flagged positions evaluated by the reference itself (per channel).
+    #[inline(always)]
+    fn refine(&mut self, len: usize, binding: f32) {
+        if !self.refine[..len].contains(&true) {
+            return;
+        }
+        let kappa = VARIATION_WEIGHT;
+        for i in (0..len).filter(|&i| self.refine[i]) {
+            let target = self.target[i];
+            let mut value = 0.0f32;
+            for ch in 0..2 {
+                let bound = self.detector.channel_bound(ch, i);
+                let far = self.detector.channel_far(ch, i);
+                let cheap = bound + kappa * far;
+                value = value.max(if cheap <= target {
+                    bound
+                } else if target >= cheap * binding {
+                    cheap
                 } else {
-                    1.0
-                };
-                reductions += u32::from(e > target);
+                    self.refined += 1;
+                    let window = self.detector.exact_window(ch, i);
+                    let peak = self.exact.interval_peak(window) * (1.0 + exact::ROUNDING_MARGIN);
+                    // Reduced with the margin when over the target, or when in-phase far
+                    // content dominates (a later drop of the gain could lift it, module
+                    // docs step 4); untouched otherwise.
+                    if peak > target || far > IN_PHASE_SHARE * peak {
+                        peak + kappa * far
+                    } else {
+                        peak
+                    }
+                });
             }
-        } else {
-            requirements.fill(1.0);
+            self.estimate[i] = value;
         }
+    }
 
+    /// The gain each position requires, `min(1, landing · target / estimate)`, linked over
+    /// the channels (the estimate is already the larger of both). Returns how many need
+    /// reducing.
+    #[inline(always)]
+    fn requirements(&mut self, len: usize) -> u32 {
+        let mut reductions = 0u32;
+        for ((r, &target), &e) in self.requirement[..len]
+            .iter_mut()
+            .zip(&self.target)
+            .zip(&self.estimate)
+        {
+            *r = if e > target {
+                REDUCTION_LANDING * target / e
+            } else {
+                1.0
+            };
+            reductions += u32::from(e > target);
+        }
+        reductions
+    }
+
+    /// Envelope: the attack's minimum over the requirements ahead, hold and release per
+    /// sample, then the moving average: the gain per sample. Skipped (exactly 1) while
+    /// nothing needs reducing and nothing is pending.
+    #[inline(always)]
+    fn envelope(&mut self, len: usize, reductions: u32) {
         self.envelopes.start_block(len);
         let mut envelope = self.envelope;
         let at_rest = reductions == 0
@@ -638,36 +601,33 @@ impl Limiter {
         if at_rest {
             // (The window still has to see this block's requirements, all 1.)
             self.requirements.push(&self.requirement[..len], None);
-            // Nothing to reduce and nothing pending: the gain stays exactly 1 (the
-            // usual case on a monitoring bus), without the per-sample walk.
             self.envelopes.start_block_again().fill(1.0);
             envelope.hold_left = envelope.hold_left.saturating_sub(len as u32);
             self.gain[..len].fill(1.0);
         } else {
-            // Attack: the minimum requirement over the next S + W positions.
-            let minimum = &mut self.required[..len];
+            let minimum = &mut self.attack_minimum[..len];
             self.requirements
                 .push(&self.requirement[..len], Some(&mut *minimum));
-            // Hold and release, per sample.
             let envelopes = self.envelopes.start_block_again();
             for (env, &m) in envelopes.iter_mut().zip(&*minimum) {
                 *env = envelope.step(m);
             }
-            // Smoothing: the mean envelope over W samples (exactly 1 when all are 1).
+            // The mean envelope over W samples (exactly 1 when all are 1).
             self.envelopes.mean_into(&mut self.gain[..len]);
         }
         self.envelope = envelope;
+    }
 
-        // Output: the input `latency` behind, times the gain, clipped to its own ceiling.
+    /// Output: the input `latency` behind, times the gain, clipped to its own ceiling; the
+    /// unlimited copy where one is asked for; the meters' smallest gain.
+    #[inline(always)]
+    fn output(&mut self, start: u64, out: [&mut [f32]; 2], unlimited: [&mut [f32]; 2]) {
+        let len = out[0].len();
         let latency = self.latency_samples;
-        let last = (start + len as u64 - 1).wrapping_sub(latency as u64) as usize & mask;
+        let ring = self.ceiling_len;
+        let last = (start + len as u64 - 1).wrapping_sub(latency as u64) as usize & (ring - 1);
         let clip = &self.ceiling_history[last + ring + 1 - len..last + ring + 1];
-        let min_gain = self.min_gain;
-        for (c, (out, unlimited)) in [left, right]
-            .into_iter()
-            .zip([unlimited_left, unlimited_right])
-            .enumerate()
-        {
+        for (c, (out, unlimited)) in out.into_iter().zip(unlimited).enumerate() {
             let delayed = self.detector.delayed(c, latency);
             if !unlimited.is_empty() {
                 unlimited.copy_from_slice(delayed);
@@ -685,9 +645,10 @@ impl Limiter {
             }
         }
         let lowest = min_of(&self.gain[..len]);
-        self.min_gain = if lowest < min_gain { lowest } else { min_gain };
+        if lowest < self.min_gain {
+            self.min_gain = lowest;
+        }
         self.last_gain = self.gain[len - 1];
-        self.clock = start + len as u64;
     }
 }
 
@@ -720,7 +681,7 @@ mod tests {
             let (l, r) = run(&mut lim, &x, &x);
             let lat = lim.latency_samples();
             // Two kernel supports plus the 0.15 ms smoothing.
-            let smoothing = (LOOKAHEAD_MS * 1e-3 * rate as f64 / 10.0) as usize;
+            let smoothing = (SMOOTHING_MS * 1e-3 * rate as f64) as usize;
             assert!(
                 lat <= 2 * exact::HALF_WINDOW + smoothing.max(1),
                 "rate {rate}: {lat}"
@@ -760,21 +721,6 @@ mod tests {
         lim.reset();
         let b = run(&mut lim, &x, &x);
         assert_eq!(a, b);
-    }
-
-    #[test]
-    fn only_the_first_release_design_reserves_for_the_unseen_future() {
-        let baseline = |rate| {
-            Limiter::with_design(rate, settings(), Design::BoundOnly).unknown_future_fraction()
-        };
-        let (u48, u96) = (baseline(48000.0), baseline(96000.0));
-        assert!(u96 < u48 && u96 < 0.01 && u48 < 0.1, "{u48} {u96}");
-        for rate in [8000.0, 44100.0, 48000.0, 96000.0] {
-            assert_eq!(
-                Limiter::new(rate, settings()).unknown_future_fraction(),
-                0.0
-            );
-        }
     }
 
     #[test]

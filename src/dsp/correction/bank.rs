@@ -15,7 +15,8 @@
 //! Filters are transposed direct form II in `f64`. Without AVX2/FMA the same
 //! coefficients run as a plain cascade per ear (same filters, rounding aside).
 
-use super::correction::{Biquad, EarDesign, MAX_FILTERS};
+use super::{Biquad, EarDesign, MAX_FILTERS};
+use crate::dsp::cpu::{dispatch, Cpu};
 
 /// Vectors of four lanes: filters `2j`, `2j + 1` of both ears.
 const PAIRS: usize = MAX_FILTERS / 2;
@@ -39,9 +40,8 @@ pub struct StereoBank {
     s2: Lanes,
     /// Each lane's last output (the wavefront's hand-over to the next filter).
     y: Lanes,
-    /// AVX2 and FMA are available.
-    #[cfg(target_arch = "x86_64")]
-    simd: bool,
+    /// What this CPU can run (the AVX2 + FMA wavefront).
+    cpu: Cpu,
     /// Every section's `b0` is 1 (factored into the gain): the kernel's first operation
     /// is an add, which runs on other execution units than the multiply-adds.
     unit_b0: bool,
@@ -66,8 +66,7 @@ impl StereoBank {
             s1: [[0.0; 4]; PAIRS],
             s2: [[0.0; 4]; PAIRS],
             y: [[0.0; 4]; PAIRS],
-            #[cfg(target_arch = "x86_64")]
-            simd: simd_available(),
+            cpu: Cpu::detect(),
             unit_b0: false,
         };
         // Factor each section's b0 into the ear's gain where it is not near 0 (an
@@ -123,14 +122,11 @@ impl StereoBank {
             }
             return;
         }
-        #[cfg(target_arch = "x86_64")]
-        if self.simd {
-            // SAFETY: AVX2 and FMA were detected at run time.
-            unsafe { avx::process(self, left, right) };
-            self.clear_if_not_finite();
-            return;
-        }
-        self.process_scalar(left, right);
+        dispatch!(
+            self.cpu.avx2_fma(),
+            avx::process(self, left, right),
+            self.process_scalar(left, right)
+        );
         self.clear_if_not_finite();
     }
 
@@ -166,12 +162,6 @@ impl StereoBank {
             self.y = [[0.0; 4]; PAIRS];
         }
     }
-}
-
-/// Whether this CPU can run the AVX2 + FMA wavefront.
-#[cfg(target_arch = "x86_64")]
-fn simd_available() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -228,8 +218,13 @@ mod avx {
         y: [__m256d; V],
     }
 
+    /// Vector `j` of a coefficient array.
+    ///
+    /// # Safety
+    /// AVX2; `j < PAIRS` (the callers' `j` runs below `V ≤ PAIRS`).
     #[inline(always)]
     unsafe fn coef(lanes: &[[f64; 4]; PAIRS], j: usize) -> __m256d {
+        debug_assert!(j < PAIRS);
         _mm256_loadu_pd(lanes.get_unchecked(j).as_ptr())
     }
 
@@ -276,8 +271,13 @@ mod avx {
         _mm256_extractf128_pd(r.y[V - 1], 1)
     }
 
+    /// Both ears' sample `t`, times their input gains.
+    ///
+    /// # Safety
+    /// AVX2; `t` below both lengths (the callers read `t < n`, `n` the shorter length).
     #[inline(always)]
     unsafe fn input(left: &[f32], right: &[f32], t: usize, g: __m128d) -> __m128d {
+        debug_assert!(t < left.len() && t < right.len());
         _mm_mul_pd(
             _mm_setr_pd(
                 f64::from(*left.get_unchecked(t)),
@@ -287,8 +287,13 @@ mod avx {
         )
     }
 
+    /// Writes the last filter's output for both ears at sample `i`.
+    ///
+    /// # Safety
+    /// AVX2; `i` below both lengths (the callers write `t − depth` for `t < n + depth`).
     #[inline(always)]
     unsafe fn output(left: &mut [f32], right: &mut [f32], i: usize, last: __m128d) {
+        debug_assert!(i < left.len() && i < right.len());
         *left.get_unchecked_mut(i) = _mm_cvtsd_f64(last) as f32;
         *right.get_unchecked_mut(i) = _mm_cvtsd_f64(_mm_unpackhi_pd(last, last)) as f32;
     }
@@ -345,23 +350,47 @@ mod avx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::correction::{design_curve, Curve};
+    use crate::dsp::correction::design::{design_curve, Curve, Filter, FilterKind, Width};
+
+    /// A curve of `(ear, kind, Hz, dB, Q)` filters and a preamp on both ears.
+    fn curve(preamp_db: f32, filters: &[(usize, FilterKind, f32, f32, f32)]) -> Curve {
+        let mut curve = Curve::default();
+        for ear in &mut curve.ears {
+            ear.preamp_db = preamp_db;
+        }
+        for &(ear, kind, freq_hz, gain_db, q) in filters {
+            curve.ears[ear].push(Filter {
+                kind,
+                freq_hz,
+                gain_db,
+                width: Width::Q(q),
+            });
+        }
+        curve
+    }
 
     #[test]
     fn the_wavefront_equals_the_plain_cascade_for_any_block_length() {
-        let text = "Preamp: -3 dB\nFilter: ON LSC Fc 105 Hz Gain 5 dB Q 0.7\n\
-                    Filter: ON PK Fc 3000 Hz Gain -4 dB Q 2\nFilter: ON PK Fc 40 Hz Gain 2 dB Q 3\n\
-                    Channel: R\nFilter: ON HSC Fc 9000 Hz Gain 3 dB\nFilter: ON NO Fc 60 Hz Q 9\n";
-        let curve: Curve = crate::eqapo::parse(text).unwrap();
+        use FilterKind::*;
+        let curve = curve(
+            -3.0,
+            &[
+                (0, LowShelf, 105.0, 5.0, 0.7),
+                (0, Peaking, 3000.0, -4.0, 2.0),
+                (0, Peaking, 40.0, 2.0, 3.0),
+                (1, LowShelf, 105.0, 5.0, 0.7),
+                (1, Peaking, 3000.0, -4.0, 2.0),
+                (1, Peaking, 40.0, 2.0, 3.0),
+                (1, HighShelf, 9000.0, 3.0, 0.7),
+                (1, Notch, 60.0, 0.0, 9.0),
+            ],
+        );
         let designs = design_curve(&curve, 48_000.0);
         let signal: Vec<f32> = (0..3000)
             .map(|i| ((i as f32 * 0.37).sin() + (i as f32 * 0.011).cos()) * 0.4)
             .collect();
         let mut plain = StereoBank::new(&designs, 1.3);
-        #[cfg(target_arch = "x86_64")]
-        {
-            plain.simd = false;
-        }
+        plain.cpu = Cpu::PORTABLE;
         let (mut pl, mut pr) = (signal.clone(), signal.clone());
         plain.process(&mut pl, &mut pr);
         for block in [1usize, 2, 3, 5, 64, 256, 3000] {
@@ -386,5 +415,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_non_finite_state_is_cleared() {
+        let curve = curve(0.0, &[(0, FilterKind::Peaking, 100.0, 6.0, 1.0)]);
+        let mut bank = StereoBank::new(&design_curve(&curve, 48_000.0), 1.0);
+        let (mut x, mut x2) = ([f32::NAN, 0.0, 0.0], [0.0f32; 3]);
+        bank.process(&mut x, &mut x2);
+        let (mut y, mut y2) = ([0.5f32; 4], [0.5f32; 4]);
+        bank.process(&mut y, &mut y2);
+        assert!(y.iter().all(|v| v.is_finite()), "{y:?}");
     }
 }

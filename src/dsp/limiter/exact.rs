@@ -22,6 +22,7 @@
 //! bits).
 
 use super::kernel;
+use crate::dsp::cpu::{dispatch, Cpu};
 
 /// Samples on each side of the interval's midpoint that the reference reads
 /// (`k = −127 … 128` around `p`).
@@ -59,9 +60,8 @@ pub struct ExactPeak {
     taps: Box<[[f32; HALF_WINDOW]; 15]>,
     /// The reference's DC normalisation, applied to phase 0 (the sample itself).
     norm: f32,
-    /// Whether the AVX2 build may run on this CPU.
-    #[cfg(target_arch = "x86_64")]
-    use_avx2: bool,
+    /// What this CPU can run (the AVX2 build).
+    cpu: Cpu,
 }
 
 impl Default for ExactPeak {
@@ -71,18 +71,6 @@ impl Default for ExactPeak {
 }
 
 impl ExactPeak {
-    /// The same, on the portable build whatever the CPU (for comparing the two builds).
-    #[cfg(test)]
-    fn portable(self) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        return Self {
-            use_avx2: false,
-            ..self
-        };
-        #[cfg(not(target_arch = "x86_64"))]
-        self
-    }
-
     /// Builds the tap table (allocates; call from `activate`).
     pub fn new() -> Self {
         let norm = reference_norm();
@@ -101,8 +89,7 @@ impl ExactPeak {
         Self {
             taps,
             norm: norm as f32,
-            #[cfg(target_arch = "x86_64")]
-            use_avx2: avx2_available(),
+            cpu: Cpu::detect(),
         }
     }
 
@@ -111,21 +98,13 @@ impl ExactPeak {
     /// [`ROUNDING_MARGIN`] (relative) before using it as a bound.
     pub fn interval_peak(&self, window: &[f32]) -> f32 {
         let window: &[f32; WINDOW] = window[..WINDOW].try_into().expect("window length");
-        #[cfg(target_arch = "x86_64")]
-        if self.use_avx2 {
-            // SAFETY: `use_avx2` is only true when the CPU reports AVX2; the window
-            // holds `WINDOW` samples, every read stays inside it.
-            return unsafe { interval_peak_avx2(&self.taps, self.norm, window) };
-        }
-        interval_peak(&self.taps, self.norm, window)
+        // (The window holds `WINDOW` samples; the AVX2 build reads inside it only.)
+        dispatch!(
+            self.cpu.avx2(),
+            interval_peak_avx2(&self.taps, self.norm, window),
+            interval_peak(&self.taps, self.norm, window)
+        )
     }
-}
-
-/// Whether this CPU can run the AVX2 builds (of this module and of the detector's
-/// block kernel).
-#[cfg(target_arch = "x86_64")]
-pub(super) fn avx2_available() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
 }
 
 /// [`interval_peak`] with AVX2 intrinsics: the same products and sums in the same
@@ -288,7 +267,10 @@ mod tests {
             })
             .collect();
         let exact = ExactPeak::new();
-        let portable = exact.clone().portable();
+        let portable = ExactPeak {
+            cpu: Cpu::PORTABLE,
+            ..exact.clone()
+        };
         for p in (HALF_WINDOW..x.len() - HALF_WINDOW).step_by(7) {
             let window = &x[p + 1 - HALF_WINDOW..p + 1 + HALF_WINDOW];
             let fast = exact.interval_peak(window);

@@ -3,8 +3,10 @@
 //! changes the latency. While it rests fully off, its detector sleeps (the history is
 //! still kept, so switching back on is safe at once).
 
-use super::crossfade::Crossfade;
-use super::{db_to_gain, Design, Limiter, LimiterSettings, Settings, Stage, MAX_CHUNK};
+use super::{Limiter, LimiterSettings};
+use crate::dsp::crossfade::Crossfade;
+use crate::dsp::stage::{Chunk, Stage, StageSetup};
+use crate::dsp::{db_to_gain, Settings, MAX_CHUNK};
 
 /// The limiter stage.
 #[derive(Debug, Clone)]
@@ -14,8 +16,6 @@ pub struct SwitchedLimiter {
     fade: Crossfade,
     /// Scratch: the unlimited delayed signal.
     unlimited: [[f32; MAX_CHUNK]; 2],
-    /// Smallest gain of the last processed block.
-    min_gain: f32,
 }
 
 /// The limiter's settings within the chain's.
@@ -27,13 +27,12 @@ fn limiter_settings(s: &Settings) -> LimiterSettings {
 }
 
 impl SwitchedLimiter {
-    /// The stage for `sample_rate` Hz with a limiter of `design`.
-    pub fn new(sample_rate: f32, settings: &Settings, design: Design, switch_samples: u32) -> Self {
+    /// The stage for `sample_rate` Hz.
+    pub fn new(sample_rate: f32, settings: &Settings, switch_samples: u32) -> Self {
         Self {
-            limiter: Limiter::with_design(sample_rate, limiter_settings(settings), design),
+            limiter: Limiter::new(sample_rate, limiter_settings(settings)),
             fade: Crossfade::new(settings.limiter_on, switch_samples),
             unlimited: [[0.0; MAX_CHUNK]; 2],
-            min_gain: 1.0,
         }
     }
 
@@ -41,14 +40,13 @@ impl SwitchedLimiter {
     pub fn limiter(&self) -> &Limiter {
         &self.limiter
     }
-
-    /// Smallest gain the limiter applied in the last block (1 = no reduction).
-    pub fn take_min_gain(&mut self) -> f32 {
-        std::mem::replace(&mut self.min_gain, 1.0)
-    }
 }
 
 impl Stage for SwitchedLimiter {
+    fn build(setup: &StageSetup) -> Self {
+        Self::new(setup.sample_rate, &setup.settings, setup.switch_samples)
+    }
+
     fn apply(&mut self, settings: &Settings) {
         self.limiter.set_settings(limiter_settings(settings));
         self.fade.set(settings.limiter_on);
@@ -63,7 +61,10 @@ impl Stage for SwitchedLimiter {
         self.limiter.latency_samples()
     }
 
-    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+    /// Also the chunk's gain meters: the smallest gain the limiter applied and its gain at
+    /// the end.
+    fn process(&mut self, chunk: &mut Chunk<'_>) {
+        let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         let len = left.len();
         self.limiter.set_detection(!self.fade.rests_at_a());
         // Resting at "limited", the unlimited signal is not mixed in: not even copied.
@@ -71,7 +72,8 @@ impl Stage for SwitchedLimiter {
         let [ul, ur] = &mut self.unlimited;
         self.limiter
             .process(left, right, &mut ul[..keep], &mut ur[..keep]);
-        self.min_gain = self.limiter.take_min_gain();
+        chunk.meters.min_gain = self.limiter.take_min_gain();
+        chunk.meters.gain = self.limiter.current_gain();
         self.fade
             .blend_into_b([&ul[..len], &ur[..len]], [left, right]);
     }
