@@ -220,7 +220,7 @@ fn crossfeed_controls(ui: &mut Ui, p: &MonitorParams, setter: &ParamSetter, w: f
         ],
         vec2(w, 24.0),
     );
-    if p.crossfeed_preset.value() == crate::dsp::crossfeed::Preset::Custom {
+    if p.crossfeed_preset.value().0 == crate::dsp::crossfeed::Preset::Custom {
         ui.add_space(4.0);
         ui.horizontal(|ui| {
             let half = (w - ui.spacing().item_spacing.x) / 2.0;

@@ -81,14 +81,17 @@ mod tests {
         let second = write_new(dir.path(), "{}").unwrap();
         assert_ne!(path, second, "a second export never overwrites the first");
         let read = std::fs::read_to_string(&path).unwrap();
-        let controls = MonitorParams::controls_from_state_json(&read).unwrap();
+        let controls = headphone_monitor_core::settings_file::read(&read)
+            .unwrap()
+            .controls();
         assert_eq!(controls.chain.gain_db, -7.5);
         assert_eq!(controls.chain.mode, crate::dsp::MonitorMode::Side);
         assert_eq!(controls.full_scale_spl, Some(97.0));
         assert_eq!(controls.spl_ceiling_db, Some(100.0));
         // Unusable files get an error, not defaults.
-        assert!(MonitorParams::controls_from_state_json("not json").is_err());
+        let read = headphone_monitor_core::settings_file::read;
+        assert!(read("not json").is_err());
         let wrong = r#"{"version":"x","params":{"gain":{"bool":true}},"fields":{}}"#;
-        assert!(MonitorParams::controls_from_state_json(wrong).is_err());
+        assert!(read(wrong).is_err());
     }
 }

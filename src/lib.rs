@@ -6,16 +6,14 @@
 
 #![deny(missing_docs)]
 
-pub mod correction_file;
-pub mod dsp;
 pub mod editor;
-pub mod eqapo;
 pub mod export;
 pub mod history;
-pub mod loudness;
-pub mod meters;
-pub mod monitor;
 pub mod params;
+
+/// The framework-free core (DSP, the monitor layer, meters, loudness, correction files),
+/// under the names the plug-in's modules and tests use.
+pub use headphone_monitor_core::{correction_file, dsp, eqapo, loudness, meters, monitor};
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

@@ -1,82 +1,61 @@
-//! The plugin's parameters: stable IDs, ranges, units and display formats.
+//! The plug-in's host parameters, built from the core's parameter table
+//! ([`headphone_monitor_core::params`]): the same ids, names, units, ranges, steps,
+//! defaults and text formats, as nice-plug parameters; and the state that is not a
+//! parameter (the calibration, the loaded correction).
 //!
-//! The string IDs below are part of every saved session and automation lane:
-//! they never change (a test pins them). Ranges are exposed as functions so an
-//! editor can reuse them.
+//! The string ids are part of every saved session and automation lane: they never change
+//! (a test pins them).
 
 use std::sync::{Arc, Mutex, RwLock};
 
 use atomic_float::AtomicF32;
 
-use nice_plug::params::internals::ParamPtr;
+use headphone_monitor_core::params::{self as table, Float, Kind, Scale};
+use headphone_monitor_core::values::Values;
 use nice_plug::params::persist::PersistentField;
-use nice_plug::params::InternalParamMut;
-use nice_plug::plugin::{ParamValue, PluginState};
+use nice_plug::plugin::PluginState;
 use nice_plug::prelude::*;
 
 use crate::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
-use crate::dsp::controller;
 use crate::dsp::correction::Curve;
-use crate::dsp::crossfeed::{self, Preset};
+use crate::dsp::crossfeed::Preset;
 use crate::dsp::listening::calibration::Calibration;
 use crate::dsp::listening::dose::Criterion;
 use crate::dsp::listening::generator::Kind as GeneratorKind;
-use crate::dsp::{self, CrossfeedSettings, MonitorMode, Named};
+use crate::dsp::{MonitorMode, Named};
 use crate::monitor::Controls;
 
-/// Bottom of the gain range, in dB; everything below [`dsp::MUTE_BELOW_DB`] is −∞.
-pub const GAIN_MIN_DB: f32 = -61.0;
-/// Top of the gain range, in dB.
-pub const GAIN_MAX_DB: f32 = 12.0;
-/// Ceiling range, in dBTP.
-pub const CEILING_MIN_DB: f32 = -24.0;
-/// Ceiling range top, in dBTP.
-pub const CEILING_MAX_DB: f32 = 0.0;
-/// Default ceiling, in dBTP.
-pub const CEILING_DEFAULT_DB: f32 = -1.0;
-/// Release range bottom, in ms.
-pub const RELEASE_MIN_MS: f32 = 10.0;
-/// Release range top, in ms.
-pub const RELEASE_MAX_MS: f32 = 1000.0;
-/// Default release, in ms (see the README for why).
-pub const RELEASE_DEFAULT_MS: f32 = 60.0;
-
-/// The chain's choice types as host-visible enum parameters: their identifiers (saved
-/// in every session; stable) and names come from their one definition in
-/// [`dsp::named`], in its order (the normalized value is the index over the count − 1).
-macro_rules! host_enum {
-    ($($ty:ty),*) => {$(
-        impl Enum for $ty {
-            fn variants() -> &'static [&'static str] {
-                <$ty as Named>::NAMES
-            }
-            fn ids() -> Option<&'static [&'static str]> {
-                Some(<$ty as Named>::IDS)
-            }
-            fn to_index(self) -> usize {
-                Named::index(self)
-            }
-            fn from_index(index: usize) -> Self {
-                <$ty as Named>::from_index(index)
-            }
-        }
-    )*};
-}
-
-host_enum!(MonitorMode, Preset, GeneratorKind, Criterion);
+/// How many host-visible parameters [`MonitorParams`] has: the table's.
+pub const PARAM_COUNT: usize = table::PARAMS.len();
 
 /// Stored in `full_scale_spl` while not calibrated.
 pub const NOT_CALIBRATED: f32 = -1.0;
 
-/// Crossfeed cut-off default, in Hz.
-pub const CROSSFEED_CUTOFF_DEFAULT_HZ: f32 = 700.0;
-/// Crossfeed feed level default, in dB.
-pub const CROSSFEED_FEED_DEFAULT_DB: f32 = 4.5;
+/// A choice type of the chain as a host-visible enum parameter: its identifiers (saved
+/// in every session; stable) and names come from the table, in its order (the normalized
+/// value is the index over the count − 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Choice<T>(pub T);
 
-/// How many host-visible parameters [`MonitorParams`] has (a unit test checks it).
-pub const PARAM_COUNT: usize = 29;
+impl<T: Named> Enum for Choice<T> {
+    fn variants() -> &'static [&'static str] {
+        T::NAMES
+    }
 
-/// All parameters of Headphone Monitor.
+    fn ids() -> Option<&'static [&'static str]> {
+        Some(T::IDS)
+    }
+
+    fn to_index(self) -> usize {
+        self.0.index()
+    }
+
+    fn from_index(index: usize) -> Self {
+        Choice(T::from_index(index))
+    }
+}
+
+/// All parameters of Headphone Monitor (field order = the table's order).
 #[derive(Params)]
 pub struct MonitorParams {
     /// Output gain, in dB (−∞ below −60 dB).
@@ -84,7 +63,7 @@ pub struct MonitorParams {
     pub gain_db: FloatParam,
     /// Monitor mode.
     #[id = "mode"]
-    pub mode: EnumParam<MonitorMode>,
+    pub mode: EnumParam<Choice<MonitorMode>>,
     /// Swap left and right.
     #[id = "swap"]
     pub swap: BoolParam,
@@ -105,7 +84,7 @@ pub struct MonitorParams {
     pub crossfeed: BoolParam,
     /// Crossfeed preset, or Custom.
     #[id = "xf_preset"]
-    pub crossfeed_preset: EnumParam<Preset>,
+    pub crossfeed_preset: EnumParam<Choice<Preset>>,
     /// Custom crossfeed cut-off, in Hz.
     #[id = "xf_cutoff"]
     pub crossfeed_cutoff_hz: FloatParam,
@@ -117,10 +96,10 @@ pub struct MonitorParams {
     pub monitor_only: BoolParam,
     /// Test signal (replaces the programme while on).
     #[id = "generator"]
-    pub generator: EnumParam<GeneratorKind>,
+    pub generator: EnumParam<Choice<GeneratorKind>>,
     /// The weekly sound allowance.
     #[id = "dose_criterion"]
-    pub dose_criterion: EnumParam<Criterion>,
+    pub dose_criterion: EnumParam<Choice<Criterion>>,
     /// Lower the level once the allowance is used up.
     #[id = "protect"]
     pub protect: BoolParam,
@@ -138,7 +117,7 @@ pub struct MonitorParams {
     /// earlier versions also carry a `full_scale_spl` key: it is ignored on load (the
     /// calibration it was derived from wins) and no longer saved.
     #[persist = "calibration"]
-    pub calibration: Arc<CalibrationStore>,
+    pub calibration: CalibrationStore,
     /// Headphone correction on/off (acts once a correction file is loaded).
     #[id = "correction"]
     pub correction: BoolParam,
@@ -148,7 +127,7 @@ pub struct MonitorParams {
     /// The loaded correction: its name and filter list, saved in the state (key
     /// `correction`; states without it load as "no correction").
     #[persist = "correction"]
-    pub correction_file: Arc<CorrectionStore>,
+    pub correction_file: CorrectionStore,
     /// Dim on (a fixed cut of [`MonitorParams::dim_db`], before the limiter).
     #[id = "dim"]
     pub dim: BoolParam,
@@ -242,7 +221,7 @@ impl Default for CorrectionStore {
     }
 }
 
-impl<'a> PersistentField<'a, CorrectionField> for Arc<CorrectionStore> {
+impl<'a> PersistentField<'a, CorrectionField> for CorrectionStore {
     fn set(&self, new_value: CorrectionField) {
         CorrectionStore::set(self, new_value.0.and_then(|saved| saved.load()));
     }
@@ -309,7 +288,7 @@ impl Default for CalibrationStore {
     }
 }
 
-impl<'a> PersistentField<'a, Calibration> for Arc<CalibrationStore> {
+impl<'a> PersistentField<'a, Calibration> for CalibrationStore {
     fn set(&self, new_value: Calibration) {
         CalibrationStore::set(self, new_value);
     }
@@ -322,238 +301,141 @@ impl<'a> PersistentField<'a, Calibration> for Arc<CalibrationStore> {
     }
 }
 
-/// Formats a level in dB with one decimal, never as "-0.0".
-pub fn format_db(value: f32) -> String {
-    let rounded = (value * 10.0).round() / 10.0;
-    format!("{:.1}", if rounded == 0.0 { 0.0 } else { rounded })
+/// The table's number parameter `id` as a nice-plug parameter.
+fn float_param(id: &str) -> FloatParam {
+    let param = table::by_id(id);
+    let Kind::Float(spec) = param.kind else {
+        panic!("\"{id}\" is not a number parameter");
+    };
+    let range = match spec.scale {
+        Scale::Linear => FloatRange::Linear {
+            min: spec.min,
+            max: spec.max,
+        },
+        Scale::Logarithmic => FloatRange::Skewed {
+            min: spec.min,
+            max: spec.max,
+            factor: FloatRange::skew_factor(-1.0),
+        },
+    };
+    FloatParam::new(param.name, spec.default, range)
+        .with_step_size(spec.step)
+        .with_unit(spec.unit)
+        .with_value_to_string(Arc::new(move |v| spec.format(v)))
+        .with_string_to_value(Arc::new(move |s| parse(spec, s)))
 }
 
-/// Formats a gain in dB with one decimal, "-inf" below the mute threshold.
-pub fn format_gain_db(value: f32) -> String {
-    if value < dsp::MUTE_BELOW_DB {
-        "-inf".to_string()
-    } else {
-        format_db(value)
-    }
+/// A host's text for a number (the table's parser).
+fn parse(spec: Float, text: &str) -> Option<f32> {
+    spec.parse(text)
 }
 
-/// Parses a gain in dB ("-inf", "-6", "-6 dB").
-pub fn parse_gain_db(text: &str) -> Option<f32> {
-    let t = text.trim().trim_end_matches("dB").trim();
-    if t.eq_ignore_ascii_case("-inf") || t == "-∞" {
-        return Some(GAIN_MIN_DB);
-    }
-    t.parse::<f32>().ok().filter(|v| v.is_finite())
+/// The table's switch `id` as a nice-plug parameter.
+fn bool_param(id: &str) -> BoolParam {
+    let param = table::by_id(id);
+    let Kind::Bool(default) = param.kind else {
+        panic!("\"{id}\" is not a switch parameter");
+    };
+    BoolParam::new(param.name, default)
 }
 
-/// Parses a number with an optional unit suffix.
-fn parse_with_unit(text: &str, unit: &str) -> Option<f32> {
-    text.trim()
-        .trim_end_matches(unit)
-        .trim()
-        .parse::<f32>()
-        .ok()
-        .filter(|v| v.is_finite())
+/// The table's choice `id` as a nice-plug parameter of the chain's type `T`.
+fn choice_param<T: Named>(id: &str) -> EnumParam<Choice<T>> {
+    let param = table::by_id(id);
+    let Kind::Choice(choice) = param.kind else {
+        panic!("\"{id}\" is not a choice parameter");
+    };
+    debug_assert_eq!(T::IDS, choice.ids);
+    EnumParam::new(param.name, Choice(T::from_index(choice.default)))
 }
 
 impl Default for MonitorParams {
     fn default() -> Self {
         Self {
-            gain_db: FloatParam::new(
-                "Output Gain",
-                0.0,
-                FloatRange::Linear {
-                    min: GAIN_MIN_DB,
-                    max: GAIN_MAX_DB,
-                },
-            )
-            .with_step_size(0.1)
-            .with_unit(" dB")
-            .with_value_to_string(Arc::new(format_gain_db))
-            .with_string_to_value(Arc::new(parse_gain_db)),
-            mode: EnumParam::new("Monitor Mode", MonitorMode::Stereo),
-            swap: BoolParam::new("Swap L/R", false),
-            limiter: BoolParam::new("Limiter", true),
-            ceiling_db: FloatParam::new(
-                "Ceiling",
-                CEILING_DEFAULT_DB,
-                FloatRange::Linear {
-                    min: CEILING_MIN_DB,
-                    max: CEILING_MAX_DB,
-                },
-            )
-            .with_step_size(0.1)
-            .with_unit(" dBTP")
-            .with_value_to_string(Arc::new(format_db))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dBTP"))),
-            release_ms: FloatParam::new(
-                "Release",
-                RELEASE_DEFAULT_MS,
-                FloatRange::Skewed {
-                    min: RELEASE_MIN_MS,
-                    max: RELEASE_MAX_MS,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(1.0)
-            .with_unit(" ms")
-            .with_value_to_string(formatters::v2s_f32_rounded(0))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms"))),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
-            crossfeed: BoolParam::new("Crossfeed", false),
-            crossfeed_preset: EnumParam::new("Crossfeed Preset", Preset::Default),
-            crossfeed_cutoff_hz: FloatParam::new(
-                "Crossfeed Cut-off",
-                CROSSFEED_CUTOFF_DEFAULT_HZ,
-                FloatRange::Skewed {
-                    min: crossfeed::MIN_CUTOFF_HZ,
-                    max: crossfeed::MAX_CUTOFF_HZ,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(1.0)
-            .with_unit(" Hz")
-            .with_value_to_string(formatters::v2s_f32_rounded(0))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "Hz"))),
-            crossfeed_feed_db: FloatParam::new(
-                "Crossfeed Level",
-                CROSSFEED_FEED_DEFAULT_DB,
-                FloatRange::Linear {
-                    min: crossfeed::MIN_FEED_DB,
-                    max: crossfeed::MAX_FEED_DB,
-                },
-            )
-            .with_step_size(0.1)
-            .with_unit(" dB")
-            .with_value_to_string(Arc::new(format_db))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
-            monitor_only: BoolParam::new("Monitor Only", true),
-            generator: EnumParam::new("Test Signal", GeneratorKind::Off),
-            dose_criterion: EnumParam::new("Sound Allowance", Criterion::Standard80),
-            protect: BoolParam::new("Protect", false),
-            protect_db: FloatParam::new(
-                "Protect Amount",
-                6.0,
-                FloatRange::Linear {
-                    min: 3.0,
-                    max: 20.0,
-                },
-            )
-            .with_step_size(0.5)
-            .with_unit(" dB")
-            .with_value_to_string(Arc::new(format_db))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
-            spl_ceiling: BoolParam::new("SPL Ceiling", false),
-            spl_ceiling_db: FloatParam::new(
-                "SPL Ceiling Level",
-                100.0,
-                FloatRange::Linear {
-                    min: 70.0,
-                    max: 130.0,
-                },
-            )
-            .with_step_size(0.5)
-            .with_unit(" dB SPL")
-            .with_value_to_string(Arc::new(format_db))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB SPL"))),
-            calibration: Arc::new(CalibrationStore::new()),
-            correction: BoolParam::new("Correction", true),
-            correction_level_match: BoolParam::new("Correction Level Match", true),
-            correction_file: Arc::new(CorrectionStore::new()),
-            dim: BoolParam::new("Dim", false),
-            dim_db: FloatParam::new(
-                "Dim Amount",
-                controller::DIM_DEFAULT_DB,
-                FloatRange::Linear {
-                    min: controller::DIM_MIN_DB,
-                    max: 0.0,
-                },
-            )
-            .with_step_size(0.5)
-            .with_unit(" dB")
-            .with_value_to_string(Arc::new(format_db))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
-            mute: BoolParam::new("Mute", false),
-            invert_left: BoolParam::new("Invert L", false),
-            invert_right: BoolParam::new("Invert R", false),
-            trim_left_db: trim_param("Trim L"),
-            trim_right_db: trim_param("Trim R"),
-            bass_mono: BoolParam::new("Mono Below", false),
-            bass_mono_hz: FloatParam::new(
-                "Mono Below Frequency",
-                controller::BASS_MONO_DEFAULT_HZ,
-                FloatRange::Skewed {
-                    min: controller::BASS_MONO_MIN_HZ,
-                    max: controller::BASS_MONO_MAX_HZ,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(1.0)
-            .with_unit(" Hz")
-            .with_value_to_string(formatters::v2s_f32_rounded(0))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "Hz"))),
+            gain_db: float_param("gain"),
+            mode: choice_param("mode"),
+            swap: bool_param("swap"),
+            limiter: bool_param("limiter"),
+            ceiling_db: float_param("ceiling"),
+            release_ms: float_param("release"),
+            bypass: bool_param("bypass").make_bypass(),
+            crossfeed: bool_param("crossfeed"),
+            crossfeed_preset: choice_param("xf_preset"),
+            crossfeed_cutoff_hz: float_param("xf_cutoff"),
+            crossfeed_feed_db: float_param("xf_feed"),
+            monitor_only: bool_param("monitor_only"),
+            generator: choice_param("generator"),
+            dose_criterion: choice_param("dose_criterion"),
+            protect: bool_param("protect"),
+            protect_db: float_param("protect_db"),
+            spl_ceiling: bool_param("spl_ceiling"),
+            spl_ceiling_db: float_param("spl_ceiling_db"),
+            calibration: CalibrationStore::new(),
+            correction: bool_param("correction"),
+            correction_level_match: bool_param("correction_level_match"),
+            correction_file: CorrectionStore::new(),
+            dim: bool_param("dim"),
+            dim_db: float_param("dim_db"),
+            mute: bool_param("mute"),
+            invert_left: bool_param("invert_l"),
+            invert_right: bool_param("invert_r"),
+            trim_left_db: float_param("trim_l"),
+            trim_right_db: float_param("trim_r"),
+            bass_mono: bool_param("bass_mono"),
+            bass_mono_hz: float_param("bass_mono_hz"),
         }
     }
 }
 
-/// A per-ear trim: ±12 dB in 0.1 dB steps.
-fn trim_param(name: &str) -> FloatParam {
-    FloatParam::new(
-        name,
-        0.0,
-        FloatRange::Linear {
-            min: -controller::TRIM_RANGE_DB,
-            max: controller::TRIM_RANGE_DB,
-        },
-    )
-    .with_step_size(0.1)
-    .with_unit(" dB")
-    .with_value_to_string(Arc::new(format_db))
-    .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB")))
-}
-
 impl MonitorParams {
-    /// What these parameters ask for, as the monitor layer's plain controls (smoothing
-    /// and every decision on top of them happen in [`crate::monitor`]).
-    pub fn controls(&self) -> Controls {
-        Controls {
-            chain: dsp::Settings {
-                gain_db: self.gain_db.value(),
-                mode: self.mode.value(),
-                swap: self.swap.value(),
-                limiter_on: self.limiter.value(),
-                ceiling_db: self.ceiling_db.value(),
-                release_ms: self.release_ms.value(),
-                bypass: self.bypass.value(),
-                crossfeed: self.crossfeed_settings(),
-                generator: self.generator.value(),
-                protect_db: 0.0,
-                // The curve comes from the correction store: the plug-in's audio thread
-                // reads it lock-free, other callers use `controls_with_correction`.
-                correction: dsp::CorrectionSettings {
-                    on: self.correction.value(),
-                    level_match: self.correction_level_match.value(),
-                    curve: Curve::default(),
-                },
-                controller: self.controller_settings(),
-            },
+    /// Every parameter's value now (lock-free; audio thread safe).
+    pub fn values(&self) -> Values {
+        Values {
+            gain_db: self.gain_db.value(),
+            mode: self.mode.value().0,
+            swap: self.swap.value(),
+            limiter: self.limiter.value(),
+            ceiling_db: self.ceiling_db.value(),
+            release_ms: self.release_ms.value(),
+            bypass: self.bypass.value(),
+            crossfeed: self.crossfeed.value(),
+            crossfeed_preset: self.crossfeed_preset.value().0,
+            crossfeed_cutoff_hz: self.crossfeed_cutoff_hz.value(),
+            crossfeed_feed_db: self.crossfeed_feed_db.value(),
             monitor_only: self.monitor_only.value(),
-            full_scale_spl: self.full_scale_spl(),
-            spl_ceiling_db: self
-                .spl_ceiling
-                .value()
-                .then(|| self.spl_ceiling_db.value()),
-            protect_db: self.protect.value().then(|| self.protect_db.value()),
-            criterion: self.dose_criterion.value(),
+            generator: self.generator.value().0,
+            allowance: self.dose_criterion.value().0,
+            protect: self.protect.value(),
+            protect_db: self.protect_db.value(),
+            spl_ceiling: self.spl_ceiling.value(),
+            spl_ceiling_db: self.spl_ceiling_db.value(),
+            correction: self.correction.value(),
+            correction_level_match: self.correction_level_match.value(),
+            dim: self.dim.value(),
+            dim_db: self.dim_db.value(),
+            mute: self.mute.value(),
+            invert_left: self.invert_left.value(),
+            invert_right: self.invert_right.value(),
+            trim_left_db: self.trim_left_db.value(),
+            trim_right_db: self.trim_right_db.value(),
+            bass_mono: self.bass_mono.value(),
+            bass_mono_hz: self.bass_mono_hz.value(),
         }
+    }
+
+    /// What these parameters ask for, as the monitor layer's plain controls (the core's
+    /// one mapping, [`Values::controls`]), with a flat correction curve: the plug-in's audio
+    /// thread reads the curve lock-free, other callers use `controls_with_correction`.
+    pub fn controls(&self) -> Controls {
+        self.values()
+            .controls(self.full_scale_spl(), Curve::default())
     }
 
     /// [`MonitorParams::controls`] with the loaded correction's curve (takes a lock: not
     /// for the audio thread).
     pub fn controls_with_correction(&self) -> Controls {
-        let mut controls = self.controls();
-        controls.chain.correction.curve = self.correction_file.curve();
-        controls
+        self.values()
+            .controls(self.full_scale_spl(), self.correction_file.curve())
     }
 
     /// The SPL of a full-scale sine, if calibrated (lock-free; audio thread safe).
@@ -561,88 +443,15 @@ impl MonitorParams {
         self.calibration.full_scale_spl()
     }
 
-    /// Loads a saved state (parameters by their stable IDs, as the plug-in format saves
-    /// them, clamped to their ranges; the calibration field) into these parameters, as the
-    /// wrappers do. Parameters the state does not name keep their values.
-    pub fn load_state(&self, state: &PluginState) -> Result<(), String> {
-        for (id, ptr, _) in self.param_map() {
-            let Some(value) = state.params.get(&id) else {
-                continue;
-            };
-            // SAFETY: the pointers come from `self.param_map()` and `self` outlives them.
-            let known = unsafe {
-                match (ptr, value) {
-                    (ParamPtr::FloatParam(p), ParamValue::F32(v)) if v.is_finite() => {
-                        (*p)._internal_set_plain_value(*v);
-                        true
-                    }
-                    (ParamPtr::BoolParam(p), ParamValue::Bool(v)) => {
-                        (*p)._internal_set_plain_value(*v);
-                        true
-                    }
-                    (ParamPtr::EnumParam(p), ParamValue::I32(index)) => {
-                        (*p)._internal_set_plain_value(*index);
-                        true
-                    }
-                    (ParamPtr::EnumParam(p), ParamValue::String(variant)) => {
-                        (*p).set_from_id(variant)
-                    }
-                    _ => false,
-                }
-            };
-            if !known {
-                return Err(format!(
-                    "parameter \"{id}\" has an unusable value {value:?}"
-                ));
-            }
-        }
-        self.deserialize_fields(&state.fields);
-        Ok(())
-    }
-
-    /// A saved state as JSON, the format the editor's "Export settings…" writes.
+    /// A saved state as JSON, the settings file the editor's "Export…" writes (read back by
+    /// [`headphone_monitor_core::settings_file`]).
     pub fn state_json(state: &PluginState) -> String {
         nice_plug::params::persist::serialize_field(state).unwrap_or_default()
-    }
-
-    /// The controls a saved state (JSON) describes, every parameter and the calibration.
-    pub fn controls_from_state_json(json: &str) -> Result<Controls, String> {
-        let state: PluginState = nice_plug::params::persist::deserialize_field(json)
-            .map_err(|e| format!("not a Headphone Monitor settings file ({e})"))?;
-        let params = Self::default();
-        params.load_state(&state)?;
-        Ok(params.controls_with_correction())
     }
 
     /// Stores a new calibration (GUI thread): the editor's copy and the audio thread's.
     pub fn set_calibration(&self, calibration: Calibration) {
         self.calibration.set(calibration);
-    }
-
-    /// The monitor-controller settings.
-    pub fn controller_settings(&self) -> dsp::ControllerSettings {
-        dsp::ControllerSettings {
-            invert: [self.invert_left.value(), self.invert_right.value()],
-            trim_db: [self.trim_left_db.value(), self.trim_right_db.value()],
-            dim: self.dim.value(),
-            dim_db: self.dim_db.value(),
-            mute: self.mute.value(),
-            bass_mono: self.bass_mono.value(),
-            bass_mono_hz: self.bass_mono_hz.value(),
-        }
-    }
-
-    /// The crossfeed settings: a preset's values, or the custom cut-off and level.
-    pub fn crossfeed_settings(&self) -> CrossfeedSettings {
-        let (cutoff_hz, feed_db) = self.crossfeed_preset.value().resolve(
-            self.crossfeed_cutoff_hz.value(),
-            self.crossfeed_feed_db.value(),
-        );
-        CrossfeedSettings {
-            on: self.crossfeed.value(),
-            cutoff_hz,
-            feed_db,
-        }
     }
 }
 
@@ -675,18 +484,5 @@ mod tests {
     #[test]
     fn param_count_matches_the_parameter_list() {
         assert_eq!(MonitorParams::default().param_map().len(), PARAM_COUNT);
-    }
-
-    #[test]
-    fn gain_text_round_trips_and_never_shows_minus_zero() {
-        assert_eq!(format_gain_db(-0.01), "0.0");
-        assert_eq!(format_gain_db(-60.0), "-60.0");
-        assert_eq!(format_gain_db(-60.5), "-inf");
-        assert_eq!(parse_gain_db("-inf"), Some(GAIN_MIN_DB));
-        assert_eq!(parse_gain_db(" -6.5 dB"), Some(-6.5));
-        assert_eq!(parse_gain_db("loud"), None);
-        for v in [-60.0f32, -12.3, 0.0, 6.1, 12.0] {
-            assert_eq!(parse_gain_db(&format_gain_db(v)), Some(v));
-        }
     }
 }

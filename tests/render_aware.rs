@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use common::clap_host::{param_id, Host};
 use common::vst3_host::Vst3Instance;
-use headphone_monitor::dsp::render_guard::SLACK_S;
+use headphone_monitor::monitor::render_guard::SLACK_S;
 use rng::Rng;
 use vst3::Steinberg::Vst::ProcessModes_::{kOffline, kRealtime};
 

@@ -8,7 +8,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use headphone_monitor::dsp::Settings;
+use headphone_monitor_core::dsp::Settings;
 use headphone_monitor_render::{demo, process, wav, Audio};
 
 fn main() {

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use headphone_monitor::dsp::meters::{TruePeakMeter, METER_TAPS_PER_PHASE};
+use headphone_monitor_core::dsp::meters::{TruePeakMeter, METER_TAPS_PER_PHASE};
 
 use super::{Audio, RenderError};
 
@@ -83,18 +83,20 @@ impl Levels {
 }
 
 /// Integrated loudness and the momentary and short-term maxima (BS.1770-4 / EBU R128,
-/// through the plug-in's [`Loudness`](headphone_monitor::loudness::Loudness)); `None`
+/// through the plug-in's [`Loudness`](headphone_monitor_core::loudness::Loudness)); `None`
 /// where the file is too short or silent.
 pub fn loudness(audio: &Audio) -> Result<LoudnessFigures, RenderError> {
-    let mut m =
-        headphone_monitor::loudness::Loudness::for_report(audio.channels.len(), audio.sample_rate)
-            .ok_or_else(|| {
-                RenderError::Input(format!(
-                    "loudness meter: {} channels at {} Hz",
-                    audio.channels.len(),
-                    audio.sample_rate
-                ))
-            })?;
+    let mut m = headphone_monitor_core::loudness::Loudness::for_report(
+        audio.channels.len(),
+        audio.sample_rate,
+    )
+    .ok_or_else(|| {
+        RenderError::Input(format!(
+            "loudness meter: {} channels at {} Hz",
+            audio.channels.len(),
+            audio.sample_rate
+        ))
+    })?;
     let planar: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
     m.add_planar(&planar);
     let r = m.reading();

@@ -1,4 +1,4 @@
-//! The offline renderer's library side: WAV in, the very same [`headphone_monitor::dsp::Chain`]
+//! The offline renderer's library side: WAV in, the very same [`headphone_monitor_core::dsp::Chain`]
 //! the plugin runs, WAV out, and a report. The `render` binary
 //! (`src/main.rs` of this crate) only parses arguments and prints.
 //!

@@ -25,19 +25,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use clap::Parser;
-use headphone_monitor::correction_file::LoadedCorrection;
-use headphone_monitor::dsp::controller::{self, ControllerSettings};
-use headphone_monitor::dsp::crossfeed::{self, Preset};
-use headphone_monitor::dsp::listening::dose::Criterion;
-use headphone_monitor::dsp::listening::generator::Kind;
-use headphone_monitor::dsp::{CorrectionSettings, CrossfeedSettings, MonitorMode, Named, Settings};
-use headphone_monitor::monitor::Controls;
-use headphone_monitor::params::MonitorParams;
-use headphone_monitor::params::{
-    CEILING_MAX_DB, CEILING_MIN_DB, CROSSFEED_CUTOFF_DEFAULT_HZ, CROSSFEED_FEED_DEFAULT_DB,
-    GAIN_MAX_DB, GAIN_MIN_DB, RELEASE_MAX_MS, RELEASE_MIN_MS,
-};
+use clap::{ArgGroup, Parser};
+use headphone_monitor_core::correction_file::LoadedCorrection;
+use headphone_monitor_core::dsp::crossfeed::Preset;
+use headphone_monitor_core::dsp::listening::dose::Criterion;
+use headphone_monitor_core::dsp::listening::generator::Kind;
+use headphone_monitor_core::dsp::{ControllerSettings, Settings};
+use headphone_monitor_core::dsp::{CorrectionSettings, CrossfeedSettings, MonitorMode, Named};
+use headphone_monitor_core::monitor::Controls;
+use headphone_monitor_core::params::{self as table, Float};
+use headphone_monitor_core::settings_file;
 use headphone_monitor_render::{
     analysis, demo, process, report::Report, response, wav, wav::OutputFormat, Audio, RenderError,
 };
@@ -52,10 +49,15 @@ fn named<T: Named>(text: &str) -> Result<T, String> {
     })
 }
 
+/// The help heading, and the group, of every flag that sets what a settings file sets
+/// (a parameter or the calibration): `--state` excludes them all.
+const PARAMETERS: &str = "Parameters (or --state FILE)";
+
 /// Renders a WAV file through Headphone Monitor's DSP (the plugin's own code),
 /// latency-compensated, and reports levels, loudness and limiting.
 #[derive(Debug, Parser)]
 #[command(name = "render", version, about, long_about = None)]
+#[command(group(ArgGroup::new("parameters").multiple(true)))]
 struct Cli {
     /// Input WAV (16/24/32-bit integer or 32-bit float, mono or stereo, 8–384 kHz).
     /// With --demo: the output file.
@@ -70,100 +72,100 @@ struct Cli {
     #[arg(long)]
     demo: bool,
     /// Output gain in dB (−60 … +12; below −60 is silence).
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::GAIN.default, allow_negative_numbers = true)]
     gain_db: f32,
     /// Monitor mode.
-    #[arg(long, value_parser = named::<MonitorMode>, default_value = "stereo")]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", value_parser = named::<MonitorMode>, default_value = "stereo")]
     mode: MonitorMode,
     /// Swap left and right (after the mode).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     swap: bool,
     /// Switch the limiter off (unsafe for listening; for comparisons).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     no_limiter: bool,
     /// Limiter ceiling in dBTP (−24 … 0).
-    #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::CEILING.default, allow_negative_numbers = true)]
     ceiling_db: f32,
     /// Limiter release in ms (10 … 1000).
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::RELEASE.default)]
     release_ms: f32,
     /// Host bypass (the input, delayed by the latency and then aligned again).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     bypass: bool,
     /// Crossfeed preset (off unless given): default (700 Hz, 4.5 dB), chu-moy (700 Hz,
     /// 6 dB), jan-meier (650 Hz, 9.5 dB), or custom (--crossfeed-cutoff-hz, --crossfeed-feed-db).
-    #[arg(long, value_parser = named::<Preset>)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", value_parser = named::<Preset>)]
     crossfeed: Option<Preset>,
     /// Custom crossfeed cut-off in Hz.
-    #[arg(long, default_value_t = CROSSFEED_CUTOFF_DEFAULT_HZ)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::CROSSFEED_CUTOFF.default)]
     crossfeed_cutoff_hz: f32,
     /// Custom crossfeed level (cross path below the direct path) in dB.
-    #[arg(long, default_value_t = CROSSFEED_FEED_DEFAULT_DB)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::CROSSFEED_FEED.default)]
     crossfeed_feed_db: f32,
     /// Test signal replacing the programme.
-    #[arg(long, value_parser = named::<Kind>, default_value = "off")]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", value_parser = named::<Kind>, default_value = "off")]
     test_signal: Kind,
     /// Calibration: the SPL a full-scale sine makes at the ear, in dB SPL.
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     full_scale_spl: Option<f64>,
     /// Cap the peak level at the ear at this many dB SPL (needs --full-scale-spl).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     spl_ceiling: Option<f32>,
     /// Lower the level by this many dB (3 … 20) once the weekly allowance is used up
     /// (needs --full-scale-spl).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     protect: Option<f32>,
     /// The weekly allowance: 80 (80 dB(A) for 40 h) or 75 (75 dB(A) for 40 h).
-    #[arg(long, default_value_t = 80)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = 80)]
     allowance: u8,
     /// How much of the weekly allowance is already used when the render starts, in %.
     #[arg(long, default_value_t = 0.0)]
     week_dose_percent: f64,
     /// Switch "Monitor only" off (it only matters with --as-export).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     no_monitor_only: bool,
     /// Run as a host's export does (offline, at full speed): with "Monitor only" on, the
     /// audio passes through unchanged after the render guard's 1 s check.
     #[arg(long)]
     as_export: bool,
     /// A settings file the editor's "Export…" wrote (every parameter and the calibration):
-    /// renders what that instance did. Other flags are not allowed with it, except the
-    /// circumstances (--week-dose-percent, --as-export) and the file options.
-    #[arg(long)]
+    /// renders what that instance did. The parameter flags are not allowed with it; the
+    /// circumstances (--week-dose-percent, --as-export) and the file options are.
+    #[arg(long, conflicts_with = "parameters")]
     state: Option<PathBuf>,
     /// Headphone correction: an EqualizerAPO / AutoEq parametric EQ file, applied exactly
     /// (preamp included, no level match unless --correction-level-match).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", value_name = "FILE")]
     correction: Option<PathBuf>,
     /// Add the correction's loudness match (pink noise as loud corrected as not).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     correction_level_match: bool,
     /// Dim the output by --dim-db (before the limiter).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     dim: bool,
     /// Dim amount in dB (−40 … 0).
-    #[arg(long, default_value_t = controller::DIM_DEFAULT_DB, allow_negative_numbers = true)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::DIM.default, allow_negative_numbers = true)]
     dim_db: f32,
     /// Mute (exact silence; with --as-export and "Monitor only" the export still passes).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     mute: bool,
     /// Invert the polarity of the input's left channel (before the mode).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     invert_left: bool,
     /// Invert the polarity of the input's right channel (before the mode).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     invert_right: bool,
     /// Left-ear trim in dB (−12 … 12).
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::TRIM.default, allow_negative_numbers = true)]
     trim_left_db: f32,
     /// Right-ear trim in dB (−12 … 12).
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::TRIM.default, allow_negative_numbers = true)]
     trim_right_db: f32,
     /// Mono below --bass-mono-hz (the side high-passed, the mid untouched).
-    #[arg(long)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     bass_mono: bool,
     /// The bass-mono crossover in Hz (20 … 500).
-    #[arg(long, default_value_t = controller::BASS_MONO_DEFAULT_HZ)]
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::BASS_MONO_CROSSOVER.default)]
     bass_mono_hz: f32,
     /// Print the response of an EQ file per ear (frequency, dB) and its figures; writes
     /// nothing.
@@ -199,41 +201,12 @@ impl Cli {
     /// Every flag (or the --state file) as the plug-in's controls and circumstances.
     fn setup(&self) -> Result<process::Setup, RenderError> {
         if let Some(path) = &self.state {
-            let defaults = Cli::parse_from(["render"]);
-            let same = self.gain_db == defaults.gain_db
-                && self.mode == defaults.mode
-                && self.swap == defaults.swap
-                && self.no_limiter == defaults.no_limiter
-                && self.ceiling_db == defaults.ceiling_db
-                && self.release_ms == defaults.release_ms
-                && self.bypass == defaults.bypass
-                && self.crossfeed.is_none()
-                && self.test_signal == defaults.test_signal
-                && self.full_scale_spl.is_none()
-                && self.spl_ceiling.is_none()
-                && self.protect.is_none()
-                && self.allowance == defaults.allowance
-                && self.no_monitor_only == defaults.no_monitor_only
-                && self.correction.is_none()
-                && !self.correction_level_match
-                && !self.dim
-                && self.dim_db == defaults.dim_db
-                && !self.mute
-                && !self.invert_left
-                && !self.invert_right
-                && self.trim_left_db == 0.0
-                && self.trim_right_db == 0.0
-                && !self.bass_mono
-                && self.bass_mono_hz == defaults.bass_mono_hz;
-            if !same {
-                return Err(usage(
-                    "--state sets every parameter; leave out the parameter flags",
-                ));
-            }
+            // (Parameter flags next to --state are refused by the argument parser.)
             let text = std::fs::read_to_string(path)
                 .map_err(|e| RenderError::Input(format!("cannot read {}: {e}", path.display())))?;
-            let controls = MonitorParams::controls_from_state_json(&text)
-                .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?;
+            let controls = settings_file::read(&text)
+                .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?
+                .controls();
             let percent = self.week_dose_percent;
             if !(percent.is_finite() && percent >= 0.0) {
                 return Err(usage(format!(
@@ -246,12 +219,13 @@ impl Cli {
                 as_export: self.as_export,
             });
         }
-        let in_range = |name: &str, value: f32, min: f32, max: f32| {
-            if value.is_finite() && (min..=max).contains(&value) {
-                Ok(value)
-            } else {
-                Err(usage(format!("--{name} {value} is outside {min} … {max}")))
-            }
+        let in_range = |name: &str, value: f32, range: Float| {
+            range.check(value).ok_or_else(|| {
+                usage(format!(
+                    "--{name} {value} is outside {} … {}",
+                    range.min, range.max
+                ))
+            })
         };
         let crossfeed = match self.crossfeed {
             None => CrossfeedSettings::default(),
@@ -260,14 +234,12 @@ impl Cli {
                     in_range(
                         "crossfeed-cutoff-hz",
                         self.crossfeed_cutoff_hz,
-                        crossfeed::MIN_CUTOFF_HZ,
-                        crossfeed::MAX_CUTOFF_HZ,
+                        table::CROSSFEED_CUTOFF,
                     )?,
                     in_range(
                         "crossfeed-feed-db",
                         self.crossfeed_feed_db,
-                        crossfeed::MIN_FEED_DB,
-                        crossfeed::MAX_FEED_DB,
+                        table::CROSSFEED_FEED,
                     )?,
                 );
                 CrossfeedSettings {
@@ -278,22 +250,12 @@ impl Cli {
             }
         };
         let chain = Settings {
-            gain_db: in_range("gain-db", self.gain_db, GAIN_MIN_DB, GAIN_MAX_DB)?,
+            gain_db: in_range("gain-db", self.gain_db, table::GAIN)?,
             mode: self.mode,
             swap: self.swap,
             limiter_on: !self.no_limiter,
-            ceiling_db: in_range(
-                "ceiling-db",
-                self.ceiling_db,
-                CEILING_MIN_DB,
-                CEILING_MAX_DB,
-            )?,
-            release_ms: in_range(
-                "release-ms",
-                self.release_ms,
-                RELEASE_MIN_MS,
-                RELEASE_MAX_MS,
-            )?,
+            ceiling_db: in_range("ceiling-db", self.ceiling_db, table::CEILING)?,
+            release_ms: in_range("release-ms", self.release_ms, table::RELEASE)?,
             bypass: self.bypass,
             crossfeed,
             generator: self.test_signal,
@@ -302,18 +264,17 @@ impl Cli {
             controller: ControllerSettings {
                 invert: [self.invert_left, self.invert_right],
                 trim_db: [
-                    in_range("trim-left-db", self.trim_left_db, -12.0, 12.0)?,
-                    in_range("trim-right-db", self.trim_right_db, -12.0, 12.0)?,
+                    in_range("trim-left-db", self.trim_left_db, table::TRIM)?,
+                    in_range("trim-right-db", self.trim_right_db, table::TRIM)?,
                 ],
                 dim: self.dim,
-                dim_db: in_range("dim-db", self.dim_db, controller::DIM_MIN_DB, 0.0)?,
+                dim_db: in_range("dim-db", self.dim_db, table::DIM)?,
                 mute: self.mute,
                 bass_mono: self.bass_mono,
                 bass_mono_hz: in_range(
                     "bass-mono-hz",
                     self.bass_mono_hz,
-                    controller::BASS_MONO_MIN_HZ,
-                    controller::BASS_MONO_MAX_HZ,
+                    table::BASS_MONO_CROSSOVER,
                 )?,
             },
         };
@@ -327,11 +288,11 @@ impl Cli {
         }
         let spl_ceiling_db = self
             .spl_ceiling
-            .map(|v| in_range("spl-ceiling", v, 70.0, 130.0))
+            .map(|v| in_range("spl-ceiling", v, table::SPL_CEILING))
             .transpose()?;
         let protect_db = self
             .protect
-            .map(|v| in_range("protect", v, 3.0, 20.0))
+            .map(|v| in_range("protect", v, table::PROTECT))
             .transpose()?;
         let criterion = match self.allowance {
             80 => Criterion::Standard80,

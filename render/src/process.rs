@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{Audio, RenderError};
-use headphone_monitor::meters::SharedMeters;
-use headphone_monitor::monitor::{BlockInfo, Controls, Layout, Monitor};
+use headphone_monitor_core::meters::SharedMeters;
+use headphone_monitor_core::monitor::{BlockInfo, Controls, Layout, Monitor};
 
 /// Default host-like block length, in samples.
 pub const DEFAULT_BLOCK: usize = 512;

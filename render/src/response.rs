@@ -1,8 +1,8 @@
 //! `render --correction-response`: a correction file's response per ear and its
 //! figures, as text or JSON, so a file can be checked without a DAW.
 
-use headphone_monitor::correction_file::LoadedCorrection;
-use headphone_monitor::dsp::correction;
+use headphone_monitor_core::correction_file::LoadedCorrection;
+use headphone_monitor_core::dsp::correction;
 use serde::Serialize;
 
 /// Points per octave of the printed response.

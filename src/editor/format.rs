@@ -1,7 +1,7 @@
 //! What a user reads: every number the editor shows is formatted here, so the
 //! rules (−∞ for silence, one decimal for dB, never "−0.0") are unit-tested once.
 
-use crate::dsp::render_guard::RenderState;
+use crate::monitor::render_guard::RenderState;
 
 /// Levels at or below this are shown as −∞, in dB.
 pub const SILENCE_DB: f32 = -200.0;

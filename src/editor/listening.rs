@@ -369,7 +369,7 @@ fn level_column(
         ],
         vec2(w, 24.0),
     );
-    let criterion: dose::Criterion = p.dose_criterion.value();
+    let criterion: dose::Criterion = p.dose_criterion.value().0;
     let week = meters.week_exposure();
     let week_pct = dose::dose_percent(week, criterion);
     let session_pct = dose::dose_percent(session_e, criterion);
@@ -482,7 +482,7 @@ fn signals_column(
         2 => "RIGHT only",
         3 => "BOTH in phase",
         4 => "BOTH out of phase",
-        _ if p.generator.value() == crate::dsp::listening::generator::Kind::ChannelCheck => "…",
+        _ if p.generator.value().0 == crate::dsp::listening::generator::Kind::ChannelCheck => "…",
         _ => "",
     };
     if !caption.is_empty() {
@@ -565,7 +565,7 @@ fn reference_levels(
         }
         _ => 0.0,
     };
-    let range = (-60.0, f64::from(crate::params::GAIN_MAX_DB));
+    let range = (-60.0, f64::from(headphone_monitor_core::params::GAIN.max));
     let mut message = None;
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;

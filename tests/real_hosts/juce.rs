@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use headphone_monitor::dsp::MonitorMode;
-use headphone_monitor::params::{MonitorParams, PARAM_COUNT};
+use headphone_monitor::params::{Choice, MonitorParams, PARAM_COUNT};
 use nice_plug::prelude::Param;
 use serde_json::{json, Value};
 
@@ -49,7 +49,7 @@ impl Set {
                 json!(db),
             ),
             Set::Mode(mode) => {
-                let normalized = params.mode.preview_normalized(mode);
+                let normalized = params.mode.preview_normalized(Choice(mode));
                 let name = params.mode.normalized_value_to_string(normalized, false);
                 ("monitor_mode", normalized, json!(name))
             }

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use headphone_monitor::dsp::MonitorMode;
-use headphone_monitor::params::MonitorParams;
+use headphone_monitor::params::{Choice, MonitorParams};
 use nice_plug::prelude::Param;
 use serde_json::Value;
 
@@ -505,7 +505,7 @@ fn programme() -> [Vec<f32>; 2] {
 fn normalized(setting: &str, params: &MonitorParams) -> f64 {
     f64::from(match setting {
         "swap" => params.swap.preview_normalized(true),
-        "mono" => params.mode.preview_normalized(MonitorMode::Mono),
+        "mono" => params.mode.preview_normalized(Choice(MonitorMode::Mono)),
         "gain" => params.gain_db.preview_normalized(-6.0),
         _ => unreachable!(),
     })

@@ -9,6 +9,7 @@
 //! [`Monitor::process`]; nothing below this module imports `nice_plug`.
 
 pub mod policy;
+pub mod render_guard;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,10 +17,10 @@ use std::sync::Arc;
 pub use policy::{effective_settings, Circumstances, Controls};
 
 use crate::dsp::listening::{self, generator::CheckStep, ListeningMeter};
-use crate::dsp::render_guard::{RenderGuard, RenderState};
 use crate::dsp::Chain;
 use crate::loudness::LoudnessTap;
 use crate::meters::SharedMeters;
+use crate::monitor::render_guard::{RenderGuard, RenderState};
 
 /// How the host's channels map onto the stereo chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

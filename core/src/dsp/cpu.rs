@@ -81,6 +81,8 @@ macro_rules! dispatch {
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
+            // (Always false here; asked anyway, so every target reads the same fields.)
+            let _ = $available;
             $portable
         }
     }};

@@ -31,14 +31,14 @@
 use super::ramp::Ramp;
 use super::stage::{Chunk, Stage, StageSetup};
 
-/// Lowest accepted cut-off, in Hz.
-pub const MIN_CUTOFF_HZ: f32 = 300.0;
+/// Lowest accepted cut-off, in Hz (the parameter's range).
+pub const MIN_CUTOFF_HZ: f32 = crate::params::CROSSFEED_CUTOFF.min;
 /// Highest accepted cut-off, in Hz.
-pub const MAX_CUTOFF_HZ: f32 = 2000.0;
-/// Smallest accepted feed level (strongest crossfeed), in dB.
-pub const MIN_FEED_DB: f32 = 1.0;
+pub const MAX_CUTOFF_HZ: f32 = crate::params::CROSSFEED_CUTOFF.max;
+/// Smallest accepted feed level (strongest crossfeed), in dB (the parameter's range).
+pub const MIN_FEED_DB: f32 = crate::params::CROSSFEED_FEED.min;
 /// Largest accepted feed level (weakest crossfeed), in dB.
-pub const MAX_FEED_DB: f32 = 15.0;
+pub const MAX_FEED_DB: f32 = crate::params::CROSSFEED_FEED.max;
 
 /// The crossfeed presets: (cut-off, feed level) pairs headphone listeners know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

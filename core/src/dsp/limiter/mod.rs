@@ -94,7 +94,7 @@ pub const HOLD_MS: f64 = 30.0;
 /// ceiling becomes.
 pub const SAFEST_CEILING: f32 = 1.0e-3;
 /// Release a NaN release time becomes, in ms.
-pub const DEFAULT_RELEASE_MS: f32 = 60.0;
+pub const DEFAULT_RELEASE_MS: f32 = crate::params::RELEASE.default;
 /// Length of a ceiling change, in ms (the ceiling glides, it never jumps).
 pub const CEILING_RAMP_MS: f64 = 20.0;
 /// A new requirement within this ratio of the held gain (0.1 dB) re-arms the hold.

@@ -4,8 +4,8 @@
 //! tests all call this same function.
 
 use crate::dsp::listening::{calibration, dose};
-use crate::dsp::render_guard::RenderState;
 use crate::dsp::Settings;
+use crate::monitor::render_guard::RenderState;
 
 /// Lowest ceiling the SPL cap can set, in dBTP (a cap below the parameter range is kept,
 /// down to this).

@@ -1,8 +1,10 @@
-//! Plain names for the chain's choice types (monitor mode, crossfeed preset, test signal,
-//! weekly allowance): one definition per type, with the stable identifiers saved in
-//! sessions and the names people read. The plug-in's parameters, the renderer's flags
-//! and the editor all take them from here (the plug-in maps them onto its framework's
-//! enum parameter in `src/params.rs`); nothing is mirrored.
+//! The chain's choice types (monitor mode, crossfeed preset, test signal, weekly
+//! allowance) as [`Named`] values: their stable identifiers saved in sessions and the
+//! names people read come from the parameter table ([`crate::params`]), in its order.
+//! The plug-in's parameters, the renderer's flags and the editor all take them from
+//! there; nothing is mirrored.
+
+use crate::params;
 
 /// A choice type with stable identifiers and display names, in one fixed order.
 pub trait Named: Sized + Copy + PartialEq + 'static {
@@ -46,36 +48,26 @@ impl Named for super::MonitorMode {
         Self::Left,
         Self::Right,
     ];
-    const IDS: &'static [&'static str] = &["stereo", "mono", "side", "left", "right"];
-    const NAMES: &'static [&'static str] = &["Stereo", "Mono", "Side", "Left", "Right"];
+    const IDS: &'static [&'static str] = params::MODE.ids;
+    const NAMES: &'static [&'static str] = params::MODE.names;
 }
 
 impl Named for super::crossfeed::Preset {
     const ALL: &'static [Self] = &[Self::Default, Self::ChuMoy, Self::JanMeier, Self::Custom];
-    const IDS: &'static [&'static str] = &["default", "chu_moy", "jan_meier", "custom"];
-    const NAMES: &'static [&'static str] = &[
-        "Default (700 Hz, 4.5 dB)",
-        "Chu Moy (700 Hz, 6 dB)",
-        "Jan Meier (650 Hz, 9.5 dB)",
-        "Custom",
-    ];
+    const IDS: &'static [&'static str] = params::CROSSFEED_PRESET.ids;
+    const NAMES: &'static [&'static str] = params::CROSSFEED_PRESET.names;
 }
 
 impl Named for super::listening::generator::Kind {
     const ALL: &'static [Self] = &[Self::Off, Self::PinkNoise, Self::Sine1k, Self::ChannelCheck];
-    const IDS: &'static [&'static str] = &["off", "pink", "sine_1k", "channel_check"];
-    const NAMES: &'static [&'static str] = &[
-        "Off",
-        "Pink noise -20 dBFS",
-        "1 kHz sine -20 dBFS",
-        "Channel check",
-    ];
+    const IDS: &'static [&'static str] = params::GENERATOR.ids;
+    const NAMES: &'static [&'static str] = params::GENERATOR.names;
 }
 
 impl Named for super::listening::dose::Criterion {
     const ALL: &'static [Self] = &[Self::Standard80, Self::Sensitive75];
-    const IDS: &'static [&'static str] = &["80dba", "75dba"];
-    const NAMES: &'static [&'static str] = &["80 dB(A) for 40 h/week", "75 dB(A) for 40 h/week"];
+    const IDS: &'static [&'static str] = params::ALLOWANCE.ids;
+    const NAMES: &'static [&'static str] = params::ALLOWANCE.names;
 }
 
 #[cfg(test)]

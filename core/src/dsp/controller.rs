@@ -4,18 +4,20 @@
 //! that carry them are [`super::matrix`] (polarity), [`super::bass_mono`] and
 //! [`super::ear_levels`] (trim, dim, mute).
 
-/// Per-ear trim range, in dB (either way).
-pub const TRIM_RANGE_DB: f32 = 12.0;
-/// Dim amount range, in dB: `DIM_MIN_DB ..= 0`.
-pub const DIM_MIN_DB: f32 = -40.0;
+use crate::params;
+
+/// Per-ear trim range, in dB (either way; the parameter's).
+pub const TRIM_RANGE_DB: f32 = params::TRIM.max;
+/// Dim amount range, in dB: `DIM_MIN_DB ..= 0` (the parameter's).
+pub const DIM_MIN_DB: f32 = params::DIM.min;
 /// Dim amount by default, in dB (the classic controller's −20 dB).
-pub const DIM_DEFAULT_DB: f32 = -20.0;
-/// Bass-mono crossover range, in Hz.
-pub const BASS_MONO_MIN_HZ: f32 = 20.0;
-/// Bass-mono crossover range, in Hz.
-pub const BASS_MONO_MAX_HZ: f32 = 500.0;
+pub const DIM_DEFAULT_DB: f32 = params::DIM.default;
+/// Bass-mono crossover range, in Hz (the parameter's).
+pub const BASS_MONO_MIN_HZ: f32 = params::BASS_MONO_CROSSOVER.min;
+/// Bass-mono crossover range, in Hz (the parameter's).
+pub const BASS_MONO_MAX_HZ: f32 = params::BASS_MONO_CROSSOVER.max;
 /// Bass-mono crossover by default, in Hz.
-pub const BASS_MONO_DEFAULT_HZ: f32 = 120.0;
+pub const BASS_MONO_DEFAULT_HZ: f32 = params::BASS_MONO_CROSSOVER.default;
 
 /// Monitor-controller settings (all neutral by default).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -7,8 +7,8 @@
 use atomic_float::{AtomicF32, AtomicF64};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
-use crate::dsp::render_guard::RenderState;
 use crate::dsp::BlockMeters;
+use crate::monitor::render_guard::RenderState;
 
 /// Linear meter values since the last read.
 #[derive(Debug, Default)]

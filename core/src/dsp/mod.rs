@@ -32,7 +32,6 @@ pub mod meters;
 pub mod named;
 pub mod protection;
 pub mod ramp;
-pub mod render_guard;
 pub mod sanitize;
 pub mod stage;
 pub mod test_signal;
@@ -55,7 +54,7 @@ pub const SWITCH_MS: f64 = 20.0;
 /// Internal block length: longer host blocks are processed in pieces of this size.
 pub const MAX_CHUNK: usize = 256;
 /// Output gains at or below this are treated as −∞ (silence), in dB.
-pub const MUTE_BELOW_DB: f32 = -60.0;
+pub const MUTE_BELOW_DB: f32 = crate::params::MUTE_BELOW_DB;
 
 /// Plain settings of the whole chain.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,12 +88,12 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            gain_db: 0.0,
+            gain_db: crate::params::GAIN.default,
             mode: MonitorMode::Stereo,
             swap: false,
             limiter_on: true,
-            ceiling_db: -1.0,
-            release_ms: 60.0,
+            ceiling_db: crate::params::CEILING.default,
+            release_ms: crate::params::RELEASE.default,
             bypass: false,
             crossfeed: CrossfeedSettings::default(),
             generator: listening::generator::Kind::Off,
