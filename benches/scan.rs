@@ -7,8 +7,7 @@
 //! Monitor.clap` (build it with `cargo xtask bundle headphone_monitor --release`), or the
 //! library named by `HM_CLAP_PATH`.
 
-#[path = "../tests/common/clap_host.rs"]
-mod clap_host;
+use test_support::clap_host;
 
 use std::path::PathBuf;
 use std::process::Command;

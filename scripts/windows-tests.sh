@@ -70,6 +70,6 @@ for f in "$clap" "$vst3"; do
 done
 echo "windows: the bundled .clap and .vst3 under the CLAP conformance and VST3 host tests"
 start=$SECONDS
-HM_CLAP_PATH="$clap" cargo test --target "$TARGET" --workspace --features assert_process_allocs --test clap_conformance
-HM_VST3_PATH="$vst3" cargo test --target "$TARGET" --workspace --features assert_process_allocs --test vst3_host
+HM_CLAP_PATH="$clap" cargo test --target "$TARGET" --workspace --features assert_process_allocs --test clap conformance::
+HM_VST3_PATH="$vst3" cargo test --target "$TARGET" --workspace --features assert_process_allocs --test vst3 host::
 echo "windows: passed (test suite built and run: $suite; bundles: $bundles; bundle tests: $(elapsed $start))"

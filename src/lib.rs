@@ -230,7 +230,7 @@ impl Plugin for HeadphoneMonitor {
 impl ClapPlugin for HeadphoneMonitor {
     const CLAP_ID: &'static str = CLAP_ID;
     const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Headphone monitoring: output gain, mono fold-down, L/R swap and a true-peak safety limiter");
+        Some("Headphone monitoring for the master bus: monitor modes, crossfeed, headphone correction, monitor controller, listening level and dose, and a true-peak safety limiter");
     const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
     const CLAP_FEATURES: &'static [ClapFeature] = &[

@@ -12,12 +12,6 @@
 //! `dawdreamer`, `qtractor`).
 #![cfg(target_os = "linux")]
 
-mod common;
-#[path = "common/signals.rs"]
-mod signals;
-#[path = "common/strict.rs"]
-mod strict;
-
 #[path = "real_hosts/support.rs"]
 mod support;
 

@@ -4,35 +4,15 @@
 
 use headphone_monitor::dsp::correction::Curve;
 
-/// One second of stereo programme (two bass tones and white noise, peaks near
-/// −2.5 dBFS) that keeps the limiter reducing gain in every block at −1 dBTP.
+/// One second of stereo programme that keeps the limiter reducing gain in every block at
+/// −1 dBTP (the test kit's busy programme).
 pub fn programme(rate: usize) -> (Vec<f32>, Vec<f32>) {
-    let mut seed = 0x1234_5678u32;
-    let mut noise = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as f32 / u32::MAX as f32 - 0.5
-    };
-    let l = (0..rate)
-        .map(|n| {
-            let t = n as f32 / rate as f32;
-            0.6 * (2.0 * std::f32::consts::PI * 110.0 * t).sin() + 0.3 * noise()
-        })
-        .collect();
-    let r = (0..rate)
-        .map(|n| {
-            let t = n as f32 / rate as f32;
-            0.6 * (2.0 * std::f32::consts::PI * 165.0 * t).sin() + 0.3 * noise()
-        })
-        .collect();
-    (l, r)
+    test_support::signals::busy_programme(rate)
 }
 
 /// The AutoEq-shaped test file (1 LSC, 8 PK, 1 HSC and a preamp, both ears).
 pub fn autoeq_shaped() -> Curve {
-    let eq = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/eq/autoeq_shaped.txt");
+    let eq = test_support::fixture("eq/autoeq_shaped.txt");
     headphone_monitor::correction_file::LoadedCorrection::read(&eq)
         .expect("the AutoEq-shaped fixture")
         .curve

@@ -3,23 +3,18 @@
 //! one-line error and leaves no file, an existing output is replaced only on
 //! success, `--check` gates on overs, `--json` parses, `--demo` works.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-#[path = "../../tests/common/rng.rs"]
-mod rng;
-#[path = "../../tests/common/strict.rs"]
-mod strict;
+use test_support::{rng, strict};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
 
-use common::clap_host::Host;
-use headphone_monitor::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
-use headphone_monitor::dsp::{db_to_gain, ControllerSettings, MonitorMode, Settings};
+use headphone_monitor_core::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
+use headphone_monitor_core::dsp::{db_to_gain, ControllerSettings, MonitorMode, Settings};
 use headphone_monitor_render::{process, Audio};
 use rng::Rng;
 use strict::StrictTruePeak;
+use test_support::clap_host::Host;
 
 fn render(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_render"))
@@ -136,7 +131,7 @@ fn renderer_output_equals_the_clap_plugin_sample_for_sample() {
 fn calibrate_host(host: &mut Host, spl: f64) {
     let state = host.save_state();
     let mut json: serde_json::Value =
-        serde_json::from_str(common::clap_host::state_json(&state)).unwrap();
+        serde_json::from_str(test_support::clap_host::state_json(&state)).unwrap();
     let fields = json["fields"].as_object_mut().unwrap();
     fields.insert(
         "calibration".into(),
@@ -146,7 +141,7 @@ fn calibrate_host(host: &mut Host, spl: f64) {
         "full_scale_spl".into(),
         serde_json::Value::String(format!("{spl}")),
     );
-    host.load_state(&common::clap_host::make_state(&json.to_string()))
+    host.load_state(&test_support::clap_host::make_state(&json.to_string()))
         .unwrap();
 }
 
@@ -175,7 +170,7 @@ fn assert_plugin_equals_renderer(
     case: &str,
     params: &[(&str, &str)],
     full_scale_spl: Option<f64>,
-    controls: headphone_monitor::monitor::Controls,
+    controls: headphone_monitor_core::monitor::Controls,
 ) -> (process::RenderStats, usize) {
     let rate = 48_000u32;
     let input = signal(rate, 24_000);
@@ -224,10 +219,10 @@ fn renderer_equals_the_clap_plugin_for_every_parameter() {
     // The calibrated cases count listening: keep it out of the user's history.
     let history = dir();
     std::env::set_var("HM_HISTORY_DIR", history.path());
-    use headphone_monitor::dsp::crossfeed::Preset;
-    use headphone_monitor::dsp::listening::generator::Kind;
-    use headphone_monitor::dsp::CrossfeedSettings;
-    use headphone_monitor::monitor::Controls;
+    use headphone_monitor_core::dsp::crossfeed::Preset;
+    use headphone_monitor_core::dsp::listening::generator::Kind;
+    use headphone_monitor_core::dsp::CrossfeedSettings;
+    use headphone_monitor_core::monitor::Controls;
     let base = Settings::default();
     let preset = |p: Preset, on| {
         let (cutoff_hz, feed_db) = p.cutoff_and_feed();
@@ -396,7 +391,7 @@ fn renderer_equals_the_clap_plugin_for_every_parameter() {
             monitor_only: false,
             full_scale_spl: Some(90.0),
             protect_db: Some(12.0),
-            criterion: headphone_monitor::dsp::listening::dose::Criterion::Sensitive75,
+            criterion: headphone_monitor_core::dsp::listening::dose::Criterion::Sensitive75,
             ..Controls::default()
         },
     );
@@ -434,7 +429,11 @@ fn a_saved_state_renders_exactly_what_that_instance_did() {
         d.path().join("settings.json"),
     );
     write_wav(&wav_in, rate, &input, 32, true);
-    std::fs::write(&settings, common::clap_host::state_json(&host.save_state())).unwrap();
+    std::fs::write(
+        &settings,
+        test_support::clap_host::state_json(&host.save_state()),
+    )
+    .unwrap();
     let result = render(&[&wav_in, &wav_out, &"--state", &settings]);
     assert!(result.status.success(), "{}", stderr_line(&result));
     let (_, rendered) = read_wav(&wav_out);
@@ -501,7 +500,7 @@ fn the_cli_speaks_the_monitor_controller() {
     };
     let (want, _) = process::render(
         &audio,
-        headphone_monitor::monitor::Controls::from(settings),
+        headphone_monitor_core::monitor::Controls::from(settings),
         process::DEFAULT_BLOCK,
         &AtomicBool::new(false),
         |_, _| {},
@@ -848,7 +847,7 @@ fn demo_and_json_report() {
     assert!(out.status.success(), "{}", stderr_line(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     let latency =
-        headphone_monitor::dsp::Chain::new(48_000.0, Default::default()).latency_samples();
+        headphone_monitor_core::dsp::Chain::new(48_000.0, Default::default()).latency_samples();
     assert_eq!(v["latency_samples"], latency);
     assert_eq!(v["sample_rate_hz"], 48_000);
     assert!(
@@ -942,13 +941,13 @@ fn interruption_leaves_either_nothing_or_a_complete_file() {
 fn load_correction_into_host(host: &mut Host, correction: &LoadedCorrection) {
     let state = host.save_state();
     let mut json: serde_json::Value =
-        serde_json::from_str(common::clap_host::state_json(&state)).unwrap();
+        serde_json::from_str(test_support::clap_host::state_json(&state)).unwrap();
     let field = CorrectionField(Some(SavedCorrection::from(correction)));
     json["fields"].as_object_mut().unwrap().insert(
         "correction".into(),
         serde_json::Value::String(serde_json::to_string(&field).unwrap()),
     );
-    host.load_state(&common::clap_host::make_state(&json.to_string()))
+    host.load_state(&test_support::clap_host::make_state(&json.to_string()))
         .unwrap();
 }
 
@@ -968,9 +967,7 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
         ("autoeq_shaped.txt", true),
         ("every_type.txt", false),
     ] {
-        let eq = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/eq")
-            .join(file);
+        let eq = test_support::fixture("eq").join(file);
         let loaded = LoadedCorrection::read(&eq).unwrap();
         let mut host = Host::new();
         host.set_param("correction_level_match", f64::from(u8::from(level_match)));
@@ -985,7 +982,11 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
         let from_file = render_ok(&wav_in, &out, &args);
         // The CLI with the instance's saved state (the filter list, not a path).
         let settings = d.path().join(format!("state-{file}-{level_match}.json"));
-        std::fs::write(&settings, common::clap_host::state_json(&host.save_state())).unwrap();
+        std::fs::write(
+            &settings,
+            test_support::clap_host::state_json(&host.save_state()),
+        )
+        .unwrap();
         let out = d.path().join(format!("state-{file}-{level_match}.wav"));
         let from_state = render_ok(&wav_in, &out, &["--state", settings.to_str().unwrap()]);
         let mut changed = false;
@@ -1025,7 +1026,7 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
 
 #[test]
 fn the_response_command_prints_both_ears_as_text_or_json() {
-    let eq = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/eq/per_ear.txt");
+    let eq = test_support::fixture("eq/per_ear.txt");
     let result = render(&[
         &"--correction-response",
         &eq,
@@ -1042,7 +1043,7 @@ fn the_response_command_prints_both_ears_as_text_or_json() {
     let curve = LoadedCorrection::read(&eq).unwrap().curve;
     for p in points {
         let f = p["freq_hz"].as_f64().unwrap();
-        let expect = headphone_monitor::dsp::correction::response_db(&curve, 44_100.0, f);
+        let expect = headphone_monitor_core::dsp::correction::response_db(&curve, 44_100.0, f);
         assert!((p["left_db"].as_f64().unwrap() - expect[0]).abs() < 1e-9);
         assert!((p["right_db"].as_f64().unwrap() - expect[1]).abs() < 1e-9);
     }

@@ -18,8 +18,8 @@ use headphone_monitor::params::{Choice, MonitorParams, PARAM_COUNT};
 use nice_plug::prelude::Param;
 use serde_json::{json, Value};
 
-use crate::signals;
 use crate::support::{self, first_difference, peak, read_planar, write_planar};
+use test_support::signals;
 
 /// A JUCE-based host.
 #[derive(Debug, Clone, Copy, PartialEq)]

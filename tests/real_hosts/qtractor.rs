@@ -38,9 +38,9 @@ use headphone_monitor::params::{Choice, MonitorParams};
 use nice_plug::prelude::Param;
 use serde_json::Value;
 
-use crate::common::clap_host::{state_json, Host};
-use crate::signals;
 use crate::support::{self, PLUGIN};
+use test_support::clap_host::{state_json, Host};
+use test_support::signals;
 
 const RATE: u32 = 48_000;
 /// JACK's period: long enough that the two cores of a CI machine never miss a cycle.
@@ -492,9 +492,9 @@ fn judged_take(input: &[Vec<f32>; 2], state: &[u8], compensate: bool) -> Option<
 fn programme() -> [Vec<f32>; 2] {
     let edge = vec![0.0f32; RATE as usize / 4];
     let len = 2 * RATE as usize;
-    let mut noise = signals::Noise::new(0x51ac_7a0c);
+    let mut noise = test_support::rng::Rng::seeded(0x51ac_7a0c);
     let mut left = edge.clone();
-    left.extend((0..len).map(|_| 0.3 * noise.next_f32()));
+    left.extend((0..len).map(|_| 0.3 * noise.symmetric()));
     left.extend_from_slice(&edge);
     let mut right = edge.clone();
     right.extend(signals::sine(f64::from(RATE), 440.0, 0.25, len, 0.0));

@@ -95,7 +95,7 @@ pub fn vst3_bundle(dir: &Path) -> PathBuf {
     let bundle = dir.join(format!("{PLUGIN}.vst3"));
     let module_dir = bundle.join("Contents/x86_64-linux");
     std::fs::create_dir_all(&module_dir).unwrap();
-    let library = crate::common::vst3_host::library_path();
+    let library = test_support::vst3_host::library_path();
     std::fs::copy(&library, module_dir.join(format!("{PLUGIN}.so")))
         .unwrap_or_else(|e| panic!("copy {}: {e}", library.display()));
     bundle
@@ -104,7 +104,7 @@ pub fn vst3_bundle(dir: &Path) -> PathBuf {
 /// The library `cargo test` built (or `$HM_CLAP_PATH`), as a `.clap` file under `dir`.
 pub fn clap_file(dir: &Path) -> PathBuf {
     let file = dir.join(format!("{PLUGIN}.clap"));
-    let library = crate::common::clap_host::plugin_path();
+    let library = test_support::clap_host::plugin_path();
     std::fs::copy(&library, &file).unwrap_or_else(|e| panic!("copy {}: {e}", library.display()));
     file
 }
@@ -253,7 +253,7 @@ pub fn hot_corpus(rate: u32, fraction: f64) -> [Vec<f32>; 2] {
     let gap = vec![0.0f32; rate as usize / 20];
     let mut out = [gap.clone(), gap.clone()];
     let drive = 10f32.powf(6.0 / 20.0);
-    for signal in crate::signals::corpus(f64::from(rate)) {
+    for signal in test_support::signals::corpus(f64::from(rate)) {
         let len = (signal.left.len() as f64 * fraction) as usize;
         out[0].extend(signal.left[..len].iter().map(|v| v * drive));
         out[1].extend(signal.right[..len].iter().map(|v| v * drive));
@@ -265,10 +265,10 @@ pub fn hot_corpus(rate: u32, fraction: f64) -> [Vec<f32>; 2] {
 
 /// The strict true peak of both channels, in dB re the default −1 dBTP ceiling.
 pub fn strict_over_ceiling_db(channels: &[Vec<f32>]) -> f64 {
-    let reference = crate::strict::StrictTruePeak::default();
+    let reference = test_support::strict::StrictTruePeak::default();
     let peak = channels
         .iter()
         .map(|c| reference.measure(c))
         .fold(0.0f64, f64::max);
-    crate::strict::db(peak) + 1.0
+    test_support::strict::db(peak) + 1.0
 }

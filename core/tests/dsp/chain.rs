@@ -1,0 +1,236 @@
+//! Whole-chain properties on slices: transparency, latency by impulse, click-free
+//! switching, bad input and recovery, as defined in `docs/measuring.md`.
+
+use test_support::signals;
+use test_support::strict;
+
+use headphone_monitor_core::dsp::{db_to_gain, Chain, MonitorMode, Settings};
+
+const RATES: [f32; 5] = [8_000.0, 44_100.0, 48_000.0, 96_000.0, 384_000.0];
+
+fn process_blocks(chain: &mut Chain, l: &mut [f32], r: &mut [f32], block: usize) {
+    for (cl, cr) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+        chain.process(cl, cr);
+    }
+}
+
+/// Music-like material: a few partials, scaled so its strict true peak is `tp_db`.
+fn music_like(rate: f64, len: usize, tp_db: f64) -> (Vec<f32>, Vec<f32>) {
+    let mut l = vec![0.0f64; len];
+    let mut r = vec![0.0f64; len];
+    let mut noise = test_support::rng::Rng::seeded(7);
+    for (k, f) in [55.0, 220.0, 660.0, 1_760.0, 5_000.0, 12_000.0]
+        .iter()
+        .enumerate()
+    {
+        let amp = 1.0 / (k as f64 + 1.0);
+        for n in 0..len {
+            let t = n as f64 / rate;
+            l[n] += amp * (2.0 * std::f64::consts::PI * f * t + k as f64).sin();
+            r[n] += amp * (2.0 * std::f64::consts::PI * f * 1.003 * t + 2.0 * k as f64).sin();
+        }
+    }
+    for n in 0..len {
+        l[n] += 0.05 * noise.symmetric() as f64;
+        r[n] += 0.05 * noise.symmetric() as f64;
+    }
+    let to_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+    let (lf, rf) = (to_f32(&l), to_f32(&r));
+    let reference = strict::StrictTruePeak::default();
+    let tp = reference.measure(&lf).max(reference.measure(&rf));
+    let scale = 10f64.powf(tp_db / 20.0) / tp;
+    let scaled = |v: &[f64]| v.iter().map(|&x| (x * scale) as f32).collect::<Vec<f32>>();
+    (scaled(&l), scaled(&r))
+}
+
+#[test]
+fn transparent_at_one_db_below_the_ceiling() {
+    for rate in [44_100.0f32, 48_000.0, 96_000.0] {
+        let len = (rate * 0.3) as usize;
+        let settings = Settings::default();
+        let (l, r) = music_like(rate as f64, len, settings.ceiling_db as f64 - 1.0);
+        let mut chain = Chain::new(rate, settings);
+        let lat = chain.latency_samples();
+        let (mut yl, mut yr) = (l.clone(), r.clone());
+        process_blocks(&mut chain, &mut yl, &mut yr, 100);
+        let mismatches = (lat..len)
+            .filter(|&i| {
+                yl[i].to_bits() != l[i - lat].to_bits() || yr[i].to_bits() != r[i - lat].to_bits()
+            })
+            .count();
+        assert_eq!(mismatches, 0, "{rate} Hz: {mismatches} samples differ");
+    }
+}
+
+#[test]
+fn latency_by_impulse_matches_report_in_every_mode() {
+    for rate in RATES {
+        for (mode, limiter_on, bypass) in [
+            (MonitorMode::Stereo, true, false),
+            (MonitorMode::Mono, true, false),
+            (MonitorMode::Stereo, false, false),
+            (MonitorMode::Left, true, true),
+        ] {
+            let settings = Settings {
+                mode,
+                limiter_on,
+                bypass,
+                ..Settings::default()
+            };
+            let mut chain = Chain::new(rate, settings);
+            let lat = chain.latency_samples();
+            assert!(
+                lat as f32 <= 257.0 + 0.00015 * rate,
+                "{rate}: {lat} samples, more than two kernel supports and the 0.15 ms smoothing"
+            );
+            let mut l = vec![0.0f32; 4096];
+            let mut r = vec![0.0f32; 4096];
+            l[1000] = 0.5;
+            r[1000] = 0.5;
+            process_blocks(&mut chain, &mut l, &mut r, 64);
+            let peak = l
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+                .unwrap()
+                .0;
+            assert_eq!(
+                peak,
+                1000 + lat,
+                "{rate} Hz {mode:?} limiter {limiter_on} bypass {bypass}"
+            );
+        }
+    }
+}
+
+#[test]
+fn switching_never_clicks() {
+    let rate = 48_000.0f32;
+    let len = 48_000;
+    let amp = 0.5;
+    let freq = 440.0;
+    let natural = amp * (2.0 * std::f32::consts::PI * freq / rate);
+    let left = signals::sine(rate as f64, freq as f64, amp as f64, len, 0.0);
+    // Right channel silent: the worst case for swap and mode changes.
+    let right = vec![0.0f32; len];
+    type Change = Box<dyn Fn(&mut Settings)>;
+    let switches: Vec<(&str, Change)> = vec![
+        ("swap", Box::new(|s| s.swap = !s.swap)),
+        ("mode side", Box::new(|s| s.mode = MonitorMode::Side)),
+        ("mode right", Box::new(|s| s.mode = MonitorMode::Right)),
+        ("limiter off", Box::new(|s| s.limiter_on = !s.limiter_on)),
+        ("bypass", Box::new(|s| s.bypass = !s.bypass)),
+        ("gain -inf", Box::new(|s| s.gain_db = -70.0)),
+        ("gain +12 into limiter", Box::new(|s| s.gain_db = 12.0)),
+        ("ceiling -24", Box::new(|s| s.ceiling_db = -24.0)),
+    ];
+    for (name, change) in switches {
+        let mut settings = Settings::default();
+        let mut chain = Chain::new(rate, settings);
+        let (mut l, mut r) = (left.clone(), right.clone());
+        let half = len / 2;
+        chain.process(&mut l[..half], &mut r[..half]);
+        change(&mut settings);
+        chain.set_settings(settings);
+        chain.process(&mut l[half..], &mut r[half..]);
+        // A sine's own largest step is 2π·f/fs times its amplitude at the output.
+        let out_peak = l.iter().chain(&r).fold(0.0f32, |m, v| m.max(v.abs()));
+        let allowed = natural / amp * out_peak.max(amp) * 1.05;
+        let steps = (
+            test_support::measure::max_step(&l[1000..]),
+            test_support::measure::max_step(&r[1000..]),
+        );
+        assert!(
+            steps.0 <= allowed && steps.1 <= allowed,
+            "{name}: steps {steps:?} > natural {natural}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_stays_finite_below_ceiling_and_recovers() {
+    for rate in RATES {
+        let settings = Settings::default();
+        let ceiling = db_to_gain(settings.ceiling_db);
+        let mut chain = Chain::new(rate, settings);
+        let bad = [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e30,
+            -1e30,
+            1e-40,
+            -1e-42,
+        ];
+        let len = (rate * 0.5) as usize;
+        let mut l: Vec<f32> = (0..len).map(|i| bad[i % bad.len()]).collect();
+        let mut r: Vec<f32> = (0..len).map(|i| bad[(i + 3) % bad.len()]).collect();
+        for block in [1usize, 0, 7, 512] {
+            let n = block.min(l.len());
+            chain.process(&mut l[..n], &mut r[..n]);
+        }
+        process_blocks(&mut chain, &mut l, &mut r, 333);
+        for v in l.iter().chain(&r) {
+            assert!(v.is_finite() && v.abs() <= ceiling, "{rate}: {v}");
+            assert!(
+                *v == 0.0 || v.abs() >= f32::MIN_POSITIVE,
+                "{rate}: subnormal {v}"
+            );
+        }
+        // Recovery: after the abuse, a normal signal comes out exactly as from a
+        // fresh chain once the limiter's hold and release have passed (bound: 1.5 s).
+        let normal = signals::sine(rate as f64, 440.0, 0.1, rate as usize * 5 / 2, 0.0);
+        let (mut nl, mut nr) = (normal.clone(), normal.clone());
+        process_blocks(&mut chain, &mut nl, &mut nr, 256);
+        let mut fresh = Chain::new(rate, settings);
+        let (mut fl, mut fr) = (normal.clone(), normal.clone());
+        process_blocks(&mut fresh, &mut fl, &mut fr, 256);
+        let from = rate as usize * 3 / 2;
+        let differ = (from..normal.len())
+            .filter(|&i| nl[i] != fl[i] || nr[i] != fr[i])
+            .count();
+        assert_eq!(
+            differ, 0,
+            "{rate} Hz: {differ} samples not recovered after 1.5 s"
+        );
+    }
+}
+
+#[test]
+fn routing_of_hard_panned_and_anti_phase_signals() {
+    let rate = 48_000.0;
+    let len = 20_000;
+    let s = signals::sine(rate as f64, 300.0, 0.4, len, 0.0);
+    let silent = vec![0.0f32; len];
+    let neg: Vec<f32> = s.iter().map(|v| -v).collect();
+    let rms =
+        |x: &[f32]| (x[10_000..].iter().map(|v| v * v).sum::<f32>() / (len - 10_000) as f32).sqrt();
+    let cases = [
+        // (mode, swap, left in, right in, expected rms out L, R)
+        (MonitorMode::Stereo, true, &s, &silent, 0.0, 0.283),
+        (MonitorMode::Mono, false, &s, &s, 0.283, 0.283),
+        (MonitorMode::Mono, false, &s, &neg, 0.0, 0.0),
+        (MonitorMode::Side, false, &s, &neg, 0.283, 0.283),
+        (MonitorMode::Side, false, &s, &s, 0.0, 0.0),
+        (MonitorMode::Left, false, &s, &silent, 0.283, 0.283),
+        (MonitorMode::Right, false, &s, &silent, 0.0, 0.0),
+        (MonitorMode::Mono, false, &s, &silent, 0.141, 0.141),
+    ];
+    for (mode, swap, li, ri, el, er) in cases {
+        let mut chain = Chain::new(
+            rate,
+            Settings {
+                mode,
+                swap,
+                ..Settings::default()
+            },
+        );
+        let (mut l, mut r) = (li.clone(), ri.clone());
+        process_blocks(&mut chain, &mut l, &mut r, 512);
+        let (gl, gr) = (rms(&l), rms(&r));
+        assert!(
+            (gl - el).abs() < 0.002 && (gr - er).abs() < 0.002,
+            "{mode:?} swap {swap}: {gl} {gr}"
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! Headphone correction through the whole chain: the magnitude response by FFT of an
+//! impulse against the cookbook design, per-ear curves, the level match by BS.1770
+//! loudness of pink noise, click-free loads and toggles, bit-transparency while off,
+//! and the limiter's strict promise with +20 dB of EQ boost.
+
+use test_support::signals;
+use test_support::strict;
+
+use headphone_monitor_core::correction_file::LoadedCorrection;
+use headphone_monitor_core::dsp::correction::{self, Curve};
+use headphone_monitor_core::dsp::{db_to_gain, Chain, CorrectionSettings, Settings};
+use rustfft::num_complex::Complex;
+
+const RATES: [f32; 3] = [44_100.0, 48_000.0, 96_000.0];
+
+fn fixture(name: &str) -> Curve {
+    let path = test_support::fixture("eq").join(name);
+    LoadedCorrection::read(&path).unwrap().curve
+}
+
+fn corrected(curve: Curve, level_match: bool) -> Settings {
+    Settings {
+        correction: CorrectionSettings {
+            on: true,
+            level_match,
+            curve,
+        },
+        ..Settings::default()
+    }
+}
+
+/// The chain's impulse response per ear (latency removed), `len` samples.
+fn impulse_response(rate: f32, settings: Settings, len: usize) -> [Vec<f32>; 2] {
+    let mut chain = Chain::new(rate, settings);
+    let lat = chain.latency_samples();
+    let amp = 0.01f32;
+    let n = len + lat;
+    let (mut l, mut r) = (vec![0.0f32; n], vec![0.0f32; n]);
+    l[0] = amp;
+    r[0] = amp;
+    for (cl, cr) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+        chain.process(cl, cr);
+    }
+    [&l, &r].map(|x| x[lat..].iter().map(|v| v / amp).collect())
+}
+
+/// Magnitude in dB of the FFT of `x` at every bin.
+fn spectrum_db(x: &[f32]) -> Vec<f64> {
+    let mut buf: Vec<Complex<f64>> = x.iter().map(|&v| Complex::new(f64::from(v), 0.0)).collect();
+    rustfft::FftPlanner::new()
+        .plan_fft_forward(buf.len())
+        .process(&mut buf);
+    buf.iter().map(|c| 20.0 * c.norm().log10()).collect()
+}
+
+/// Largest |measured − cookbook| over 20 Hz … 20 kHz, per ear, in dB.
+fn worst_error_db(rate: f32, curve: Curve) -> [f64; 2] {
+    let len = 1 << 17;
+    let ir = impulse_response(rate, corrected(curve, false), len);
+    let designs = correction::design_curve(&curve, rate);
+    let mut worst = [0.0f64; 2];
+    for ear in 0..2 {
+        let measured = spectrum_db(&ir[ear]);
+        for (bin, m) in measured.iter().enumerate().take(len / 2) {
+            let f = bin as f64 * f64::from(rate) / len as f64;
+            if !(20.0..=20_000.0).contains(&f) {
+                continue;
+            }
+            let expected = 10.0 * designs[ear].power(f, f64::from(rate)).log10();
+            worst[ear] = worst[ear].max((m - expected).abs());
+        }
+    }
+    worst
+}
+
+#[test]
+fn the_response_is_the_cookbooks_within_five_hundredths_of_a_db() {
+    for name in ["autoeq_shaped.txt", "per_ear.txt", "every_type.txt"] {
+        let curve = fixture(name);
+        for rate in RATES {
+            let worst = worst_error_db(rate, curve);
+            println!(
+                "{name} at {rate} Hz: worst error L {:.5} dB, R {:.5} dB",
+                worst[0], worst[1]
+            );
+            assert!(
+                worst[0] <= 0.05 && worst[1] <= 0.05,
+                "{name} at {rate} Hz: {worst:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn per_ear_files_give_per_ear_curves() {
+    let curve = fixture("per_ear.txt");
+    let ir = impulse_response(48_000.0, corrected(curve, false), 1 << 15);
+    let [l, r] = [spectrum_db(&ir[0]), spectrum_db(&ir[1])];
+    let bin = |f: f64| (f / 48_000.0 * (1 << 15) as f64).round() as usize;
+    // At 7 kHz the right ear has a −5 dB notch the left ear has not; at 9.5 kHz the
+    // left ear has its +4 dB peak.
+    assert!(l[bin(7_000.0)] - r[bin(7_000.0)] > 4.0);
+    assert!(l[bin(9_500.0)] - r[bin(9_500.0)] > 3.0);
+    // And each matches its own design (preamp −5 dB on both).
+    let d = correction::response_db(&curve, 48_000.0, 7_000.0);
+    assert!(
+        (r[bin(7_000.0)] - d[1]).abs() < 0.05,
+        "{} vs {}",
+        r[bin(7_000.0)],
+        d[1]
+    );
+}
+
+fn loudness(rate: f32, l: &[f32], r: &[f32]) -> f64 {
+    let mut meter = ebur128::EbuR128::new(2, rate as u32, ebur128::Mode::I).unwrap();
+    meter.add_frames_planar_f32(&[l, r]).unwrap();
+    meter.loudness_global().unwrap()
+}
+
+#[test]
+fn level_match_keeps_pink_noise_within_two_tenths_of_a_lu() {
+    for rate in RATES {
+        let len = (rate * 20.0) as usize;
+        let (l, r) = (signals::pink(len, 1, 0.016), signals::pink(len, 2, 0.016));
+        let run = |settings: Settings| {
+            let mut chain = Chain::new(rate, settings);
+            let (mut a, mut b) = (l.clone(), r.clone());
+            for (ca, cb) in a.chunks_mut(1024).zip(b.chunks_mut(1024)) {
+                chain.process(ca, cb);
+            }
+            // Skip the first second (the noise's own start).
+            let skip = rate as usize;
+            loudness(rate, &a[skip..], &b[skip..])
+        };
+        let bare = run(Settings::default());
+        for name in ["autoeq_shaped.txt", "per_ear.txt", "every_type.txt"] {
+            let curve = fixture(name);
+            let matched = run(corrected(curve, true));
+            let raw = run(corrected(curve, false));
+            let predicted = correction::level_match_db(&curve, rate);
+            println!(
+                "{name} at {rate} Hz: bare {bare:.2} LUFS, corrected {raw:.2}, matched {matched:.2} \
+                 (level match {predicted:+.2} dB)"
+            );
+            assert!(
+                (matched - bare).abs() <= 0.2,
+                "{name} {rate}: {matched} vs {bare}"
+            );
+            // The match does something: without it the level differs by its gain.
+            assert!(
+                ((raw - bare) + predicted).abs() <= 0.2,
+                "{name} {rate}: {raw} {bare} {predicted}"
+            );
+        }
+    }
+}
+
+#[test]
+fn loads_changes_and_toggles_never_click() {
+    let rate = 48_000.0f32;
+    let amp = 0.3f32;
+    let freq = 440.0;
+    let natural = 2.0 * std::f32::consts::PI * freq / rate;
+    let block = 480;
+    let blocks = 400;
+    let source = signals::sine(
+        f64::from(rate),
+        f64::from(freq),
+        f64::from(amp),
+        block * blocks,
+        0.0,
+    );
+    let a = fixture("autoeq_shaped.txt");
+    let b = fixture("per_ear.txt");
+    let boost = fixture("boost20.txt");
+    let sequence: [(bool, bool, Curve); 8] = [
+        (true, true, a),                // load (on, level matched)
+        (true, true, b),                // change the file
+        (false, true, b),               // correction off
+        (true, true, b),                // on again
+        (true, false, b),               // level match off
+        (true, false, boost),           // a big boost (into the limiter)
+        (true, true, Curve::default()), // unload
+        (true, true, a),
+    ];
+    let mut chain = Chain::new(rate, Settings::default());
+    let (mut left, mut right) = (source.clone(), source.clone());
+    for (i, (l, r)) in left
+        .chunks_mut(block)
+        .zip(right.chunks_mut(block))
+        .enumerate()
+    {
+        if i % 40 == 20 {
+            let (on, level_match, curve) = sequence[(i / 40) % sequence.len()];
+            chain.set_settings(Settings {
+                correction: CorrectionSettings {
+                    on,
+                    level_match,
+                    curve,
+                },
+                ..Settings::default()
+            });
+        }
+        chain.process(l, r);
+    }
+    // The largest step of a sine is ω·amplitude; the EQ changes the amplitude (at 440 Hz
+    // by up to a few dB), so allow the step of the loudest steady output seen.
+    for (name, x) in [("left", &left), ("right", &right)] {
+        let peak = x[2 * block..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let allowed = natural * peak * 1.05;
+        let worst = test_support::measure::max_step(&x[2 * block..]);
+        assert!(worst <= allowed, "{name}: step {worst} > {allowed}");
+    }
+}
+
+#[test]
+fn off_or_flat_is_bit_transparent() {
+    let rate = 48_000.0;
+    let curve = fixture("autoeq_shaped.txt");
+    for settings in [
+        Settings {
+            correction: CorrectionSettings {
+                on: false,
+                level_match: true,
+                curve,
+            },
+            ..Settings::default()
+        },
+        corrected(Curve::default(), true),
+    ] {
+        let mut chain = Chain::new(rate, settings);
+        let lat = chain.latency_samples();
+        let x = signals::sine(48_000.0, 997.0, 0.5, 20_000, 0.3);
+        let (mut l, mut r) = (x.clone(), x.clone());
+        chain.process(&mut l, &mut r);
+        for i in lat..x.len() {
+            assert_eq!(l[i].to_bits(), x[i - lat].to_bits(), "{i}");
+            assert_eq!(r[i].to_bits(), x[i - lat].to_bits(), "{i}");
+        }
+    }
+}
+
+#[test]
+fn the_ceiling_holds_with_twenty_db_of_boost() {
+    let reference = strict::StrictTruePeak::default();
+    let curve = fixture("boost20.txt");
+    for rate in RATES {
+        let ceiling = db_to_gain(-1.0) as f64;
+        let mut worst = 0.0f64;
+        for signal in signals::corpus(f64::from(rate)) {
+            let mut chain = Chain::new(rate, corrected(curve, false));
+            let (mut l, mut r) = (signal.left.clone(), signal.right.clone());
+            // Flush the lookahead and the filters' ringing with silence, so the whole
+            // signal comes out (a cut-off end would be an edge of its own).
+            let flush = chain.latency_samples() + (rate / 5.0) as usize;
+            l.extend(std::iter::repeat_n(0.0, flush));
+            r.extend(std::iter::repeat_n(0.0, flush));
+            for (cl, cr) in l.chunks_mut(256).zip(r.chunks_mut(256)) {
+                chain.process(cl, cr);
+            }
+            for x in [&l, &r] {
+                assert!(x.iter().all(|v| v.is_finite()), "{}", signal.name);
+                let tp = reference.measure(x);
+                worst = worst.max(tp);
+                assert!(
+                    tp <= ceiling,
+                    "{} at {rate}: {} dBTP",
+                    signal.name,
+                    strict::db(tp)
+                );
+            }
+        }
+        println!(
+            "+20 dB boost at {rate} Hz: highest strict true peak {:.3} dBTP",
+            strict::db(worst)
+        );
+    }
+}
+
+#[test]
+fn bad_input_with_correction_stays_finite_and_recovers() {
+    let rate = 44_100.0;
+    let mut chain = Chain::new(rate, corrected(fixture("boost20.txt"), true));
+    let bad = [f32::NAN, f32::INFINITY, -1e30, 1e-40, f32::NEG_INFINITY];
+    let mut l: Vec<f32> = (0..4410).map(|i| bad[i % bad.len()]).collect();
+    let mut r = l.clone();
+    chain.process(&mut l, &mut r);
+    assert!(l
+        .iter()
+        .chain(&r)
+        .all(|v| v.is_finite() && v.abs() <= db_to_gain(-1.0)));
+    let x = signals::sine(44_100.0, 1000.0, 0.01, 44_100, 0.0);
+    let (mut l, mut r) = (x.clone(), x.clone());
+    chain.process(&mut l, &mut r);
+    let tail = l[30_000..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    // A 1 kHz sine comes out at the correction's 1 kHz gain plus its level match.
+    let curve = fixture("boost20.txt");
+    let expected_db = correction::response_db(&curve, rate, 1000.0)[0]
+        + correction::level_match_db(&curve, rate)
+        - 40.0;
+    let tail_db = 20.0 * f64::from(tail).log10();
+    assert!(
+        (tail_db - expected_db).abs() < 0.1,
+        "recovered: {tail_db} dB vs {expected_db} dB"
+    );
+}
