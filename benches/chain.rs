@@ -1,6 +1,6 @@
 //! Speed of the whole chain, as a real-time factor: seconds of stereo audio
 //! processed per second of one core. Criterion reports throughput in frames per
-//! second; divide by the sample rate for the real-time factor (the README does).
+//! second; divide by the sample rate for the real-time factor (docs/performance.md does).
 //!
 //! `cargo bench --bench chain` (all cases) or e.g. `cargo bench --bench chain -- 48000/512`.
 

@@ -5,7 +5,7 @@
 //! `cargo bench --bench fastest` runs every case; `cargo bench --bench fastest --
 //! LEVEL BLOCK RUNS` runs one (for example `1.5 512 400`, the busy bus; `0.4` is the
 //! idle one). The file only uses `Chain::new`, so it also builds in older trees (the
-//! README compares against the first release this way).
+//! docs/performance.md compares against the first release this way).
 
 use headphone_monitor::dsp::{Chain, Settings};
 use std::time::Instant;

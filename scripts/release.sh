@@ -37,7 +37,7 @@ VST3:  copy the folder "$plugin.vst3" to ~/.vst3/ (or /usr/lib/vst3/)
 Then rescan plug-ins in your DAW. Put it last on the master bus.
 
 render: the offline renderer (render IN.wav OUT.wav [options]; render --help).
-Source, manual and measurements: README.md in the source repository.
+Source, manual and measurements: README.md and docs/ in the source repository.
 TXT
   else
     cat > "$dir/INSTALL.txt" <<TXT
@@ -51,7 +51,7 @@ Then rescan plug-ins in your DAW. Put it last on the master bus.
 The dose history is kept in %APPDATA%\\headphone-monitor\\.
 
 render.exe: the offline renderer (render.exe IN.wav OUT.wav [options]; render.exe --help).
-Source, manual and measurements: README.md in the source repository.
+Source, manual and measurements: README.md and docs/ in the source repository.
 TXT
     sed -i 's/$/\r/' "$dir/INSTALL.txt"
   fi

@@ -6,7 +6,7 @@
 #   scripts/windows-tests.sh            # what is installed must be there already
 #   scripts/windows-tests.sh --install  # first installs what is missing (apt, rustup): CI does
 #
-# What runs and what stays Linux-only: README, "Windows". When the target, the MinGW-w64
+# What runs and what stays Linux-only: docs/platforms.md. When the target, the MinGW-w64
 # linker or Wine is missing and cannot be installed, this prints ONE line starting with
 # "windows: SKIPPED" that says what was not run and how to install it, and exits 0; under
 # HM_REQUIRE_HOSTS=1 (set by .ci/run) it fails instead. A test that fails fails this script.

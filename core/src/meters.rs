@@ -39,15 +39,15 @@ pub struct SharedMeters {
     pub a_sum_sq: [AtomicF64; 2],
     /// Frames behind `a_sum_sq`.
     pub a_frames: AtomicU64,
-    /// Sound exposure heard in this session (this instance), in Pa²·h; only grows.
+    /// Sound exposure heard since this instance started, in Pa²·h; only grows.
     pub session_exposure: AtomicF64,
-    /// Listening time counted in this session, in seconds.
+    /// Listening time counted since this instance started, in seconds.
     pub session_seconds: AtomicF64,
     /// Exposure not yet written to the history file, in Pa²·h.
     pub unsaved_exposure: AtomicF64,
     /// The history file's 7-day total (including what this instance flushed), in Pa²·h.
     pub history_exposure: AtomicF64,
-    /// The 7-day exposure with this session's unsaved part: one published value, which
+    /// The 7-day exposure with this instance's unsaved part: one published value, which
     /// the audio thread raises and only a re-read of the history file sets, so a flush
     /// (moving exposure from `unsaved_exposure` to the file) never lowers it.
     week_exposure: AtomicF64,
@@ -88,7 +88,7 @@ impl SharedMeters {
         RenderState::from_u8(self.last_offline_state.load(Ordering::Relaxed))
     }
 
-    /// The exposure of the last 7 days, this session included, in Pa²·h.
+    /// The exposure of the last 7 days, this instance's included, in Pa²·h.
     pub fn week_exposure(&self) -> f64 {
         self.week_exposure.load(Ordering::Relaxed)
     }

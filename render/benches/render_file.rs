@@ -1,4 +1,4 @@
-//! Whole-file figure for the README: the renderer's wall time for a 10-minute
+//! Whole-file figure for docs/renderer.md: the renderer's wall time for a 10-minute
 //! stereo 48 kHz 24-bit WAV, including reading, processing, analysis (ebur128
 //! loudness and true peak of input and output) and writing through a temporary
 //! file — everything `render IN.wav OUT.wav` does, without the argument parsing.

@@ -28,7 +28,7 @@ pub struct ListeningView {
     window_time_s: f32,
     /// LAeq over the last complete second, in dB SPL.
     pub laeq_1s: Option<f64>,
-    /// Highest 1 s LAeq this session, in dB SPL.
+    /// Highest 1 s LAeq since this instance started, in dB SPL.
     pub laeq_max: Option<f64>,
     /// The meter reading typed while the calibration noise plays, in dB SPL.
     noise_reading: f64,
@@ -380,7 +380,7 @@ fn level_column(
             .strong(),
     )
     .on_hover_text("Sound exposure of the last 7 days (all instances) against the allowance");
-    small(ui, format!("This session {}", percent_text(session_pct)));
+    small(ui, format!("Since this instance started {}", percent_text(session_pct)));
     let (bar, _) = ui.allocate_exact_size(vec2(w, 10.0), egui::Sense::hover());
     ui.painter()
         .rect_filled(bar, CornerRadius::same(3), theme::METER_BG);

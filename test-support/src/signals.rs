@@ -45,7 +45,7 @@ pub fn isp_worst_case(len: usize, center: usize, half: usize, amp: f32) -> Vec<f
     x
 }
 
-/// The limiter corpus at `rate`: every signal class the issue names, plus
+/// The limiter corpus at `rate`: every signal class the limiter is judged on, plus
 /// constructed inter-sample-peak worst cases.
 pub fn corpus(rate: f64) -> Vec<TestSignal> {
     let len = (rate * 0.25) as usize;

@@ -57,7 +57,7 @@ impl From<Settings> for Controls {
 /// The circumstances a block is processed in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Circumstances {
-    /// Sound exposure of the last 7 days, this session included, in Pa²·h.
+    /// Sound exposure of the last 7 days, this instance's included, in Pa²·h.
     pub week_exposure_pa2h: f64,
     /// What the render guard decided for this block.
     pub render: RenderState,

@@ -1,4 +1,4 @@
-//! The figures quoted in the README (THD under limiting, recovery time), measured
+//! The figures quoted in docs/limiter.md (THD under limiting, recovery time), measured
 //! here and bounded so a regression fails. Run with `--nocapture` to see them:
 //! `cargo test --release --test measurements -- --nocapture`.
 

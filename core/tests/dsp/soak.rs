@@ -188,7 +188,7 @@ fn assert_neutral_is_transparent(chain: &mut Chain, rate: usize, when: &str) {
 ///
 /// `cargo test --release --test soak -- --ignored --nocapture`
 #[test]
-#[ignore = "one hour of audio; run explicitly (see the README's Reliability section)"]
+#[ignore = "one hour of audio; run explicitly (see docs/testing.md)"]
 fn one_hour_of_random_automation_keeps_latency_gain_meters_and_speed() {
     let rate = 48_000usize;
     let minutes: usize = std::env::var("HM_SOAK_MINUTES")

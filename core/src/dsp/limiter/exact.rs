@@ -1,7 +1,7 @@
 //! The strict true-peak reference evaluated exactly, one sample interval at a time:
 //! the refinement step of the limiter's detector.
 //!
-//! `shared/MEASURING.md` defines the strict true peak as the largest magnitude of
+//! `docs/measuring.md` defines the strict true peak as the largest magnitude of
 //! the signal oversampled 16× by the 4097-tap Kaiser (β = 10) windowed sinc of
 //! [`super::kernel`], with the taps normalised so that DC passes unchanged. The
 //! value at `p + m/16` is `Σ_k x[p + k] · ĥ(m/16 − k)` over the 256 samples

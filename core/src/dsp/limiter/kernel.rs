@@ -2,7 +2,7 @@
 //!
 //! `h(t) = sinc(t) · kaiser(t / 128, β = 10)`: the continuous form of the 16×,
 //! 4097-tap, Kaiser β = 10 windowed-sinc reference interpolator of
-//! `shared/MEASURING.md` (cut-off at the original Nyquist frequency, ±128 input
+//! `docs/measuring.md` (cut-off at the original Nyquist frequency, ±128 input
 //! samples of support). The limiter's detector evaluates this very kernel at
 //! fractional offsets, so its near-field sum is the reference's, term by term;
 //! ITU-R BS.1770-4 Annex 2 describes the same idea with a short 4× filter.

@@ -2,7 +2,7 @@
 //! final sample clip that makes the sample-peak promise unconditional.
 //!
 //! # What is promised, and how it is kept
-//! The promise is judged against the strict reference of `shared/MEASURING.md`: the
+//! The promise is judged against the strict reference of `docs/measuring.md`: the
 //! output oversampled 16× by the 4097-tap Kaiser (β = 10) windowed sinc of
 //! [`kernel`], ±128 samples of support. Two promises: nothing above the
 //! ceiling, and nothing touched below it.
