@@ -380,7 +380,10 @@ fn level_column(
             .strong(),
     )
     .on_hover_text("Sound exposure of the last 7 days (all instances) against the allowance");
-    small(ui, format!("Since this instance started {}", percent_text(session_pct)));
+    small(
+        ui,
+        format!("Since this instance started {}", percent_text(session_pct)),
+    );
     let (bar, _) = ui.allocate_exact_size(vec2(w, 10.0), egui::Sense::hover());
     ui.painter()
         .rect_filled(bar, CornerRadius::same(3), theme::METER_BG);

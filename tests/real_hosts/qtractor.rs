@@ -16,6 +16,10 @@
 //! - Latency compensation is the track's `plugin-list-latency` option: with it Qtractor reads
 //!   the clip ahead by the latency the plug-in reports, so the output at transport frame `F`
 //!   is the input at `F` exactly when the reported latency is the real delay.
+//! - Each take starts a JACK server of its own, named from a small fixed set
+//!   ([`JACK_SLOTS`], each held by a file lock) and stopped with SIGTERM: JACK's registry
+//!   holds at most 8 servers and frees a killed server's entry only when a server of the same
+//!   name starts again, so servers named per take would fill it after a few killed runs.
 //! - At the end SIGUSR1 makes Qtractor save the session (with the plug-in's state as it holds
 //!   it: a state round trip through the host), then SIGTERM ends it. Without the save a
 //!   loaded state leaves the session "modified" and Qtractor waits for an answer nobody can
@@ -64,14 +68,64 @@ fn qtractor_missing() -> Vec<String> {
     missing
 }
 
-/// A process that is stopped (SIGKILL) when dropped, also when a test fails.
+/// A process that is stopped when dropped, also when a test fails: asked first (SIGTERM, so
+/// that a JACK server takes itself out of JACK's server registry), killed (SIGKILL) only if it
+/// has not ended within 10 s.
 struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
         if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
+            signal(&self.0, "TERM");
+            if !wait_for(10.0, || !matches!(self.0.try_wait(), Ok(None))) {
+                let _ = self.0.kill();
+            }
             let _ = self.0.wait();
+        }
+    }
+}
+
+/// How many JACK servers of ours may run at once. JACK keeps at most 8 servers in its
+/// registry (`/dev/shm/jack-shm-registry`), and only frees the entry of a killed server when
+/// a server of the same name starts again, so the names come from this small fixed set.
+const JACK_SLOTS: usize = 4;
+
+/// The name of a JACK server for one take, held (by an exclusive lock on a file in the
+/// temporary folder, also against other test runs on the machine) until dropped.
+struct JackName {
+    name: String,
+    _lock: std::fs::File,
+}
+
+impl JackName {
+    /// Waits up to 120 s for a free name. Each call starts at the next name, so a take made
+    /// again after a name was refused by JACK tries another.
+    fn take() -> Result<Self, String> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let first = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            for slot in (first..first + JACK_SLOTS).map(|s| s % JACK_SLOTS) {
+                let path = std::env::temp_dir().join(format!("headphone-monitor-jack-{slot}.lock"));
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+                if file.try_lock().is_ok() {
+                    return Ok(Self {
+                        name: format!("hm-test-{slot}"),
+                        _lock: file,
+                    });
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "all {JACK_SLOTS} JACK server names stayed in use for 120 s"
+                ));
+            }
+            sleep(Duration::from_millis(200));
         }
     }
 }
@@ -317,11 +371,8 @@ fn take(
     let log_has = |text: &str| std::fs::read_to_string(&log).is_ok_and(|l| l.contains(text));
 
     // JACK, a server of this take's own, on the dummy driver.
-    let server = format!(
-        "hm-test-{}-{}",
-        std::process::id(),
-        dir.file_name().unwrap().to_string_lossy()
-    );
+    let server_name = JackName::take()?;
+    let server = server_name.name.clone();
     let jack_env = |command: &mut Command| {
         command
             .env("JACK_DEFAULT_SERVER", &server)
@@ -350,12 +401,22 @@ fn take(
             ])
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(dir.join("jackd.log")).unwrap())
-            .stderr(Stdio::inherit())
+            .stderr(std::fs::File::create(dir.join("jackd.err")).unwrap())
             .spawn()
             .map_err(|e| format!("jackd did not start: {e}"))?,
     );
     if !wait_for(15.0, || port_exists("system:playback_1")) {
-        return Err("JACK's dummy server did not come up".into());
+        let said = std::fs::read_to_string(dir.join("jackd.err")).unwrap_or_default();
+        let hint = if said.contains("Too many servers") {
+            " (JACK's server registry is full of servers that were killed: with no JACK \
+             server running, delete /dev/shm/jack-shm-registry)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "JACK's dummy server did not come up{hint}; jackd said: {}",
+            said.trim().replace('\n', " | ")
+        ));
     }
 
     // Qtractor, on the session.
@@ -426,8 +487,8 @@ fn take(
     if !status.success() {
         return Err(format!("Qtractor exited with {status}"));
     }
-    signal(&jackd.0, "TERM");
     drop(jackd);
+    drop(server_name);
 
     // Judge only a clean, complete take.
     let summary: Value =

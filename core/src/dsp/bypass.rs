@@ -108,6 +108,7 @@ impl Stage for Bypass {
     }
 
     /// Mixes the dry signal tapped for this chunk, delayed, into the processed one.
+    #[inline(always)]
     fn process(&mut self, chunk: &mut Chunk<'_>) {
         let len = chunk.len();
         let [dl, dr] = &*chunk.dry;
@@ -135,6 +136,7 @@ impl Stage for DryTap {
 
     fn reset(&mut self) {}
 
+    #[inline(always)]
     fn process(&mut self, chunk: &mut Chunk<'_>) {
         let len = chunk.len();
         chunk.dry[0][..len].copy_from_slice(chunk.left);

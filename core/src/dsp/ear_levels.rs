@@ -45,6 +45,7 @@ impl Stage for EarLevels {
         }
     }
 
+    #[inline(always)]
     fn process(&mut self, chunk: &mut Chunk<'_>) {
         let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         for (ramp, x) in self.gains.iter_mut().zip([left, right]) {

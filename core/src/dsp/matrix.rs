@@ -94,6 +94,7 @@ impl Stage for Matrix {
         }
     }
 
+    #[inline(always)]
     fn process(&mut self, chunk: &mut Chunk<'_>) {
         let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         let moving = self.ramps.iter().any(Ramp::is_moving);

@@ -183,6 +183,7 @@ impl Stage for InputMeters {
         self.true_peak.iter_mut().for_each(TruePeakMeter::reset);
     }
 
+    #[inline(always)]
     fn process(&mut self, chunk: &mut Chunk<'_>) {
         chunk.meters.input_peak = [sample_peak(chunk.left), sample_peak(chunk.right)];
         if chunk.true_peak_metering {
@@ -212,6 +213,7 @@ impl Stage for OutputMeters {
         self.true_peak.iter_mut().for_each(TruePeakMeter::reset);
     }
 
+    #[inline(always)]
     fn process(&mut self, chunk: &mut Chunk<'_>) {
         flush_subnormal_slice(chunk.left);
         flush_subnormal_slice(chunk.right);

@@ -52,6 +52,7 @@ impl Stage for Protection {
         self.gain.jump_to(self.gain.target());
     }
 
+    #[inline(always)]
     fn process(&mut self, chunk: &mut Chunk<'_>) {
         let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         if self.gain.is_moving() || self.gain.value() != 1.0 {

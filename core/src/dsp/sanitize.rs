@@ -21,6 +21,7 @@ impl Stage for Sanitize {
 
     fn reset(&mut self) {}
 
+    #[inline(always)]
     fn process(&mut self, chunk: &mut Chunk<'_>) {
         sanitize_slice(chunk.left);
         sanitize_slice(chunk.right);

@@ -450,8 +450,10 @@ impl Limiter {
         self.detector.push(left, right);
         self.record_targets(start, len);
         let reductions = if self.detect {
-            let binding = self.detect(len);
-            self.refine(len, binding);
+            let (binding, refine_any) = self.detect(len);
+            if refine_any {
+                self.refine(len, binding);
+            }
             self.requirements(len)
         } else {
             self.requirement[..len].fill(1.0);
@@ -491,10 +493,10 @@ impl Limiter {
 
     /// Detect: the cheap bound of every position (gated), with the variation margin where
     /// it exceeds the target, and which positions to evaluate exactly. Returns the binding
-    /// level: a position whose cheap requirement stays at or above it can neither lower
-    /// the gain nor re-arm its hold.
+    /// level (a position whose cheap requirement stays at or above it can neither lower
+    /// the gain nor re-arm its hold) and whether any position needs refining.
     #[inline(always)]
-    fn detect(&mut self, len: usize) -> f32 {
+    fn detect(&mut self, len: usize) -> (f32, bool) {
         // The highest the gain can be while this block's positions pass through the
         // attack window: the envelope released over span + block samples (no rise at all
         // while the hold lasts longer than that).
@@ -518,24 +520,24 @@ impl Limiter {
             self.detector.channel_bounds(1),
         );
         let (f0, f1) = (self.detector.channel_fars(0), self.detector.channel_fars(1));
+        let mut refine_any = false;
         for i in 0..len {
             let target = self.target[i];
             let (c0, c1) = (b0[i] + kappa * f0[i], b1[i] + kappa * f1[i]);
             let v0 = if c0 <= target { b0[i] } else { c0 };
             let v1 = if c1 <= target { b1[i] } else { c1 };
             self.estimate[i] = if v0 > v1 { v0 } else { v1 };
-            self.refine[i] =
+            let need =
                 (c0 > target && target < c0 * binding) | (c1 > target && target < c1 * binding);
+            self.refine[i] = need;
+            refine_any |= need;
         }
-        binding
+        (binding, refine_any)
     }
 
     /// Refine: the flagged positions evaluated by the reference itself (per channel).
     #[inline(always)]
     fn refine(&mut self, len: usize, binding: f32) {
-        if !self.refine[..len].contains(&true) {
-            return;
-        }
         let kappa = VARIATION_WEIGHT;
         for i in (0..len).filter(|&i| self.refine[i]) {
             let target = self.target[i];
