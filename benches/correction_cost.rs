@@ -58,7 +58,7 @@ fn bank_alone() {
     use headphone_monitor::dsp::correction::design_curve;
     let (l, r) = common::programme(48_000);
     let designs = design_curve(&common::ten_flat_filters(), 48_000.0);
-    let mut bank = StereoBank::new(&designs, 1.0);
+    let mut bank = StereoBank::new(&designs.before, 1.0);
     let (mut bl, mut br) = (l.clone(), r.clone());
     let mut best = f64::INFINITY;
     for _ in 0..200 {

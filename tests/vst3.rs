@@ -2,8 +2,6 @@
 //! bindings (`test_support::vst3_host`): factory, buses, setup, parameters and automation,
 //! state, the editor view, and render-aware monitoring.
 
-#[path = "vst3/automation_events.rs"]
-mod automation_events;
 #[path = "vst3/host.rs"]
 mod host;
 #[path = "vst3/render_aware.rs"]

@@ -28,5 +28,7 @@ pub fn ten_flat_filters() -> Curve {
             )
         })
         .collect();
-    headphone_monitor::eqapo::parse(&text).expect("ten filters")
+    headphone_monitor::eqapo::parse(&text)
+        .expect("ten filters")
+        .curve
 }

@@ -1,56 +1,52 @@
-//! A loaded headphone correction as the plug-in keeps it: the file's name and its
-//! filter list, read from an EqualizerAPO / AutoEq file ([`crate::eqapo`]) and saved in
-//! the plug-in state *as the filter list* (not as a path), so a session moved to another
-//! machine sounds the same. Framework-free: the editor, the parameters and the renderer
-//! all use it.
+//! A loaded headphone correction as the plug-in keeps it: the file's name, what was read
+//! from it (filters, preamps, delays and the mix per ear, from an EqualizerAPO / AutoEq /
+//! REW file, see [`crate::eqapo`]) and the reader's notes, saved in the plug-in state *as
+//! what was read* (includes resolved, not as a path), so a session moved to another machine
+//! sounds the same. Framework-free: the editor, the parameters and the renderer all use it.
 
 use serde::{Deserialize, Serialize};
 
 use crate::dsp::correction::{
-    Curve, EarCurve, Filter, FilterKind, Width, BW_RANGE_OCT, FREQ_RANGE_HZ, GAIN_RANGE_DB,
-    MAX_FILTERS, PREAMP_RANGE_DB, Q_RANGE, SLOPE_RANGE,
+    Curve, EarCurve, Filter, FilterKind, Mix, Width, BW_RANGE_OCT, FREQ_RANGE_HZ, GAIN_RANGE_DB,
+    MAX_DELAY_MS, MAX_FILTERS, MAX_MIX_FACTOR, PREAMP_RANGE_DB, Q_RANGE, SLOPE_RANGE,
 };
-
-/// Largest correction file read, in bytes (a parametric file is a few hundred bytes).
-pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// A correction loaded from a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedCorrection {
     /// The file's name (without its folder), for display.
     pub name: String,
-    /// The filters per ear.
+    /// The filters, preamps, delays and mix per ear.
     pub curve: Curve,
+    /// The reader's notes (lines skipped, values read as EqualizerAPO reads them), each
+    /// `line N: …`.
+    pub notes: Vec<String>,
 }
 
 impl LoadedCorrection {
-    /// Parses `text` (the contents of a file called `name`).
+    /// Parses `text` (the contents of a file called `name`; `Include` is refused).
     pub fn parse(name: &str, text: &str) -> Result<Self, String> {
-        let curve = crate::eqapo::parse(text).map_err(|e| e.to_string())?;
+        let parsed = crate::eqapo::parse(text).map_err(|e| e.to_string())?;
         Ok(Self {
             name: name.to_string(),
-            curve,
+            curve: parsed.curve,
+            notes: parsed.notes,
         })
     }
 
-    /// Reads and parses the file at `path`; the error is one line naming the file.
+    /// Reads and parses the file at `path`, its includes resolved; the error is one line
+    /// naming the file.
     pub fn read(path: &std::path::Path) -> Result<Self, String> {
-        let shown = path.display();
-        let size = std::fs::metadata(path)
-            .map_err(|e| format!("{shown}: {e}"))?
-            .len();
-        if size > MAX_FILE_BYTES {
-            return Err(format!(
-                "{shown}: {size} bytes is too large for a parametric EQ file"
-            ));
-        }
-        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| format!("{shown}: not a text file (not UTF-8)"))?;
-        let name = path
-            .file_name()
-            .map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
-        Self::parse(&name, &text).map_err(|e| format!("{name}: {e}"))
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let parsed = crate::eqapo::parse_file(path).map_err(|e| format!("{name}: {e}"))?;
+        Ok(Self {
+            name,
+            curve: parsed.curve,
+            notes: parsed.notes,
+        })
     }
 }
 
@@ -71,18 +67,40 @@ struct SavedFilter {
     slope: Option<f32>,
 }
 
+fn is_zero(v: &f32) -> bool {
+    *v == 0.0
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct SavedEar {
     preamp_db: f32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    delay_ms: f32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    delay_samples: f32,
     filters: Vec<SavedFilter>,
 }
 
-/// The saved form (the plug-in state's `correction` field).
+/// A mixing point (`Copy`) and what follows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SavedMix {
+    /// Rows: the left and right ear, as factors of (left, right).
+    matrix: [[f32; 2]; 2],
+    left: SavedEar,
+    right: SavedEar,
+}
+
+/// The saved form (the plug-in state's `correction` field). Fields added after the first
+/// release have defaults, so every earlier state loads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedCorrection {
     name: String,
     left: SavedEar,
     right: SavedEar,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mix: Option<SavedMix>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 const KINDS: [(FilterKind, &str); 8] = [
@@ -99,6 +117,8 @@ const KINDS: [(FilterKind, &str); 8] = [
 fn save_ear(ear: &EarCurve) -> SavedEar {
     SavedEar {
         preamp_db: ear.preamp_db,
+        delay_ms: ear.delay_ms,
+        delay_samples: ear.delay_samples,
         filters: ear
             .filters()
             .iter()
@@ -132,6 +152,8 @@ fn within(v: f32, (lo, hi): (f32, f32)) -> Option<f32> {
 fn load_ear(saved: &SavedEar) -> Option<EarCurve> {
     let mut ear = EarCurve {
         preamp_db: within(saved.preamp_db, PREAMP_RANGE_DB)?,
+        delay_ms: within(saved.delay_ms, (0.0, MAX_DELAY_MS))?,
+        delay_samples: within(saved.delay_samples, (0.0, MAX_DELAY_MS * 384.0))?,
         ..EarCurve::default()
     };
     if saved.filters.len() > MAX_FILTERS {
@@ -166,6 +188,12 @@ impl From<&LoadedCorrection> for SavedCorrection {
             name: c.name.clone(),
             left: save_ear(&c.curve.ears[0]),
             right: save_ear(&c.curve.ears[1]),
+            mix: c.curve.mix.map(|m| SavedMix {
+                matrix: m.matrix,
+                left: save_ear(&m.after[0]),
+                right: save_ear(&m.after[1]),
+            }),
+            notes: c.notes.clone(),
         }
     }
 }
@@ -174,11 +202,26 @@ impl SavedCorrection {
     /// The correction, if every value is within the parser's ranges (a corrupted or
     /// foreign state gives `None`: no correction, never a wild filter).
     pub fn load(&self) -> Option<LoadedCorrection> {
+        let mix = match &self.mix {
+            None => None,
+            Some(m) => {
+                let factors = m.matrix.iter().flatten();
+                if !factors.clone().all(|v| v.abs() <= MAX_MIX_FACTOR) {
+                    return None;
+                }
+                Some(Mix {
+                    matrix: m.matrix,
+                    after: [load_ear(&m.left)?, load_ear(&m.right)?],
+                })
+            }
+        };
         Some(LoadedCorrection {
             name: self.name.clone(),
             curve: Curve {
                 ears: [load_ear(&self.left)?, load_ear(&self.right)?],
+                mix,
             },
+            notes: self.notes.clone(),
         })
     }
 }
@@ -190,8 +233,10 @@ mod tests {
     #[test]
     fn the_saved_form_round_trips_and_refuses_wild_values() {
         let text = "Preamp: -4 dB\nFilter: ON PK Fc 1000 Hz Gain 3 dB BW Oct 1\n\
-                    Channel: R\nFilter: ON LS 6dB Fc 100 Hz Gain 6 dB\nFilter: ON NO Fc 60 Hz Q 20\n";
+                    Channel: R\nFilter: ON LS 6dB Fc 100 Hz Gain 6 dB\nFilter: ON NO Fc 60 Hz Q 20\n\
+                    Delay: 0.25 ms\nCopy: L=0.5*L+0.5*R\nDelay: 3 samples\nFrob: 1\n";
         let loaded = LoadedCorrection::parse("x.txt", text).unwrap();
+        assert!(loaded.curve.mix.is_some() && loaded.notes.len() == 1);
         let saved = SavedCorrection::from(&loaded);
         let json = serde_json::to_string(&saved).unwrap();
         let back: SavedCorrection = serde_json::from_str(&json).unwrap();
@@ -203,10 +248,26 @@ mod tests {
     }
 
     #[test]
+    fn a_correction_saved_before_mixes_and_delays_existed_still_loads() {
+        // The field as the first release with correction wrote it.
+        let json = r#"{"name":"old.txt","left":{"preamp_db":-3.0,"filters":[{"type":"PK","fc_hz":1000.0,"gain_db":2.0,"q":1.5}]},"right":{"preamp_db":-3.0,"filters":[]}}"#;
+        let saved: SavedCorrection = serde_json::from_str(json).unwrap();
+        let loaded = saved.load().unwrap();
+        let expected = LoadedCorrection::parse(
+            "old.txt",
+            "Preamp: -3 dB\nChannel: L\nFilter: ON PK Fc 1000 Hz Gain 2 dB Q 1.5\n",
+        )
+        .unwrap();
+        assert_eq!(loaded, expected);
+        // And it is written back the same way.
+        assert_eq!(serde_json::to_string(&saved).unwrap(), json);
+    }
+
+    #[test]
     fn reading_a_file_names_it_in_the_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.txt");
-        std::fs::write(&path, "Preamp: 3\n").unwrap();
+        std::fs::write(&path, "Preamp: x dB\n").unwrap();
         let e = LoadedCorrection::read(&path).unwrap_err();
         assert!(e.starts_with("bad.txt: line 1:"), "{e}");
         let missing = LoadedCorrection::read(&dir.path().join("none.txt")).unwrap_err();

@@ -329,9 +329,7 @@ impl Cli {
             Some(path) => Ok(CorrectionSettings {
                 on: true,
                 level_match: self.correction_level_match,
-                curve: LoadedCorrection::read(path)
-                    .map_err(RenderError::Input)?
-                    .curve,
+                curve: read_correction(path)?.curve,
             }),
         }
     }
@@ -436,7 +434,7 @@ fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
         if !(rate.is_finite() && (8_000.0..=384_000.0).contains(&rate)) {
             return Err(usage(format!("--rate {rate} is outside 8000 … 384000")));
         }
-        let loaded = LoadedCorrection::read(path).map_err(RenderError::Input)?;
+        let loaded = read_correction(path)?;
         print_report(&response::Response::new(&loaded, rate), cli.json);
         return Ok(ExitCode::SUCCESS);
     }
@@ -496,6 +494,15 @@ fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
     };
     print_report(&report, cli.json);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a correction file; the reader's notes go to stderr, one line each.
+fn read_correction(path: &std::path::Path) -> Result<LoadedCorrection, RenderError> {
+    let loaded = LoadedCorrection::read(path).map_err(RenderError::Input)?;
+    for note in &loaded.notes {
+        eprintln!("render: note: {}: {note}", loaded.name);
+    }
+    Ok(loaded)
 }
 
 fn main() -> ExitCode {

@@ -26,8 +26,12 @@ pub struct Response {
     pub file: String,
     /// The sample rate the filters are designed at, in Hz.
     pub sample_rate: f32,
-    /// Filters per ear.
+    /// Filters per ear (before and after a mix).
     pub filters: [usize; 2],
+    /// Whether the file mixes the ears (`Copy`).
+    pub mix: bool,
+    /// The reader's notes on the file.
+    pub notes: Vec<String>,
     /// Preamp per ear, in dB.
     pub preamp_db: [f32; 2],
     /// The level-match gain, in dB (added with level match on).
@@ -60,7 +64,12 @@ impl Response {
         Self {
             file: loaded.name.clone(),
             sample_rate,
-            filters: loaded.curve.ears.map(|e| usize::from(e.len)),
+            filters: [0, 1].map(|e| {
+                usize::from(loaded.curve.ears[e].len)
+                    + loaded.curve.mix.map_or(0, |m| usize::from(m.after[e].len))
+            }),
+            mix: loaded.curve.mix.is_some(),
+            notes: loaded.notes.clone(),
             preamp_db: figures.preamp_db,
             level_match_db: figures.level_match_db,
             gain_1k_db: figures.gain_1k_db,

@@ -960,14 +960,18 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
     let d = dir();
     let wav_in = d.path().join("in.wav");
     write_wav(&wav_in, rate, &input, 32, true);
-    // The AutoEq-shaped file, the per-ear file and the one with every filter type.
-    for (file, level_match) in [
+    // The AutoEq-shaped file, the per-ear file, the one with every filter type, a REW
+    // export, and an EqualizerAPO configuration with includes, a mix and delays.
+    for (eq_file, level_match) in [
         ("per_ear.txt", false),
         ("per_ear.txt", true),
         ("autoeq_shaped.txt", true),
         ("every_type.txt", false),
+        ("rew_export.txt", false),
+        ("apo/config.txt", true),
     ] {
-        let eq = test_support::fixture("eq").join(file);
+        let eq = test_support::fixture("eq").join(eq_file);
+        let file = eq_file.replace('/', "_");
         let loaded = LoadedCorrection::read(&eq).unwrap();
         let mut host = Host::new();
         host.set_param("correction_level_match", f64::from(u8::from(level_match)));
@@ -1010,13 +1014,17 @@ fn a_correction_renders_as_the_plugin_plays_it_from_a_file_or_a_state() {
     }
     // A bad file: exit 2, one line naming the file and the line, no output.
     let bad = d.path().join("bad.txt");
-    std::fs::write(&bad, "Preamp: -3 dB\nFilter: ON PK Fc 100 Hz Gain 3 dB\n").unwrap();
+    std::fs::write(
+        &bad,
+        "Preamp: -3 dB\nFilter: ON PK Fc 100 Hz Gain 3,5,1 dB Q 1\n",
+    )
+    .unwrap();
     let out = d.path().join("never.wav");
     let result = render(&[&wav_in, &out, &"--correction", &bad]);
     assert_eq!(result.status.code(), Some(2));
     let line = stderr_line(&result);
     assert!(
-        line.contains("bad.txt: line 2:") && line.contains("Q"),
+        line.contains("bad.txt: line 2:") && line.contains("gain `3.5.1`"),
         "{line}"
     );
     assert!(!out.exists());
@@ -1057,4 +1065,25 @@ fn the_response_command_prints_both_ears_as_text_or_json() {
     // --rate alone is refused.
     let result = render(&[&"--rate", &"48000"]);
     assert_eq!(result.status.code(), Some(2));
+}
+
+#[test]
+fn the_readers_notes_are_printed_and_in_the_json() {
+    let eq = test_support::fixture("eq/apo/config.txt");
+    let result = render(&[&"--correction-response", &eq, &"--json"]);
+    assert!(result.status.success(), "{}", stderr_line(&result));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("render: note: config.txt: "))
+        .collect();
+    assert_eq!(notes.len(), 4, "{stderr}");
+    assert!(
+        notes[0].contains("line 3: `Device:` is skipped"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(json["notes"].as_array().unwrap().len(), 4);
+    assert_eq!(json["mix"], true);
+    assert_eq!(json["filters"], serde_json::json!([3, 3]));
 }

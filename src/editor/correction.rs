@@ -74,6 +74,40 @@ impl CorrectionView {
     }
 }
 
+/// Filters on `ear`, before and after a mix.
+fn filter_count(curve: &Curve, ear: usize) -> usize {
+    usize::from(curve.ears[ear].len) + curve.mix.map_or(0, |m| usize::from(m.after[ear].len))
+}
+
+/// The reader's notes on the loaded file: a count, and the notes in a short scrolled list.
+fn notes(ui: &mut Ui, notes: &[String]) {
+    let title = format!(
+        "{} note{} on reading the file",
+        notes.len(),
+        if notes.len() == 1 { "" } else { "s" }
+    );
+    egui::CollapsingHeader::new(
+        RichText::new(title)
+            .size(theme::SMALL_TEXT)
+            .color(theme::NEAR),
+    )
+    .id_salt("correction-notes")
+    .default_open(true)
+    .show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .max_height(90.0)
+            .show(ui, |ui| {
+                for note in notes {
+                    ui.label(
+                        RichText::new(note)
+                            .size(theme::SMALL_TEXT)
+                            .color(theme::TEXT_DIM),
+                    );
+                }
+            });
+    });
+}
+
 /// The sample rate the audio thread runs at (48 kHz until it has started).
 pub fn sample_rate(meters: &crate::meters::SharedMeters) -> f32 {
     let rate = meters.sample_rate.load(Ordering::Relaxed);
@@ -124,8 +158,9 @@ pub fn draw(
                 let open = ui
                     .add_enabled(view.dialog.is_none(), egui::Button::new("Load EQ file…"))
                     .on_hover_text(
-                        "An EqualizerAPO / AutoEq parametric EQ (ParametricEQ.txt): Preamp, \
-                         Filter and Channel lines",
+                        "An EqualizerAPO configuration, an AutoEq ParametricEQ.txt or \
+                         FixedBandEQ.txt, or a Room EQ Wizard filter export: Preamp, Filter, \
+                         Channel, Include, Copy and Delay lines, read as EqualizerAPO reads them",
                     );
                 if open.clicked() {
                     let (tx, rx) = channel();
@@ -162,6 +197,9 @@ pub fn draw(
             };
             if let Some(e) = &view.error {
                 ui.label(RichText::new(e).size(theme::SMALL_TEXT).color(theme::OVER));
+            }
+            if let Some(c) = loaded.as_ref().filter(|c| !c.notes.is_empty()) {
+                notes(ui, &c.notes);
             }
             ui.add_space(6.0);
             let on = p.correction.value();
@@ -215,7 +253,16 @@ pub fn draw(
                     ),
                     (
                         "Filters",
-                        format!("L {}  R {}", c.curve.ears[0].len, c.curve.ears[1].len),
+                        format!(
+                            "L {}  R {}{}",
+                            filter_count(&c.curve, 0),
+                            filter_count(&c.curve, 1),
+                            if c.curve.mix.is_some() {
+                                "  + ear mix"
+                            } else {
+                                ""
+                            }
+                        ),
                     ),
                 ] {
                     ui.horizontal(|ui| {

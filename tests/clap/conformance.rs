@@ -489,6 +489,28 @@ fn the_correction_travels_in_the_state_and_old_states_mean_none() {
     let mut fresh = Host::new();
     fresh.load_state(&state).unwrap();
     assert_eq!(run(&mut fresh), corrected);
+    // An EqualizerAPO configuration (includes resolved, a mix, delays, notes) the same way.
+    let apo = LoadedCorrection::read(&test_support::fixture("eq/apo/config.txt")).unwrap();
+    let apo_field =
+        serde_json::to_string(&CorrectionField(Some(SavedCorrection::from(&apo)))).unwrap();
+    let mut host_apo = Host::new();
+    host_apo
+        .load_state(&test_support::clap_host::make_state(&with_field(
+            &saved, &apo_field,
+        )))
+        .unwrap();
+    let apo_out = run(&mut host_apo);
+    assert_ne!(apo_out, bare);
+    assert_ne!(apo_out, corrected);
+    let apo_state = host_apo.save_state();
+    let apo_json = state_json(&apo_state);
+    assert!(
+        apo_json.contains("matrix") && apo_json.contains("delay_ms") && apo_json.contains("Device"),
+        "the mix, the delays and the notes are saved"
+    );
+    let mut fresh = Host::new();
+    fresh.load_state(&apo_state).unwrap();
+    assert_eq!(run(&mut fresh), apo_out);
     // The 0.1.0 state (no correction field) into the corrected instance: none.
     host.deactivate();
     let old = std::fs::read_to_string(test_support::fixture(STATE_0_1_0)).unwrap();

@@ -47,7 +47,7 @@ const SUPERCLOCK_HZ: u64 = 282_240_000;
 const TRANSPORT_FADE_FRAMES: usize = 4_000;
 /// How many times an Ardour run that died from a signal is tried again from scratch (at one
 /// crash in four, all eight crash once in 65 000 runs).
-pub const TRIES: u32 = 8;
+pub const TRIES: u32 = 12;
 
 /// What is missing of Ardour.
 fn ardour_missing() -> Vec<String> {

@@ -389,12 +389,12 @@ mod tests {
         let signal: Vec<f32> = (0..3000)
             .map(|i| ((i as f32 * 0.37).sin() + (i as f32 * 0.011).cos()) * 0.4)
             .collect();
-        let mut plain = StereoBank::new(&designs, 1.3);
+        let mut plain = StereoBank::new(&designs.before, 1.3);
         plain.cpu = Cpu::PORTABLE;
         let (mut pl, mut pr) = (signal.clone(), signal.clone());
         plain.process(&mut pl, &mut pr);
         for block in [1usize, 2, 3, 5, 64, 256, 3000] {
-            let mut bank = StereoBank::new(&designs, 1.3);
+            let mut bank = StereoBank::new(&designs.before, 1.3);
             let (mut l, mut r) = (signal.clone(), signal.clone());
             for (cl, cr) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
                 bank.process(cl, cr);
@@ -420,7 +420,7 @@ mod tests {
     #[test]
     fn a_non_finite_state_is_cleared() {
         let curve = curve(0.0, &[(0, FilterKind::Peaking, 100.0, 6.0, 1.0)]);
-        let mut bank = StereoBank::new(&design_curve(&curve, 48_000.0), 1.0);
+        let mut bank = StereoBank::new(&design_curve(&curve, 48_000.0).before, 1.0);
         let (mut x, mut x2) = ([f32::NAN, 0.0, 0.0], [0.0f32; 3]);
         bank.process(&mut x, &mut x2);
         let (mut y, mut y2) = ([0.5f32; 4], [0.5f32; 4]);

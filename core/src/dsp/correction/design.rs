@@ -12,18 +12,23 @@ use crate::dsp::math;
 pub const MAX_FILTERS: usize = 20;
 /// Filters above this fraction of the sample rate are designed here instead.
 pub const NYQUIST_GUARD: f64 = 0.45;
-/// Accepted ranges (the parser's, and clamped again at design time).
-pub const FREQ_RANGE_HZ: (f32, f32) = (1.0, 100_000.0);
-/// Accepted filter gains, in dB.
-pub const GAIN_RANGE_DB: (f32, f32) = (-30.0, 30.0);
-/// Accepted Q values.
-pub const Q_RANGE: (f32, f32) = (0.01, 100.0);
-/// Accepted bandwidths, in octaves.
-pub const BW_RANGE_OCT: (f32, f32) = (0.01, 10.0);
-/// Accepted shelf slopes S (1 = the steepest without overshoot).
-pub const SLOPE_RANGE: (f32, f32) = (0.01, 1.0);
-/// Accepted preamp (per ear, summed over the file's lines), in dB.
-pub const PREAMP_RANGE_DB: (f32, f32) = (-60.0, 30.0);
+/// Frequencies designed, in Hz (a saved state outside is refused; clamped at design time).
+pub const FREQ_RANGE_HZ: (f32, f32) = (1.0, 1_000_000.0);
+/// Filter gains designed, in dB.
+pub const GAIN_RANGE_DB: (f32, f32) = (-120.0, 120.0);
+/// Q values designed.
+pub const Q_RANGE: (f32, f32) = (0.001, 1000.0);
+/// Bandwidths designed, in octaves.
+pub const BW_RANGE_OCT: (f32, f32) = (0.001, 20.0);
+/// Shelf slopes S designed (1 = the steepest without overshoot).
+pub const SLOPE_RANGE: (f32, f32) = (0.001, 1.0);
+/// Preamp per ear and segment (the file's `Preamp` lines that apply, summed), in dB.
+pub const PREAMP_RANGE_DB: (f32, f32) = (-120.0, 120.0);
+/// Longest delay per ear and segment (the file's `Delay` lines, summed), in ms; a longer
+/// one is refused.
+pub const MAX_DELAY_MS: f32 = 100.0;
+/// Mix factors of a `Copy` (±), as a safety bound on a saved state.
+pub const MAX_MIX_FACTOR: f32 = 1000.0;
 
 /// The shape of one filter (RBJ cookbook names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -82,6 +87,10 @@ pub struct Filter {
 pub struct EarCurve {
     /// Preamp of this ear, in dB (the file's `Preamp` lines that apply to it, summed).
     pub preamp_db: f32,
+    /// Delay of this ear in ms (the file's `Delay: … ms` lines, summed).
+    pub delay_ms: f32,
+    /// Delay of this ear in samples of the running rate (`Delay: … samples`, summed).
+    pub delay_samples: f32,
     /// Number of filters used.
     pub len: u8,
     /// The filters (`..len` used), applied in order.
@@ -92,6 +101,8 @@ impl Default for EarCurve {
     fn default() -> Self {
         Self {
             preamp_db: 0.0,
+            delay_ms: 0.0,
+            delay_samples: 0.0,
             len: 0,
             filters: [Filter::default(); MAX_FILTERS],
         }
@@ -102,6 +113,19 @@ impl EarCurve {
     /// The filters in use.
     pub fn filters(&self) -> &[Filter] {
         &self.filters[..usize::from(self.len).min(MAX_FILTERS)]
+    }
+
+    /// No filter, no preamp, no delay.
+    pub fn is_flat(&self) -> bool {
+        self.len == 0 && self.preamp_db == 0.0 && self.delay_ms == 0.0 && self.delay_samples == 0.0
+    }
+
+    /// The delay at `sample_rate` Hz, in whole samples (EqualizerAPO rounds a delay to
+    /// whole samples).
+    pub fn delay_at(&self, sample_rate: f32) -> usize {
+        let samples = f64::from(self.delay_ms.max(0.0)) * 1e-3 * f64::from(sample_rate)
+            + f64::from(self.delay_samples.max(0.0));
+        samples.round() as usize
     }
 
     /// Appends a filter; `false` if the ear is full.
@@ -116,17 +140,38 @@ impl EarCurve {
     }
 }
 
-/// A correction curve for both ears (index 0 = left ear, 1 = right ear).
+/// A mixing point (EqualizerAPO's `Copy`) and what follows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mix {
+    /// `out[ear] = Σ matrix[ear][source] · in[source]` (0 = left, 1 = right).
+    pub matrix: [[f32; 2]; 2],
+    /// The filters, preamp and delay after the mix, per ear.
+    pub after: [EarCurve; 2],
+}
+
+impl Mix {
+    /// The identity mix (both ears keep their own signal).
+    pub const IDENTITY: [[f32; 2]; 2] = [[1.0, 0.0], [0.0, 1.0]];
+}
+
+/// A correction curve for both ears (index 0 = left ear, 1 = right ear): per ear a
+/// cascade (filters, preamp, delay), then optionally a mix of the ears and another
+/// cascade per ear.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Curve {
-    /// Left and right ear.
+    /// Left and right ear (before the mix, if there is one).
     pub ears: [EarCurve; 2],
+    /// The mix and what follows it.
+    pub mix: Option<Mix>,
 }
 
 impl Curve {
-    /// No filter and no preamp on either ear.
+    /// No filter, preamp, delay or mix on either ear.
     pub fn is_flat(&self) -> bool {
-        self.ears.iter().all(|e| e.len == 0 && e.preamp_db == 0.0)
+        self.ears.iter().all(EarCurve::is_flat)
+            && self
+                .mix
+                .is_none_or(|m| m.matrix == Mix::IDENTITY && m.after.iter().all(EarCurve::is_flat))
     }
 }
 
@@ -273,6 +318,8 @@ pub fn design(filter: &Filter, sample_rate: f32) -> Biquad {
 pub struct EarDesign {
     /// Linear preamp (times the level match, when on).
     pub gain: f64,
+    /// Delay in samples (the part both ears share taken out, see [`CurveDesign`]).
+    pub delay: usize,
     /// Number of sections used.
     pub len: usize,
     /// The sections (`..len` used).
@@ -280,7 +327,40 @@ pub struct EarDesign {
 }
 
 impl EarDesign {
-    /// The response of the ear's whole cascade (gain included) as |H|² at `freq_hz`.
+    /// No filter, unity gain, no delay.
+    pub const IDENTITY: EarDesign = EarDesign {
+        gain: 1.0,
+        delay: 0,
+        len: 0,
+        sections: [Biquad::IDENTITY; MAX_FILTERS],
+    };
+
+    fn new(ear: &EarCurve, sample_rate: f32) -> Self {
+        let mut sections = [Biquad::IDENTITY; MAX_FILTERS];
+        let filters = ear.filters();
+        for (s, f) in sections.iter_mut().zip(filters) {
+            *s = design(f, sample_rate);
+        }
+        EarDesign {
+            gain: math::db_to_amplitude(clamp(ear.preamp_db, PREAMP_RANGE_DB)),
+            delay: ear.delay_at(sample_rate),
+            len: filters.len(),
+            sections,
+        }
+    }
+
+    /// The response of the ear's whole cascade (gain and delay included) at `freq_hz`, as
+    /// a complex number `(re, im)`.
+    pub fn response(&self, freq_hz: f64, sample_rate: f64) -> (f64, f64) {
+        let w = -2.0 * std::f64::consts::PI * freq_hz / sample_rate * self.delay as f64;
+        let start = (self.gain * w.cos(), self.gain * w.sin());
+        self.sections[..self.len].iter().fold(start, |(re, im), s| {
+            let (sr, si) = s.response(freq_hz, sample_rate);
+            (re * sr - im * si, re * si + im * sr)
+        })
+    }
+
+    /// The response of the ear's whole cascade as |H|² at `freq_hz`.
     pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
         self.sections[..self.len]
             .iter()
@@ -290,26 +370,97 @@ impl EarDesign {
     }
 }
 
-/// Designs both ears of `curve` at `sample_rate` Hz (preamp included, no level match).
-pub fn design_curve(curve: &Curve, sample_rate: f32) -> [EarDesign; 2] {
-    curve.ears.map(|ear| {
-        let mut sections = [Biquad::IDENTITY; MAX_FILTERS];
-        let filters = ear.filters();
-        for (s, f) in sections.iter_mut().zip(filters) {
-            *s = design(f, sample_rate);
-        }
-        EarDesign {
-            gain: math::db_to_amplitude(clamp(ear.preamp_db, PREAMP_RANGE_DB)),
-            len: filters.len(),
-            sections,
-        }
-    })
+/// A whole correction designed at a sample rate: per ear a cascade, then (with a mix) the
+/// mix and a second cascade per ear. The delay both ears share in a cascade is taken out:
+/// it would only shift the whole output in time against the host's latency compensation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurveDesign {
+    /// Before the mix (everything, without one).
+    pub before: [EarDesign; 2],
+    /// The mix: `out[ear] = Σ mix[ear][source] · in[source]`.
+    pub mix: Option<[[f64; 2]; 2]>,
+    /// After the mix (identity without one).
+    pub after: [EarDesign; 2],
 }
 
-/// The response of `curve` per ear in dB at `freq_hz` (preamp included, no level match).
+impl CurveDesign {
+    /// The response of `ear` to the same signal in both inputs (a centred source), as a
+    /// complex number.
+    pub fn response(&self, ear: usize, freq_hz: f64, sample_rate: f64) -> (f64, f64) {
+        match self.mix {
+            None => self.before[ear].response(freq_hz, sample_rate),
+            Some(m) => {
+                let [l, r] = self.before.map(|e| e.response(freq_hz, sample_rate));
+                let mixed = (
+                    m[ear][0] * l.0 + m[ear][1] * r.0,
+                    m[ear][0] * l.1 + m[ear][1] * r.1,
+                );
+                let (ar, ai) = self.after[ear].response(freq_hz, sample_rate);
+                (mixed.0 * ar - mixed.1 * ai, mixed.0 * ai + mixed.1 * ar)
+            }
+        }
+    }
+
+    /// |H|² of `ear` for a centred source at `freq_hz`.
+    pub fn power(&self, ear: usize, freq_hz: f64, sample_rate: f64) -> f64 {
+        match self.mix {
+            None => self.before[ear].power(freq_hz, sample_rate),
+            Some(_) => {
+                let (re, im) = self.response(ear, freq_hz, sample_rate);
+                re * re + im * im
+            }
+        }
+    }
+}
+
+impl CurveDesign {
+    /// |H|² of `ear` for noise that is uncorrelated between the inputs (each input's
+    /// contribution adds in power; delays do not matter).
+    pub fn power_uncorrelated(&self, ear: usize, freq_hz: f64, sample_rate: f64) -> f64 {
+        match self.mix {
+            None => self.before[ear].power(freq_hz, sample_rate),
+            Some(m) => {
+                let mixed: f64 = (0..2)
+                    .map(|s| m[ear][s] * m[ear][s] * self.before[s].power(freq_hz, sample_rate))
+                    .sum();
+                mixed * self.after[ear].power(freq_hz, sample_rate)
+            }
+        }
+    }
+}
+
+/// Takes the delay both ears share out of a pair.
+fn relative_delays(mut ears: [EarDesign; 2]) -> [EarDesign; 2] {
+    let common = ears[0].delay.min(ears[1].delay);
+    for e in &mut ears {
+        e.delay -= common;
+    }
+    ears
+}
+
+/// Designs `curve` at `sample_rate` Hz (preamp included, no level match).
+pub fn design_curve(curve: &Curve, sample_rate: f32) -> CurveDesign {
+    let before = relative_delays(curve.ears.map(|e| EarDesign::new(&e, sample_rate)));
+    match curve.mix {
+        None => CurveDesign {
+            before,
+            mix: None,
+            after: [EarDesign::IDENTITY; 2],
+        },
+        Some(mix) => CurveDesign {
+            before,
+            mix: Some(mix.matrix.map(|r| r.map(f64::from))),
+            after: relative_delays(mix.after.map(|e| EarDesign::new(&e, sample_rate))),
+        },
+    }
+}
+
+/// The response of `curve` per ear in dB at `freq_hz` (preamp included, no level match),
+/// for a centred source.
 pub fn response_db(curve: &Curve, sample_rate: f32, freq_hz: f64) -> [f64; 2] {
-    design_curve(curve, sample_rate)
-        .map(|e| 10.0 * e.power(freq_hz, f64::from(sample_rate)).log10())
+    let design = design_curve(curve, sample_rate);
+    let fs = f64::from(sample_rate);
+    [0, 1].map(|e| 10.0 * design.power(e, freq_hz, fs).log10())
 }
 
 /// The BS.1770 K-weighting's two stages: its high shelf (+4 dB, 1681.97 Hz, Q 0.7072) and
@@ -352,16 +503,17 @@ fn pink_grid(sample_rate: f32) -> impl Iterator<Item = f64> {
 }
 
 /// The level-match gain of `curve` at `sample_rate` Hz, in dB: what keeps pink noise
-/// (equal in both ears) as loud through the correction, preamp included, as without it
-/// (BS.1770 loudness: K-weighted power summed over both ears).
+/// (equally loud in both ears, uncorrelated between them) as loud through the
+/// correction, preamp included, as without it (BS.1770 loudness: K-weighted power summed
+/// over both ears). Without a mix of the ears, correlation does not matter.
 pub fn level_match_db(curve: &Curve, sample_rate: f32) -> f64 {
-    let ears = design_curve(curve, sample_rate);
+    let design = design_curve(curve, sample_rate);
     let fs = f64::from(sample_rate);
     let [shelf, high_pass] = k_weighting(sample_rate);
     let (mut through, mut bare) = (0.0, 0.0);
     for f in pink_grid(sample_rate) {
         let k = shelf.power(f, fs) * high_pass.power(f, fs);
-        through += k * (ears[0].power(f, fs) + ears[1].power(f, fs));
+        through += k * (design.power_uncorrelated(0, f, fs) + design.power_uncorrelated(1, f, fs));
         bare += 2.0 * k;
     }
     -10.0 * (through / bare).log10()
@@ -370,13 +522,13 @@ pub fn level_match_db(curve: &Curve, sample_rate: f32) -> f64 {
 /// How the correction changes what the A-weighted listening meter reads of pink noise,
 /// per ear, in dB (preamp included): `10·log10(Σ A²|H|² / Σ A²)` on the pink grid.
 pub fn a_weighted_pink_gain_db(curve: &Curve, sample_rate: f32) -> [f64; 2] {
-    let ears = design_curve(curve, sample_rate);
+    let design = design_curve(curve, sample_rate);
     let fs = f64::from(sample_rate);
-    ears.map(|ear| {
+    [0, 1].map(|ear| {
         let (mut through, mut bare) = (0.0, 0.0);
         for f in pink_grid(sample_rate) {
             let a = math::db_to_power(crate::dsp::listening::a_weighting::analog_db(f));
-            through += a * ear.power(f, fs);
+            through += a * design.power_uncorrelated(ear, f, fs);
             bare += a;
         }
         10.0 * (through / bare).log10()
@@ -386,7 +538,7 @@ pub fn a_weighted_pink_gain_db(curve: &Curve, sample_rate: f32) -> [f64; 2] {
 /// The figures the editor, the renderer and the SPL estimate show for a correction.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Figures {
-    /// Preamp per ear, in dB.
+    /// Preamp per ear, in dB (before and after a mix, summed).
     pub preamp_db: [f32; 2],
     /// Level-match gain, in dB (applied only while level match is on).
     pub level_match_db: f32,
@@ -419,7 +571,8 @@ pub fn figures(curve: &Curve, sample_rate: f32) -> Figures {
     let at_1k = response_db(curve, sample_rate, 1000.0);
     let offset = spl_offset_db(curve, sample_rate);
     Figures {
-        preamp_db: curve.ears.map(|e| e.preamp_db),
+        preamp_db: [0, 1]
+            .map(|e| curve.ears[e].preamp_db + curve.mix.map_or(0.0, |m| m.after[e].preamp_db)),
         level_match_db: level_match_db(curve, sample_rate) as f32,
         gain_1k_db: at_1k.map(|v| v as f32),
         spl_offset_db: offset.map(|v| v as f32),

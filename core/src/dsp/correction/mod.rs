@@ -1,6 +1,8 @@
 //! Headphone correction: a parametric EQ per ear (up to [`MAX_FILTERS`] biquads each, the
-//! filters of an AutoEq / EqualizerAPO file, see [`crate::eqapo`]), with the file's preamp
-//! and an optional loudness match, before the limiter.
+//! filters of an AutoEq / EqualizerAPO / REW file, see [`crate::eqapo`]), with the file's
+//! preamp, the delay of one ear against the other, optionally a mix of the ears
+//! (EqualizerAPO's `Copy`) and a second cascade after it ([`path`]), and an optional
+//! loudness match, before the limiter.
 //!
 //! # Design
 //!
@@ -41,6 +43,7 @@
 
 pub mod bank;
 pub mod design;
+pub mod path;
 
 pub use design::*;
 
@@ -48,7 +51,7 @@ use super::crossfade::Crossfade;
 use super::math;
 use super::stage::{Chunk, Stage, StageSetup};
 use super::{Settings, MAX_CHUNK};
-use bank::StereoBank;
+use path::Path;
 
 /// How long a new filter bank runs unheard before it is faded in, in ms.
 pub const WARM_UP_MS: f64 = 100.0;
@@ -83,8 +86,8 @@ pub struct Correction {
     applied: CorrectionSettings,
     /// `wanted` differs from `playing`: a transition is to start when none runs.
     pending: bool,
-    /// Two banks: the one playing and the one being prepared.
-    banks: [StereoBank; 2],
+    /// Two paths: the one playing and the one being prepared.
+    banks: [Path; 2],
     /// The source heard (at rest, or the start of a fade).
     current: Source,
     /// The source being warmed up or faded in.
@@ -104,14 +107,14 @@ pub struct Correction {
 impl Correction {
     /// The stage at `sample_rate` Hz (allocation-free afterwards).
     pub fn new(sample_rate: f32, settings: &Settings, switch_samples: u32) -> Self {
-        let flat = StereoBank::new(&design_curve(&Curve::default(), sample_rate), 1.0);
+        let flat = Path::new(sample_rate);
         let mut stage = Self {
             sample_rate,
             wanted: CorrectionSettings::default(),
             playing: CorrectionSettings::default(),
             applied: CorrectionSettings::default(),
             pending: false,
-            banks: [flat; 2],
+            banks: [flat.clone(), flat],
             current: Source::Dry,
             next: None,
             warm_left: 0,
@@ -165,7 +168,7 @@ impl Correction {
         } else {
             1.0
         };
-        self.banks[index] = StereoBank::new(&designs, extra);
+        self.banks[index].load(&designs, extra);
     }
 
     /// Starts the move to `wanted` when nothing else is under way.
@@ -193,8 +196,9 @@ impl Correction {
                 Source::Dry => false,
             };
             if let (true, Source::Bank(i)) = (same, self.current) {
-                let running = self.banks[i];
-                self.banks[index].take_state(&running);
+                let [a, b] = &mut self.banks;
+                let (running, next) = if i == 0 { (&*a, b) } else { (&*b, a) };
+                next.take_state(running);
                 self.warm_left = 0;
             } else {
                 self.warm_left = self.warm_up_samples;
