@@ -245,6 +245,16 @@ mod tests {
         assert_ne!(wild, json);
         let back: SavedCorrection = serde_json::from_str(&wild).unwrap();
         assert_eq!(back.load(), None);
+        // A wild mix factor or delay: none either.
+        for (good, bad) in [
+            ("[0.5,0.5]", "[5e9,0.5]"),
+            ("\"delay_ms\":0.25", "\"delay_ms\":-1.0"),
+        ] {
+            let wild = json.replacen(good, bad, 1);
+            assert_ne!(wild, json, "{good}");
+            let back: SavedCorrection = serde_json::from_str(&wild).unwrap();
+            assert_eq!(back.load(), None, "{bad}");
+        }
     }
 
     #[test]

@@ -94,17 +94,22 @@ impl<'a> Line<'a> {
             return Ok(None);
         };
         let written = self.words.get(i + 1).copied();
-        if written != Some(unit) {
+        // `100 Hz`, or the unit written onto the number (`100Hz`), as EqualizerAPO allows.
+        let text = if written == Some(unit) {
+            word
+        } else if let Some(glued) = word.strip_suffix(unit).filter(|n| !n.is_empty()) {
+            glued
+        } else {
             note_case(
                 written.is_some_and(|u| u.eq_ignore_ascii_case(unit)),
                 unit,
                 notes,
             );
             return Ok(None);
-        }
-        let number = read(word, what, frequency)?;
+        };
+        let number = read(text, what, frequency)?;
         note_minus(&number, notes);
-        Ok(Some(Read { number, text: word }))
+        Ok(Some(Read { number, text }))
     }
 
     /// The word after the first `keyword` (exact case), and whether another capitalisation

@@ -35,7 +35,7 @@ fn every_type_and_channel_selection_reads_as_equalizer_apo_reads_it() {
         Preamp: −3 dB\n\
         Channel: L\n\
         Filter: ON PK Fc 100 Hz Gain 1 dB Q 1\n\
-        Filter: ON Modal Fc 200 Hz Gain 1 dB Q 2\n\
+        Filter: ON Modal Fc 200Hz Gain 1dB Q 2\n\
         Filter: ON PEQ Fc 300 Hz Gain -1 dB BW Oct 1.5 Q 3\n\
         Filter: ON LS 6dB Fc 100 Hz Gain 6 dB\n\
         Filter: ON HS 12dB Fc 8000 Hz Gain -6 dB\n\
