@@ -117,6 +117,7 @@ fn chain_speed(c: &mut Criterion) {
                     on,
                     level_match: true,
                     curve,
+                    prepared: None,
                 },
                 ..Settings::default()
             },

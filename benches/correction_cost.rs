@@ -27,6 +27,7 @@ fn main() {
                     on,
                     level_match: true,
                     curve,
+                    prepared: None,
                 },
                 ..Settings::default()
             },

@@ -51,7 +51,7 @@ pub struct HeadphoneMonitor {
     /// Keeps the 7-day history file up to date (started on the first activation).
     history_writer: Option<history::HistoryWriter>,
     /// The audio thread's lock-free view of the loaded correction curve.
-    correction_reader: Option<triple_buffer::Output<dsp::correction::Curve>>,
+    correction_reader: Option<triple_buffer::Output<params::HandedCurve>>,
 }
 
 impl Default for HeadphoneMonitor {
@@ -84,7 +84,9 @@ impl HeadphoneMonitor {
     fn controls(&mut self) -> monitor::Controls {
         let mut controls = self.params.controls();
         if let Some(reader) = &mut self.correction_reader {
-            controls.chain.correction.curve = *reader.read();
+            let handed = *reader.read();
+            controls.chain.correction.curve = handed.curve;
+            controls.chain.correction.prepared = handed.prepared;
         }
         controls
     }
@@ -168,6 +170,10 @@ impl Plugin for HeadphoneMonitor {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        // The loaded correction's figures for this rate, here rather than on the audio thread.
+        self.params
+            .correction_file
+            .set_sample_rate(buffer_config.sample_rate);
         let controls = self.controls();
         self.monitor = Monitor::new(
             buffer_config.sample_rate,

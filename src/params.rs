@@ -6,6 +6,7 @@
 //! The string ids are part of every saved session and automation lane: they never change
 //! (a test pins them).
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
 
 use atomic_float::AtomicF32;
@@ -17,7 +18,7 @@ use nice_plug::plugin::PluginState;
 use nice_plug::prelude::*;
 
 use crate::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
-use crate::dsp::correction::Curve;
+use crate::dsp::correction::{Curve, Prepared};
 use crate::dsp::crossfeed::Preset;
 use crate::dsp::listening::calibration::Calibration;
 use crate::dsp::listening::dose::Criterion;
@@ -157,16 +158,28 @@ pub struct MonitorParams {
     pub bass_mono_hz: FloatParam,
 }
 
+/// What the audio thread gets of the loaded correction: the curve, and its level match and
+/// figures computed here, off the audio thread, at the rate the plug-in last ran at.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HandedCurve {
+    /// The curve.
+    pub curve: Curve,
+    /// Its level match and figures (`None`: no rate known yet, or a flat curve).
+    pub prepared: Option<Prepared>,
+}
+
 /// The loaded correction for the editor and the state, and its lock-free hand-over to
 /// the audio thread (a triple buffer: the writer never blocks the reader, the reader
 /// never waits).
 pub struct CorrectionStore {
     /// The correction as loaded (editor and state; never read by the audio thread).
     loaded: RwLock<Option<LoadedCorrection>>,
-    /// Writer side of the hand-over (GUI thread, state loads).
-    writer: Mutex<triple_buffer::Input<Curve>>,
+    /// The sample rate the plug-in last ran at, in Hz (0: not yet activated).
+    sample_rate: AtomicF32,
+    /// Writer side of the hand-over (GUI thread, state loads, activation).
+    writer: Mutex<triple_buffer::Input<HandedCurve>>,
     /// Reader side, until the plug-in takes it for its audio thread.
-    reader: Mutex<Option<triple_buffer::Output<Curve>>>,
+    reader: Mutex<Option<triple_buffer::Output<HandedCurve>>>,
 }
 
 impl std::fmt::Debug for CorrectionStore {
@@ -180,9 +193,10 @@ impl std::fmt::Debug for CorrectionStore {
 impl CorrectionStore {
     /// No correction loaded.
     pub fn new() -> Self {
-        let (writer, reader) = triple_buffer::triple_buffer(&Curve::default());
+        let (writer, reader) = triple_buffer::triple_buffer(&HandedCurve::default());
         Self {
             loaded: RwLock::new(None),
+            sample_rate: AtomicF32::new(0.0),
             writer: Mutex::new(writer),
             reader: Mutex::new(Some(reader)),
         }
@@ -198,19 +212,35 @@ impl CorrectionStore {
         self.get().map(|c| c.curve).unwrap_or_default()
     }
 
-    /// Stores a correction (or none) and hands its curve to the audio thread.
+    /// Stores a correction (or none) and hands its curve to the audio thread, with its
+    /// level match and figures at the last rate (computed here, not on the audio thread).
     pub fn set(&self, correction: Option<LoadedCorrection>) {
         let curve = correction.as_ref().map(|c| c.curve).unwrap_or_default();
         if let Ok(mut loaded) = self.loaded.write() {
             *loaded = correction;
         }
+        self.hand_over(curve);
+    }
+
+    /// The rate the plug-in is activated at (not on the audio thread): the loaded curve is
+    /// prepared again for it if it changed.
+    pub fn set_sample_rate(&self, sample_rate: f32) {
+        let old = self.sample_rate.swap(sample_rate, Ordering::Relaxed);
+        if old != sample_rate {
+            self.hand_over(self.curve());
+        }
+    }
+
+    fn hand_over(&self, curve: Curve) {
+        let rate = self.sample_rate.load(Ordering::Relaxed);
+        let prepared = (rate > 0.0 && !curve.is_flat()).then(|| Prepared::new(&curve, rate));
         if let Ok(mut writer) = self.writer.lock() {
-            writer.write(curve);
+            writer.write(HandedCurve { curve, prepared });
         }
     }
 
     /// The audio thread's reader (once; `None` afterwards).
-    pub fn take_reader(&self) -> Option<triple_buffer::Output<Curve>> {
+    pub fn take_reader(&self) -> Option<triple_buffer::Output<HandedCurve>> {
         self.reader.lock().ok().and_then(|mut r| r.take())
     }
 }
@@ -269,8 +299,7 @@ impl CalibrationStore {
         if let Ok(mut stored) = self.calibration.write() {
             *stored = calibration;
         }
-        self.full_scale_spl
-            .store(spl, std::sync::atomic::Ordering::Relaxed);
+        self.full_scale_spl.store(spl, Ordering::Relaxed);
     }
 
     /// The SPL of a full-scale sine, if calibrated (lock-free; audio thread safe).

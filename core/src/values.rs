@@ -144,6 +144,7 @@ impl Values {
                     on: self.correction,
                     level_match: self.correction_level_match,
                     curve,
+                    prepared: None,
                 },
                 controller: ControllerSettings {
                     invert: [self.invert_left, self.invert_right],
@@ -179,6 +180,7 @@ mod tests {
                     on: true,
                     level_match: true,
                     curve: Curve::default(),
+                    prepared: None,
                 },
                 ..defaults.chain
             },

@@ -330,6 +330,7 @@ impl Cli {
                 on: true,
                 level_match: self.correction_level_match,
                 curve: read_correction(path)?.curve,
+                prepared: None,
             }),
         }
     }

@@ -34,6 +34,7 @@ fn corrected(curve: Curve, level_match: bool) -> Settings {
             on: true,
             level_match,
             curve,
+            prepared: None,
         },
         ..Settings::default()
     }
@@ -208,6 +209,7 @@ fn loads_changes_and_toggles_never_click() {
                     on,
                     level_match,
                     curve,
+                    prepared: None,
                 },
                 ..Settings::default()
             });
@@ -234,6 +236,7 @@ fn off_or_flat_is_bit_transparent() {
                 on: false,
                 level_match: true,
                 curve,
+                prepared: None,
             },
             ..Settings::default()
         },
@@ -397,4 +400,50 @@ fn a_file_with_includes_mix_and_delays_plays_as_read() {
         let worst = worst_error_db(rate, curve);
         assert!(worst[0] < 0.05 && worst[1] < 0.05, "{rate}: {worst:?}");
     }
+}
+
+#[test]
+fn figures_prepared_off_the_audio_thread_are_used_at_their_rate_only() {
+    use headphone_monitor_core::dsp::correction::Prepared;
+    let curve = fixture("per_ear.txt");
+    let rate = 48_000.0f32;
+    let real = Prepared::new(&curve, rate);
+    // Computed ahead or by the stage: the same values.
+    assert_eq!(
+        real.level_match_db,
+        correction::level_match_db(&curve, rate)
+    );
+    assert_eq!(real.figures, correction::figures(&curve, rate));
+    let run = |prepared: Option<Prepared>| {
+        let mut settings = corrected(curve, true);
+        settings.correction.prepared = prepared;
+        let mut chain = Chain::new(rate, settings);
+        let mut l = signals::sine(f64::from(rate), 1000.0, 0.01, 9_600, 0.0);
+        let mut r = l.clone();
+        for (cl, cr) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+            chain.process(cl, cr);
+        }
+        (l, r)
+    };
+    let computed = run(None);
+    assert_eq!(
+        run(Some(real)),
+        computed,
+        "the prepared values are the computed ones"
+    );
+    // A level match 6 dB off, prepared for this rate, is what plays: the stage used it.
+    let off = Prepared {
+        level_match_db: real.level_match_db + 6.0,
+        ..real
+    };
+    let (l, _) = run(Some(off));
+    let ratio =
+        test_support::measure::rms(&l[4_800..]) / test_support::measure::rms(&computed.0[4_800..]);
+    assert!((20.0 * ratio.log10() - 6.0).abs() < 0.01, "{ratio}");
+    // Prepared for another rate: ignored, computed here.
+    let other_rate = Prepared {
+        sample_rate: 44_100.0,
+        ..off
+    };
+    assert_eq!(run(Some(other_rate)), computed);
 }

@@ -70,6 +70,7 @@ fn correction() -> impl Strategy<Value = CorrectionSettings> {
             on,
             level_match,
             curve,
+            prepared: None,
         }
     })
 }

@@ -175,6 +175,32 @@ impl Curve {
     }
 }
 
+/// `z⁻¹ = e^{−jw}` and `z⁻² = e^{−2jw}` at one frequency, computed once for every filter
+/// evaluated there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitDelays {
+    /// The normalised angular frequency `w = 2π f / fs`, in radians per sample.
+    pub w: f64,
+    c1: f64,
+    s1: f64,
+    c2: f64,
+    s2: f64,
+}
+
+impl UnitDelays {
+    /// At `freq_hz` for `sample_rate` Hz.
+    pub fn new(freq_hz: f64, sample_rate: f64) -> Self {
+        let w = 2.0 * std::f64::consts::PI * freq_hz / sample_rate;
+        Self {
+            w,
+            c1: w.cos(),
+            s1: -w.sin(),
+            c2: (2.0 * w).cos(),
+            s2: -(2.0 * w).sin(),
+        }
+    }
+}
+
 /// Normalised biquad coefficients (`a0` = 1): `y = b0·x + b1·x₋₁ + b2·x₋₂ − a1·y₋₁ − a2·y₋₂`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Biquad {
@@ -201,10 +227,12 @@ impl Biquad {
 
     /// The complex response at `freq_hz` for `sample_rate` Hz, as (re, im).
     pub fn response(&self, freq_hz: f64, sample_rate: f64) -> (f64, f64) {
-        let w = 2.0 * std::f64::consts::PI * freq_hz / sample_rate;
-        // z⁻¹ = e^{−jw}, z⁻² = e^{−2jw}.
-        let (c1, s1) = (w.cos(), -w.sin());
-        let (c2, s2) = ((2.0 * w).cos(), -(2.0 * w).sin());
+        self.response_at(&UnitDelays::new(freq_hz, sample_rate))
+    }
+
+    /// The complex response at the frequency of `z`, as (re, im).
+    pub fn response_at(&self, z: &UnitDelays) -> (f64, f64) {
+        let UnitDelays { c1, s1, c2, s2, .. } = *z;
         let num = (
             self.b[0] + self.b[1] * c1 + self.b[2] * c2,
             self.b[1] * s1 + self.b[2] * s2,
@@ -220,10 +248,23 @@ impl Biquad {
         )
     }
 
+    /// |H|² at the frequency of `z` (|numerator|² / |denominator|²).
+    pub fn power_at(&self, z: &UnitDelays) -> f64 {
+        let UnitDelays { c1, s1, c2, s2, .. } = *z;
+        let num = (
+            self.b[0] + self.b[1] * c1 + self.b[2] * c2,
+            self.b[1] * s1 + self.b[2] * s2,
+        );
+        let den = (
+            1.0 + self.a[0] * c1 + self.a[1] * c2,
+            self.a[0] * s1 + self.a[1] * s2,
+        );
+        (num.0 * num.0 + num.1 * num.1) / (den.0 * den.0 + den.1 * den.1)
+    }
+
     /// |H|² at `freq_hz`.
     pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
-        let (re, im) = self.response(freq_hz, sample_rate);
-        re * re + im * im
+        self.power_at(&UnitDelays::new(freq_hz, sample_rate))
     }
 }
 
@@ -349,24 +390,27 @@ impl EarDesign {
         }
     }
 
-    /// The response of the ear's whole cascade (gain and delay included) at `freq_hz`, as
-    /// a complex number `(re, im)`.
-    pub fn response(&self, freq_hz: f64, sample_rate: f64) -> (f64, f64) {
-        let w = -2.0 * std::f64::consts::PI * freq_hz / sample_rate * self.delay as f64;
+    /// The response of the ear's whole cascade (gain and delay included) at the frequency
+    /// of `z`, as a complex number `(re, im)`.
+    pub fn response_at(&self, z: &UnitDelays) -> (f64, f64) {
+        let w = -z.w * self.delay as f64;
         let start = (self.gain * w.cos(), self.gain * w.sin());
         self.sections[..self.len].iter().fold(start, |(re, im), s| {
-            let (sr, si) = s.response(freq_hz, sample_rate);
+            let (sr, si) = s.response_at(z);
             (re * sr - im * si, re * si + im * sr)
         })
     }
 
-    /// The response of the ear's whole cascade as |H|² at `freq_hz`.
-    pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
+    /// The response of the ear's whole cascade as |H|² at the frequency of `z`.
+    pub fn power_at(&self, z: &UnitDelays) -> f64 {
         self.sections[..self.len]
             .iter()
-            .fold(self.gain * self.gain, |p, s| {
-                p * s.power(freq_hz, sample_rate)
-            })
+            .fold(self.gain * self.gain, |p, s| p * s.power_at(z))
+    }
+
+    /// The response of the ear's whole cascade as |H|² at `freq_hz`.
+    pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
+        self.power_at(&UnitDelays::new(freq_hz, sample_rate))
     }
 }
 
@@ -384,18 +428,18 @@ pub struct CurveDesign {
 }
 
 impl CurveDesign {
-    /// The response of `ear` to the same signal in both inputs (a centred source), as a
-    /// complex number.
-    pub fn response(&self, ear: usize, freq_hz: f64, sample_rate: f64) -> (f64, f64) {
+    /// The response of `ear` to the same signal in both inputs (a centred source) at the
+    /// frequency of `z`, as a complex number.
+    pub fn response_at(&self, ear: usize, z: &UnitDelays) -> (f64, f64) {
         match self.mix {
-            None => self.before[ear].response(freq_hz, sample_rate),
+            None => self.before[ear].response_at(z),
             Some(m) => {
-                let [l, r] = self.before.map(|e| e.response(freq_hz, sample_rate));
+                let [l, r] = self.before.map(|e| e.response_at(z));
                 let mixed = (
                     m[ear][0] * l.0 + m[ear][1] * r.0,
                     m[ear][0] * l.1 + m[ear][1] * r.1,
                 );
-                let (ar, ai) = self.after[ear].response(freq_hz, sample_rate);
+                let (ar, ai) = self.after[ear].response_at(z);
                 (mixed.0 * ar - mixed.1 * ai, mixed.0 * ai + mixed.1 * ar)
             }
         }
@@ -403,27 +447,26 @@ impl CurveDesign {
 
     /// |H|² of `ear` for a centred source at `freq_hz`.
     pub fn power(&self, ear: usize, freq_hz: f64, sample_rate: f64) -> f64 {
+        let z = UnitDelays::new(freq_hz, sample_rate);
         match self.mix {
-            None => self.before[ear].power(freq_hz, sample_rate),
+            None => self.before[ear].power_at(&z),
             Some(_) => {
-                let (re, im) = self.response(ear, freq_hz, sample_rate);
+                let (re, im) = self.response_at(ear, &z);
                 re * re + im * im
             }
         }
     }
-}
 
-impl CurveDesign {
-    /// |H|² of `ear` for noise that is uncorrelated between the inputs (each input's
-    /// contribution adds in power; delays do not matter).
-    pub fn power_uncorrelated(&self, ear: usize, freq_hz: f64, sample_rate: f64) -> f64 {
+    /// |H|² of `ear` at the frequency of `z` for noise that is uncorrelated between the
+    /// inputs (each input's contribution adds in power; delays do not matter).
+    pub fn power_uncorrelated_at(&self, ear: usize, z: &UnitDelays) -> f64 {
         match self.mix {
-            None => self.before[ear].power(freq_hz, sample_rate),
+            None => self.before[ear].power_at(z),
             Some(m) => {
                 let mixed: f64 = (0..2)
-                    .map(|s| m[ear][s] * m[ear][s] * self.before[s].power(freq_hz, sample_rate))
+                    .map(|s| m[ear][s] * m[ear][s] * self.before[s].power_at(z))
                     .sum();
-                mixed * self.after[ear].power(freq_hz, sample_rate)
+                mixed * self.after[ear].power_at(z)
             }
         }
     }
@@ -512,8 +555,9 @@ pub fn level_match_db(curve: &Curve, sample_rate: f32) -> f64 {
     let [shelf, high_pass] = k_weighting(sample_rate);
     let (mut through, mut bare) = (0.0, 0.0);
     for f in pink_grid(sample_rate) {
-        let k = shelf.power(f, fs) * high_pass.power(f, fs);
-        through += k * (design.power_uncorrelated(0, f, fs) + design.power_uncorrelated(1, f, fs));
+        let z = UnitDelays::new(f, fs);
+        let k = shelf.power_at(&z) * high_pass.power_at(&z);
+        through += k * (design.power_uncorrelated_at(0, &z) + design.power_uncorrelated_at(1, &z));
         bare += 2.0 * k;
     }
     -10.0 * (through / bare).log10()
@@ -524,15 +568,16 @@ pub fn level_match_db(curve: &Curve, sample_rate: f32) -> f64 {
 pub fn a_weighted_pink_gain_db(curve: &Curve, sample_rate: f32) -> [f64; 2] {
     let design = design_curve(curve, sample_rate);
     let fs = f64::from(sample_rate);
-    [0, 1].map(|ear| {
-        let (mut through, mut bare) = (0.0, 0.0);
-        for f in pink_grid(sample_rate) {
-            let a = math::db_to_power(crate::dsp::listening::a_weighting::analog_db(f));
-            through += a * design.power_uncorrelated(ear, f, fs);
-            bare += a;
+    let (mut through, mut bare) = ([0.0; 2], 0.0);
+    for f in pink_grid(sample_rate) {
+        let z = UnitDelays::new(f, fs);
+        let a = math::db_to_power(crate::dsp::listening::a_weighting::analog_db(f));
+        for (ear, through) in through.iter_mut().enumerate() {
+            *through += a * design.power_uncorrelated_at(ear, &z);
         }
-        10.0 * (through / bare).log10()
-    })
+        bare += a;
+    }
+    through.map(|t| 10.0 * (t / bare).log10())
 }
 
 /// The figures the editor, the renderer and the SPL estimate show for a correction.
