@@ -232,15 +232,7 @@ impl Biquad {
 
     /// The complex response at the frequency of `z`, as (re, im).
     pub fn response_at(&self, z: &UnitDelays) -> (f64, f64) {
-        let UnitDelays { c1, s1, c2, s2, .. } = *z;
-        let num = (
-            self.b[0] + self.b[1] * c1 + self.b[2] * c2,
-            self.b[1] * s1 + self.b[2] * s2,
-        );
-        let den = (
-            1.0 + self.a[0] * c1 + self.a[1] * c2,
-            self.a[0] * s1 + self.a[1] * s2,
-        );
+        let (num, den) = self.numerator_denominator(z);
         let d = den.0 * den.0 + den.1 * den.1;
         (
             (num.0 * den.0 + num.1 * den.1) / d,
@@ -250,16 +242,24 @@ impl Biquad {
 
     /// |H|² at the frequency of `z` (|numerator|² / |denominator|²).
     pub fn power_at(&self, z: &UnitDelays) -> f64 {
-        let UnitDelays { c1, s1, c2, s2, .. } = *z;
-        let num = (
-            self.b[0] + self.b[1] * c1 + self.b[2] * c2,
-            self.b[1] * s1 + self.b[2] * s2,
-        );
-        let den = (
-            1.0 + self.a[0] * c1 + self.a[1] * c2,
-            self.a[0] * s1 + self.a[1] * s2,
-        );
+        let (num, den) = self.numerator_denominator(z);
         (num.0 * num.0 + num.1 * num.1) / (den.0 * den.0 + den.1 * den.1)
+    }
+
+    /// The transfer function's numerator and denominator at the frequency of `z`, each as
+    /// (re, im).
+    fn numerator_denominator(&self, z: &UnitDelays) -> ((f64, f64), (f64, f64)) {
+        let UnitDelays { c1, s1, c2, s2, .. } = *z;
+        (
+            (
+                self.b[0] + self.b[1] * c1 + self.b[2] * c2,
+                self.b[1] * s1 + self.b[2] * s2,
+            ),
+            (
+                1.0 + self.a[0] * c1 + self.a[1] * c2,
+                self.a[0] * s1 + self.a[1] * s2,
+            ),
+        )
     }
 
     /// |H|² at `freq_hz`.
