@@ -1,9 +1,10 @@
 //! What a headphone correction adds to the busy chain (48 kHz, 512-sample blocks, the
 //! limiter reducing gain in every block, meters off), measured A/B in one run: the chain
 //! without correction, with ten 0 dB peaking filters per ear (their full cost, the
-//! limiter seeing the same signal) and with the AutoEq-shaped fixture (level matched).
-//! The three alternate, 200 rounds each, and the fastest round of each counts: the
-//! minimum is what the code costs, the rest is the shared machine.
+//! limiter seeing the same signal), with the AutoEq-shaped parametric fixture and with the
+//! 127-point GraphicEQ fixture (both level matched). The four alternate, 200 rounds each,
+//! and the fastest round of each counts: the minimum is what the code costs, the rest is
+//! the shared machine.
 //!
 //! `cargo bench --bench correction_cost`
 
@@ -19,6 +20,7 @@ fn main() {
     let busy = |x: &[f32]| x.iter().map(|v| v * 1.5).collect::<Vec<f32>>();
     let (l, r) = (busy(&l), busy(&r));
     let (auto, flat) = (common::autoeq_shaped(), common::ten_flat_filters());
+    let graphic = common::graphic_eq();
     let mk = |on: bool, curve| {
         let mut c = Chain::new(
             48_000.0,
@@ -35,8 +37,13 @@ fn main() {
         c.set_true_peak_metering(false);
         c
     };
-    let mut chains = [mk(false, flat), mk(true, flat), mk(true, auto)];
-    let mut best = [f64::INFINITY; 3];
+    let mut chains = [
+        mk(false, flat),
+        mk(true, flat),
+        mk(true, auto),
+        mk(true, graphic),
+    ];
+    let mut best = [f64::INFINITY; 4];
     let (mut bl, mut br) = (l.clone(), r.clone());
     for _ in 0..200 {
         for (i, c) in chains.iter_mut().enumerate() {
@@ -49,7 +56,18 @@ fn main() {
             best[i] = best[i].min(t.elapsed().as_secs_f64());
         }
     }
-    println!("busy chain, min ms per second of audio: none {:.3}  flat10 {:.3} (+{:.1}%)  autoeq {:.3} (+{:.1}%)", best[0]*1e3, best[1]*1e3, (best[1]/best[0]-1.0)*100.0, best[2]*1e3, (best[2]/best[0]-1.0)*100.0);
+    let added = |i: usize| (best[i] / best[0] - 1.0) * 100.0;
+    println!(
+        "busy chain, min ms per second of audio: none {:.3}  flat10 {:.3} (+{:.1}%)  \
+         autoeq {:.3} (+{:.1}%)  graphic127 {:.3} (+{:.1}%)",
+        best[0] * 1e3,
+        best[1] * 1e3,
+        added(1),
+        best[2] * 1e3,
+        added(2),
+        best[3] * 1e3,
+        added(3)
+    );
 }
 
 /// The ten-filter bank alone, ns per stereo sample, in 256-sample chunks.

@@ -79,14 +79,19 @@ impl HeadphoneMonitor {
         self.meters.clone()
     }
 
-    /// The parameters as controls, with the correction curve read lock-free (audio
-    /// thread safe: no lock, no allocation).
+    /// The parameters as controls, with the correction curve read lock-free; a newly
+    /// handed curve's graphic EQ filters are copied into the monitor (audio thread safe:
+    /// no lock, no allocation).
     fn controls(&mut self) -> monitor::Controls {
         let mut controls = self.params.controls();
         if let Some(reader) = &mut self.correction_reader {
-            let handed = *reader.read();
+            let fresh = reader.updated();
+            let handed = reader.read();
             controls.chain.correction.curve = handed.curve;
             controls.chain.correction.prepared = handed.prepared;
+            if fresh {
+                self.monitor.provide_correction_firs(&handed.firs);
+            }
         }
         controls
     }
@@ -181,6 +186,12 @@ impl Plugin for HeadphoneMonitor {
             &controls,
             self.meters.clone(),
         );
+        // Built here (graphic EQ filters designed if needed); from now on they come from
+        // the correction store, designed off the audio thread.
+        self.monitor.design_correction_elsewhere();
+        if let Some(reader) = &mut self.correction_reader {
+            self.monitor.provide_correction_firs(&reader.read().firs);
+        }
         let inputs = audio_io_layout
             .main_input_channels
             .map_or(0, NonZeroU32::get);

@@ -18,6 +18,7 @@ use nice_plug::plugin::PluginState;
 use nice_plug::prelude::*;
 
 use crate::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
+use crate::dsp::correction::fir::FirSet;
 use crate::dsp::correction::{Curve, Prepared};
 use crate::dsp::crossfeed::Preset;
 use crate::dsp::listening::calibration::Calibration;
@@ -158,14 +159,17 @@ pub struct MonitorParams {
     pub bass_mono_hz: FloatParam,
 }
 
-/// What the audio thread gets of the loaded correction: the curve, and its level match and
-/// figures computed here, off the audio thread, at the rate the plug-in last ran at.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// What the audio thread gets of the loaded correction: the curve, and its level match,
+/// figures and graphic EQ filters computed here, off the audio thread, at the rate the
+/// plug-in last ran at.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HandedCurve {
     /// The curve.
     pub curve: Curve,
     /// Its level match and figures (`None`: no rate known yet, or a flat curve).
     pub prepared: Option<Prepared>,
+    /// Its graphic EQs' filters (none without a rate or a graphic EQ).
+    pub firs: FirSet,
 }
 
 /// The loaded correction for the editor and the state, and its lock-free hand-over to
@@ -234,8 +238,18 @@ impl CorrectionStore {
     fn hand_over(&self, curve: Curve) {
         let rate = self.sample_rate.load(Ordering::Relaxed);
         let prepared = (rate > 0.0 && !curve.is_flat()).then(|| Prepared::new(&curve, rate));
+        let firs = if rate > 0.0 {
+            FirSet::design(&curve, rate)
+        } else {
+            FirSet::default()
+        };
         if let Ok(mut writer) = self.writer.lock() {
-            writer.write(HandedCurve { curve, prepared });
+            // The value this replaces is dropped here, never on the audio thread.
+            writer.write(HandedCurve {
+                curve,
+                prepared,
+                firs,
+            });
         }
     }
 

@@ -18,6 +18,15 @@ pub fn autoeq_shaped() -> Curve {
         .curve
 }
 
+/// The 127-point GraphicEQ fixture, shaped like AutoEq's `GraphicEQ.txt`.
+#[allow(dead_code)]
+pub fn graphic_eq() -> Curve {
+    let eq = test_support::fixture("eq/graphic_eq.txt");
+    headphone_monitor::correction_file::LoadedCorrection::read(&eq)
+        .expect("the GraphicEQ fixture")
+        .curve
+}
+
 /// Ten peaking filters per ear at 0 dB: the full cost of ten filters, the signal unchanged.
 pub fn ten_flat_filters() -> Curve {
     let text: String = (0..10)

@@ -7,8 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dsp::correction::{
-    Curve, EarCurve, Filter, FilterKind, Mix, Width, BW_RANGE_OCT, FREQ_RANGE_HZ, GAIN_RANGE_DB,
-    MAX_DELAY_MS, MAX_FILTERS, MAX_MIX_FACTOR, PREAMP_RANGE_DB, Q_RANGE, SLOPE_RANGE,
+    Curve, EarCurve, Filter, FilterKind, Graphic, GraphicPoint, Mix, Width, BW_RANGE_OCT,
+    FREQ_RANGE_HZ, GAIN_RANGE_DB, MAX_DELAY_MS, MAX_FILTERS, MAX_GRAPHIC_POINTS, MAX_MIX_FACTOR,
+    PREAMP_RANGE_DB, Q_RANGE, SLOPE_RANGE,
 };
 
 /// A correction loaded from a file.
@@ -79,6 +80,9 @@ struct SavedEar {
     #[serde(default, skip_serializing_if = "is_zero")]
     delay_samples: f32,
     filters: Vec<SavedFilter>,
+    /// The graphic EQ's points as `[Hz, dB]` pairs, by rising frequency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    graphic: Vec<[f32; 2]>,
 }
 
 /// A mixing point (`Copy`) and what follows it.
@@ -142,6 +146,12 @@ fn save_ear(ear: &EarCurve) -> SavedEar {
                 }
             })
             .collect(),
+        graphic: ear
+            .graphic
+            .points()
+            .iter()
+            .map(|p| [p.freq_hz, p.gain_db])
+            .collect(),
     }
 }
 
@@ -174,6 +184,17 @@ fn load_ear(saved: &SavedEar) -> Option<EarCurve> {
             width,
         });
     }
+    if saved.graphic.len() > MAX_GRAPHIC_POINTS {
+        return None;
+    }
+    let mut points = Vec::with_capacity(saved.graphic.len());
+    for &[freq_hz, gain_db] in &saved.graphic {
+        points.push(GraphicPoint {
+            freq_hz: within(freq_hz, FREQ_RANGE_HZ)?,
+            gain_db: within(gain_db, GAIN_RANGE_DB)?,
+        });
+    }
+    ear.graphic = Graphic::from_points(&points)?;
     Some(ear)
 }
 
@@ -234,8 +255,11 @@ mod tests {
     fn the_saved_form_round_trips_and_refuses_wild_values() {
         let text = "Preamp: -4 dB\nFilter: ON PK Fc 1000 Hz Gain 3 dB BW Oct 1\n\
                     Channel: R\nFilter: ON LS 6dB Fc 100 Hz Gain 6 dB\nFilter: ON NO Fc 60 Hz Q 20\n\
-                    Delay: 0.25 ms\nCopy: L=0.5*L+0.5*R\nDelay: 3 samples\nFrob: 1\n";
+                    GraphicEQ: 20 1.5; 200 -2; 2000 0.5\n\
+                    Delay: 0.25 ms\nCopy: L=0.5*L+0.5*R\nDelay: 3 samples\nFrob: 1\n\
+                    GraphicEQ: 30 -1; 300 1\n";
         let loaded = LoadedCorrection::parse("x.txt", text).unwrap();
+        assert_eq!(loaded.curve.ears[1].graphic.points().len(), 3);
         assert!(loaded.curve.mix.is_some() && loaded.notes.len() == 1);
         let saved = SavedCorrection::from(&loaded);
         let json = serde_json::to_string(&saved).unwrap();
@@ -249,6 +273,8 @@ mod tests {
         for (good, bad) in [
             ("[0.5,0.5]", "[5e9,0.5]"),
             ("\"delay_ms\":0.25", "\"delay_ms\":-1.0"),
+            ("[200.0,-2.0]", "[-200.0,-2.0]"),
+            ("[300.0,1.0]", "[300.0,500.0]"),
         ] {
             let wild = json.replacen(good, bad, 1);
             assert_ne!(wild, json, "{good}");

@@ -19,6 +19,18 @@ pub struct Point {
     pub right_db: f64,
 }
 
+/// An ear's graphic EQ and the minimum-phase FIR that plays it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct GraphicFigures {
+    /// Points of its curve (before and after a mix).
+    pub points: usize,
+    /// Taps of its filter at this rate (the longer of before and after a mix).
+    pub taps: usize,
+    /// The filter's largest difference from the curve, 20 Hz … 20 kHz (or to 0.45·fs),
+    /// in dB.
+    pub max_error_db: f64,
+}
+
 /// The response of a correction file at one sample rate.
 #[derive(Debug, Clone, Serialize)]
 pub struct Response {
@@ -30,6 +42,9 @@ pub struct Response {
     pub filters: [usize; 2],
     /// Whether the file mixes the ears (`Copy`).
     pub mix: bool,
+    /// The graphic EQ per ear (the response below is its curve; the filter is within
+    /// `max_error_db` of it).
+    pub graphic: [GraphicFigures; 2],
     /// The reader's notes on the file.
     pub notes: Vec<String>,
     /// Preamp per ear, in dB.
@@ -61,7 +76,14 @@ impl Response {
                 }
             })
             .collect();
+        let firs = correction::fir::FirSet::design(&loaded.curve, sample_rate);
+        let graphic = [0, 1].map(|e| GraphicFigures {
+            points: firs.graphics[e].points().len() + firs.graphics[e + 2].points().len(),
+            taps: firs.taps[e].len().max(firs.taps[e + 2].len()),
+            max_error_db: firs.max_error_db[e].max(firs.max_error_db[e + 2]),
+        });
         Self {
+            graphic,
             file: loaded.name.clone(),
             sample_rate,
             filters: [0, 1].map(|e| {
@@ -93,6 +115,15 @@ impl std::fmt::Display for Response {
             self.gain_1k_db[0],
             self.gain_1k_db[1]
         )?;
+        for (ear, g) in ["L", "R"].iter().zip(&self.graphic) {
+            if g.points > 0 {
+                writeln!(
+                    f,
+                    "graphic EQ {ear}: {} points, a minimum-phase FIR of {} taps within {:.3} dB of the curve",
+                    g.points, g.taps, g.max_error_db
+                )?;
+            }
+        }
         writeln!(f, "{:>10} {:>9} {:>9}", "Hz", "L dB", "R dB")?;
         for p in &self.points {
             writeln!(

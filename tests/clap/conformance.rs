@@ -511,6 +511,43 @@ fn the_correction_travels_in_the_state_and_old_states_mean_none() {
     let mut fresh = Host::new();
     fresh.load_state(&apo_state).unwrap();
     assert_eq!(run(&mut fresh), apo_out);
+    // A GraphicEQ (a long FIR designed off the audio thread), loaded while the plug-in
+    // runs: the audio thread only copies the filter in, then fades it in; its points are
+    // saved and restore the same sound.
+    let graphic = LoadedCorrection::read(&test_support::fixture("eq/graphic_eq.txt")).unwrap();
+    let graphic_field =
+        serde_json::to_string(&CorrectionField(Some(SavedCorrection::from(&graphic)))).unwrap();
+    let mut host_g = Host::new();
+    host_g.activate(48_000.0, 256);
+    assert_eq!(host_g.process(&input, 256, &[]), bare);
+    host_g
+        .load_state(&test_support::clap_host::make_state(&with_field(
+            &saved,
+            &graphic_field,
+        )))
+        .unwrap();
+    let faded_in = host_g.process(&input, 256, &[]);
+    for ear in 0..2 {
+        let (a, b) = (&faded_in[ear][8_000..], &bare[ear][8_000..]);
+        assert!(
+            a.iter().zip(b).any(|(x, y)| (x - y).abs() > 1e-3),
+            "the graphic EQ plays once loaded (ear {ear})"
+        );
+    }
+    let graphic_state = host_g.save_state();
+    assert!(state_json(&graphic_state).contains("graphic"));
+    let mut fresh = Host::new();
+    fresh.load_state(&graphic_state).unwrap();
+    let restored = run(&mut fresh);
+    let mut direct = Host::new();
+    direct
+        .load_state(&test_support::clap_host::make_state(&with_field(
+            &saved,
+            &graphic_field,
+        )))
+        .unwrap();
+    assert_eq!(restored, run(&mut direct));
+    assert_ne!(restored, bare);
     // The 0.1.0 state (no correction field) into the corrected instance: none.
     host.deactivate();
     let old = std::fs::read_to_string(test_support::fixture(STATE_0_1_0)).unwrap();

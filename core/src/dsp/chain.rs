@@ -185,6 +185,18 @@ impl Chain {
         &self.settings
     }
 
+    /// Whether the correction may design a graphic EQ's filter itself (see
+    /// [`Correction::set_design_here`]); an audio thread turns it off.
+    pub fn set_correction_design_here(&mut self, allowed: bool) {
+        self.stages.correction.set_design_here(allowed);
+    }
+
+    /// Hands the correction the filters of a curve's graphic EQs, designed off the audio
+    /// thread (see [`Correction::provide_firs`]; allocation-free).
+    pub fn provide_correction_firs(&mut self, firs: &correction::fir::FirSet) {
+        self.stages.correction.provide_firs(firs);
+    }
+
     /// Turns the 4× true-peak meters on or off (they are the costliest meters).
     /// Turned on, they start from silence rather than from stale history.
     pub fn set_true_peak_metering(&mut self, on: bool) {

@@ -21,8 +21,9 @@
 //! `R` `1` `2` `ALL`; other channels (`C`, `SUB`, `RL`, …) have no ear here, so the lines
 //! for them only are skipped, with a note. `Eval`, `If`, `ElseIf`, `Else`, `EndIf`, `Do`
 //! and expressions in backquotes are refused: EqualizerAPO evaluates them while it runs.
-//! `Convolution`, `GraphicEQ`, `IIR`, `VSTPlugin` and `LoudnessCorrection` are refused:
-//! they would change the sound in a way this reader does not play.
+//! `GraphicEQ` is read as EqualizerAPO reads it (see `graphic`) and realised as a
+//! minimum-phase FIR. `Convolution`, `IIR`, `VSTPlugin` and `LoudnessCorrection` are
+//! refused: they would change the sound in a way this reader does not play.
 //!
 //! Refused, with the file and line: a malformed number, a frequency or Q at or below zero, a
 //! missing or unreadable included file, an `Include` cycle, more than
@@ -31,11 +32,14 @@
 
 mod copy;
 mod filter;
+mod graphic;
 mod number;
 
 use std::path::{Path, PathBuf};
 
-use crate::dsp::correction::{Curve, EarCurve, Mix, MAX_DELAY_MS, MAX_FILTERS, PREAMP_RANGE_DB};
+use crate::dsp::correction::{
+    Curve, EarCurve, Mix, MAX_DELAY_MS, MAX_FILTERS, MAX_GRAPHIC_POINTS, PREAMP_RANGE_DB,
+};
 use copy::Delay;
 use filter::FilterLine;
 
@@ -116,13 +120,7 @@ const REW_HEADERS: [&str; 5] = ["Dated", "Notes", "Equaliser", "Equalizer", "Ave
 /// Refused: evaluated by EqualizerAPO while it runs.
 const RUN_TIME: [&str; 6] = ["Eval", "If", "ElseIf", "Else", "EndIf", "Do"];
 /// Refused: sound this reader does not play.
-const UNPLAYED: [&str; 5] = [
-    "Convolution",
-    "GraphicEQ",
-    "IIR",
-    "VSTPlugin",
-    "LoudnessCorrection",
-];
+const UNPLAYED: [&str; 4] = ["Convolution", "IIR", "VSTPlugin", "LoudnessCorrection"];
 /// Every command this reader knows, for the capitalisation note.
 const KNOWN: [&str; 19] = [
     "Preamp",
@@ -174,7 +172,9 @@ impl Reader {
             return Err(ParseError {
                 file: String::new(),
                 line: 0,
-                message: "no Preamp, Filter, Channel, Copy or Delay line: not an EQ file".into(),
+                message:
+                    "no Preamp, Filter, GraphicEQ, Channel, Copy or Delay line: not an EQ file"
+                        .into(),
             });
         }
         Ok(Parsed {
@@ -299,6 +299,22 @@ impl Reader {
             }
             if gain.value > 30.0 {
                 notes.push(format!("a preamp of +{} dB: played as written", gain.value));
+            }
+        } else if command == "GraphicEQ" {
+            let Some(line) = graphic::parse(params, notes).map_err(here)? else {
+                return Ok(());
+            };
+            let ears = self.ears;
+            let which = ["left", "right"];
+            for (e, ear) in self.segment().iter_mut().enumerate() {
+                if ears[e] {
+                    ear.graphic = ear.graphic.add(&line).ok_or_else(|| {
+                        LineError::Here(format!(
+                            "more than {MAX_GRAPHIC_POINTS} GraphicEQ points for the {} ear",
+                            which[e]
+                        ))
+                    })?;
+                }
             }
         } else if command == "Channel" {
             self.ears = channels(params, notes);

@@ -255,11 +255,6 @@ fn bad_lines_are_refused_with_their_line_number() {
         ("Do: something\n", 1, "evaluated by EqualizerAPO"),
         ("Preamp: `x` dB\n", 1, "backquotes"),
         (
-            "GraphicEQ: 20 0; 40 1\n",
-            1,
-            "`GraphicEQ:` is not supported",
-        ),
-        (
             "Convolution: room.wav\n",
             1,
             "`Convolution:` is not supported",
@@ -369,4 +364,83 @@ fn includes_resolve_beside_the_file_restore_the_channel_and_refuse_cycles() {
     write("e.txt", "\nFilter: ON PK Fc 100 Hz Gain x dB Q 1\n");
     let e = parse_file(&dir.path().join("d.txt")).unwrap_err();
     assert_eq!(e.to_string(), "e.txt line 2: the gain `x` is not a number");
+}
+
+#[test]
+fn graphic_eq_lines_read_as_equalizer_apo_reads_them_and_merge_per_ear() {
+    // AutoEq's form; commas as decimal points when the line has no point; any separator.
+    let parsed = parse(
+        "GraphicEQ: 20 -1.5; 1000 0; 20000 2.5\n\
+         Channel: L\n\
+         GraphicEQ: 100 -1,5; 10000 -3,0\n\
+         Channel: R\n\
+         GraphicEQ: 50 1 ; 60 2 ; 70",
+    )
+    .unwrap();
+    let [l, r] = &parsed.curve.ears;
+    let first = |f: f64| {
+        if f <= 20.0 {
+            -1.5
+        } else if f >= 20_000.0 {
+            2.5
+        } else if f <= 1000.0 {
+            -1.5 + 1.5 * (f / 20.0f64).ln() / 50.0f64.ln()
+        } else {
+            2.5 * (f / 1000.0f64).ln() / 20.0f64.ln()
+        }
+    };
+    // The left ear has both lines' sum, exactly, at every frequency.
+    for f in [
+        10.0, 20.0, 63.0, 100.0, 440.0, 1000.0, 5000.0, 10_000.0, 20_000.0,
+    ] {
+        let second = if f <= 100.0 {
+            -1.5
+        } else if f >= 10_000.0 {
+            -3.0
+        } else {
+            -1.5 - 1.5 * (f / 100.0f64).ln() / 100.0f64.ln()
+        };
+        assert!(
+            (l.graphic.gain_db(f) - (first(f) + second)).abs() < 1e-4,
+            "{f} Hz"
+        );
+    }
+    assert_eq!(r.graphic.points().len(), 5);
+    assert!(
+        parsed
+            .notes
+            .iter()
+            .any(|n| n.contains("line 5") && n.contains("lone number 70")),
+        "{:?}",
+        parsed.notes
+    );
+    let third = 1.0 + 1.1f64.ln() / 1.2f64.ln();
+    assert!((r.graphic.gain_db(55.0) - (first(55.0) + third)).abs() < 1e-4);
+}
+
+#[test]
+fn bad_graphic_eq_lines_are_refused_with_their_line_number_and_wild_gains_noted() {
+    for (text, line, what) in [
+        ("Preamp: -3 dB\nGraphicEQ: 20 0; 0 3", 2, "not above 0"),
+        ("GraphicEQ: 20 0; 1k 3", 1, "not a number"),
+        ("GraphicEQ: 20 0; 100 130", 1, "beyond"),
+        ("GraphicEQ: 20 0; 1.2.3 1", 1, "not a number"),
+    ] {
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.line, line, "{text}: {err}");
+        assert!(err.message.contains(what), "{text}: {err}");
+    }
+    let too_many: String = (1..=300).map(|i| format!("{} 0; ", 20 + i)).collect();
+    let err = parse(&format!("GraphicEQ: {too_many}")).unwrap_err();
+    assert!(err.message.contains("more than"), "{err}");
+    let loud = parse("GraphicEQ: 20 0; 1000 36; 2000 0").unwrap();
+    assert!(
+        loud.notes.iter().any(|n| n.contains("36 dB")),
+        "{:?}",
+        loud.notes
+    );
+    assert_eq!(loud.curve.ears[0].graphic.gain_db(1000.0), 36.0);
+    let empty = parse("Preamp: -1 dB\nGraphicEQ:").unwrap();
+    assert!(empty.curve.ears[0].graphic.is_flat());
+    assert!(empty.notes.iter().any(|n| n.contains("without points")));
 }

@@ -115,6 +115,18 @@ impl Monitor {
         self.chain.latency_samples()
     }
 
+    /// From now on the correction's graphic EQ filters come from
+    /// [`Monitor::provide_correction_firs`], never designed on this (audio) thread.
+    pub fn design_correction_elsewhere(&mut self) {
+        self.chain.set_correction_design_here(false);
+    }
+
+    /// The correction's graphic EQ filters, designed off the audio thread
+    /// (allocation-free copy).
+    pub fn provide_correction_firs(&mut self, firs: &crate::dsp::correction::fir::FirSet) {
+        self.chain.provide_correction_firs(firs);
+    }
+
     /// The chain (read-only: for its meters and state in tests and the renderer).
     pub fn chain(&self) -> &Chain {
         &self.chain

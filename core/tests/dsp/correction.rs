@@ -145,7 +145,7 @@ fn level_match_keeps_pink_noise_within_two_tenths_of_a_lu() {
             loudness(rate, &a[skip..], &b[skip..])
         };
         let bare = run(Settings::default());
-        for name in FILES {
+        for name in FILES.iter().chain(&GRAPHIC_FILES[..2]) {
             let curve = fixture(name);
             let matched = run(corrected(curve, true));
             let raw = run(corrected(curve, false));
@@ -185,7 +185,8 @@ fn loads_changes_and_toggles_never_click() {
     let a = fixture("autoeq_shaped.txt");
     let b = fixture("per_ear.txt");
     let boost = fixture("boost20.txt");
-    let sequence: [(bool, bool, Curve); 8] = [
+    let graphic = fixture("graphic_eq.txt");
+    let sequence: [(bool, bool, Curve); 10] = [
         (true, true, a),                // load (on, level matched)
         (true, true, b),                // change the file
         (false, true, b),               // correction off
@@ -193,6 +194,8 @@ fn loads_changes_and_toggles_never_click() {
         (true, false, b),               // level match off
         (true, false, boost),           // a big boost (into the limiter)
         (true, true, Curve::default()), // unload
+        (true, true, graphic),          // a graphic EQ (a long FIR)
+        (false, true, graphic),         // off and on again
         (true, true, a),
     ];
     let mut chain = Chain::new(rate, Settings::default());
@@ -257,8 +260,11 @@ fn off_or_flat_is_bit_transparent() {
 #[test]
 fn the_ceiling_holds_with_thirty_db_of_boost() {
     let reference = strict::StrictTruePeak::default();
-    let curve = fixture("boost30.txt");
-    for rate in RATES {
+    for (name, rate) in ["boost30.txt", "graphic_boost30.txt"]
+        .into_iter()
+        .flat_map(|n| RATES.map(|r| (n, r)))
+    {
+        let curve = fixture(name);
         let ceiling = db_to_gain(-1.0) as f64;
         let mut worst = 0.0f64;
         for signal in signals::corpus(f64::from(rate)) {
@@ -285,7 +291,7 @@ fn the_ceiling_holds_with_thirty_db_of_boost() {
             }
         }
         println!(
-            "+30 dB boost at {rate} Hz: highest strict true peak {:.3} dBTP",
+            "{name} (+30 dB) at {rate} Hz: highest strict true peak {:.3} dBTP",
             strict::db(worst)
         );
     }
@@ -446,4 +452,136 @@ fn figures_prepared_off_the_audio_thread_are_used_at_their_rate_only() {
         ..off
     };
     assert_eq!(run(Some(other_rate)), computed);
+}
+
+/// The graphic EQ fixtures: one shaped like AutoEq's 127-point files, one that turns
+/// steeply near 20 Hz, one with +30 dB of boost.
+const GRAPHIC_FILES: [&str; 3] = [
+    "graphic_eq.txt",
+    "graphic_steep_bass.txt",
+    "graphic_boost30.txt",
+];
+
+/// Largest |measured − curve| over the checked band (20 Hz … 20 kHz, or to 0.45·fs), per
+/// ear, in dB: the curve is the file's graphic points interpolated as EqualizerAPO
+/// defines them (plus the preamp), computed here independently of the plug-in's design.
+fn worst_graphic_error_db(rate: f32, name: &str) -> [f64; 2] {
+    let text = std::fs::read_to_string(test_support::fixture("eq").join(name)).unwrap();
+    let mut preamp_db = 0.0;
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        if let Some(p) = line.strip_prefix("Preamp:") {
+            preamp_db += p
+                .trim()
+                .trim_end_matches("dB")
+                .trim()
+                .parse::<f64>()
+                .unwrap();
+        }
+        if let Some(p) = line.strip_prefix("GraphicEQ:") {
+            for pair in p.split(';') {
+                let v: Vec<f64> = pair
+                    .split_whitespace()
+                    .map(|w| w.parse().unwrap())
+                    .collect();
+                points.push((v[0], v[1]));
+            }
+        }
+    }
+    let curve_db = |f: f64| -> f64 {
+        let i = points.iter().position(|p| p.0 > f).unwrap_or(points.len());
+        if i == 0 {
+            points[0].1
+        } else if i == points.len() {
+            points[points.len() - 1].1
+        } else {
+            let (a, b) = (points[i - 1], points[i]);
+            a.1 + (b.1 - a.1) * (f / a.0).ln() / (b.0 / a.0).ln()
+        }
+    };
+    let len = 1 << 18;
+    let ir = impulse_response(rate, corrected(fixture(name), false), len);
+    let top = if rate < 44_100.0 {
+        0.45 * f64::from(rate)
+    } else {
+        20_000.0
+    };
+    let mut worst = [0.0f64; 2];
+    for ear in 0..2 {
+        let measured = spectrum_db(&ir[ear]);
+        for (bin, m) in measured.iter().enumerate().take(len / 2) {
+            let f = bin as f64 * f64::from(rate) / len as f64;
+            if (20.0..=top).contains(&f) {
+                worst[ear] = worst[ear].max((m - curve_db(f) - preamp_db).abs());
+            }
+        }
+    }
+    worst
+}
+
+#[test]
+fn a_graphic_eq_plays_its_curve_within_two_tenths_of_a_db_and_an_autoeq_shape_within_a_tenth() {
+    for name in GRAPHIC_FILES {
+        for rate in RATES {
+            let worst = worst_graphic_error_db(rate, name);
+            let firs = correction::fir::FirSet::design(&fixture(name), rate);
+            println!(
+                "{name} at {rate} Hz: {} taps, worst error L {:.4} dB, R {:.4} dB",
+                firs.taps[0].len(),
+                worst[0],
+                worst[1]
+            );
+            let allowed = if name == "graphic_eq.txt" { 0.1 } else { 0.2 };
+            assert!(
+                worst[0] <= allowed && worst[1] <= allowed,
+                "{name} at {rate} Hz: {worst:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_graphic_eq_waits_for_filters_designed_elsewhere_then_fades_in_and_plays_exactly() {
+    let rate = 48_000.0f32;
+    let curve = fixture("graphic_eq.txt");
+    let x = signals::sine(48_000.0, 997.0, 0.3, 48_000, 0.0);
+    let mut chain = Chain::new(rate, Settings::default());
+    chain.set_correction_design_here(false);
+    chain.set_settings(corrected(curve, false));
+    let lat = chain.latency_samples();
+    let (mut l, mut r) = (x.clone(), x.clone());
+    let (first_l, first_r) = (&mut l[..12_000], &mut r[..12_000]);
+    for (cl, cr) in first_l.chunks_mut(480).zip(first_r.chunks_mut(480)) {
+        chain.process(cl, cr);
+    }
+    // Without its filters the chain plays on as it was: bit-transparent.
+    for i in lat..12_000 {
+        assert_eq!(l[i].to_bits(), x[i - lat].to_bits(), "{i}");
+    }
+    // Filters for another rate are ignored; the right ones start the fade.
+    chain.provide_correction_firs(&correction::fir::FirSet::design(&curve, 44_100.0));
+    let (mid_l, mid_r) = (&mut l[12_000..14_400], &mut r[12_000..14_400]);
+    chain.process(mid_l, mid_r);
+    for i in 12_000..14_400 {
+        assert_eq!(l[i].to_bits(), x[i - lat].to_bits(), "{i}");
+    }
+    chain.provide_correction_firs(&correction::fir::FirSet::design(&curve, rate));
+    let (rest_l, rest_r) = (&mut l[14_400..], &mut r[14_400..]);
+    for (cl, cr) in rest_l.chunks_mut(480).zip(rest_r.chunks_mut(480)) {
+        chain.process(cl, cr);
+    }
+    // Once faded in, the output is that of a chain that had the curve from the start.
+    let mut reference = Chain::new(rate, corrected(curve, false));
+    let (mut rl, mut rr) = (x.clone(), x.clone());
+    for (cl, cr) in rl.chunks_mut(480).zip(rr.chunks_mut(480)) {
+        reference.process(cl, cr);
+    }
+    let tail = 40_000..48_000;
+    let worst = l[tail.clone()]
+        .iter()
+        .zip(&rl[tail.clone()])
+        .chain(r[tail.clone()].iter().zip(&rr[tail]))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "{worst}");
 }

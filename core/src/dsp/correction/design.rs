@@ -6,6 +6,7 @@
 //! Pure functions of the curve and the sample rate; see the module docs of
 //! [`super`] for the rules (filters near Nyquist, the level match).
 
+use super::graphic::Graphic;
 use crate::dsp::math;
 
 /// Most filters per ear.
@@ -95,6 +96,8 @@ pub struct EarCurve {
     pub len: u8,
     /// The filters (`..len` used), applied in order.
     pub filters: [Filter; MAX_FILTERS],
+    /// The graphic EQ (the file's `GraphicEQ` lines that apply to this ear, merged).
+    pub graphic: Graphic,
 }
 
 impl Default for EarCurve {
@@ -105,6 +108,7 @@ impl Default for EarCurve {
             delay_samples: 0.0,
             len: 0,
             filters: [Filter::default(); MAX_FILTERS],
+            graphic: Graphic::default(),
         }
     }
 }
@@ -115,9 +119,13 @@ impl EarCurve {
         &self.filters[..usize::from(self.len).min(MAX_FILTERS)]
     }
 
-    /// No filter, no preamp, no delay.
+    /// No filter, no graphic EQ, no preamp, no delay.
     pub fn is_flat(&self) -> bool {
-        self.len == 0 && self.preamp_db == 0.0 && self.delay_ms == 0.0 && self.delay_samples == 0.0
+        self.len == 0
+            && self.graphic.is_flat()
+            && self.preamp_db == 0.0
+            && self.delay_ms == 0.0
+            && self.delay_samples == 0.0
     }
 
     /// The delay at `sample_rate` Hz, in whole samples (EqualizerAPO rounds a delay to
@@ -181,6 +189,8 @@ impl Curve {
 pub struct UnitDelays {
     /// The normalised angular frequency `w = 2π f / fs`, in radians per sample.
     pub w: f64,
+    /// The frequency, in Hz.
+    pub freq_hz: f64,
     c1: f64,
     s1: f64,
     c2: f64,
@@ -193,6 +203,7 @@ impl UnitDelays {
         let w = 2.0 * std::f64::consts::PI * freq_hz / sample_rate;
         Self {
             w,
+            freq_hz,
             c1: w.cos(),
             s1: -w.sin(),
             c2: (2.0 * w).cos(),
@@ -365,6 +376,9 @@ pub struct EarDesign {
     pub len: usize,
     /// The sections (`..len` used).
     pub sections: [Biquad; MAX_FILTERS],
+    /// The graphic EQ, realised apart (a minimum-phase FIR, [`super::fir`]); its
+    /// magnitude is counted in the responses here, with no phase.
+    pub graphic: Graphic,
 }
 
 impl EarDesign {
@@ -374,6 +388,7 @@ impl EarDesign {
         delay: 0,
         len: 0,
         sections: [Biquad::IDENTITY; MAX_FILTERS],
+        graphic: Graphic::EMPTY,
     };
 
     fn new(ear: &EarCurve, sample_rate: f32) -> Self {
@@ -387,6 +402,7 @@ impl EarDesign {
             delay: ear.delay_at(sample_rate),
             len: filters.len(),
             sections,
+            graphic: ear.graphic,
         }
     }
 
@@ -394,7 +410,8 @@ impl EarDesign {
     /// of `z`, as a complex number `(re, im)`.
     pub fn response_at(&self, z: &UnitDelays) -> (f64, f64) {
         let w = -z.w * self.delay as f64;
-        let start = (self.gain * w.cos(), self.gain * w.sin());
+        let gain = self.gain * self.graphic_gain(z);
+        let start = (gain * w.cos(), gain * w.sin());
         self.sections[..self.len].iter().fold(start, |(re, im), s| {
             let (sr, si) = s.response_at(z);
             (re * sr - im * si, re * si + im * sr)
@@ -403,9 +420,18 @@ impl EarDesign {
 
     /// The response of the ear's whole cascade as |H|² at the frequency of `z`.
     pub fn power_at(&self, z: &UnitDelays) -> f64 {
+        let gain = self.gain * self.graphic_gain(z);
         self.sections[..self.len]
             .iter()
-            .fold(self.gain * self.gain, |p, s| p * s.power_at(z))
+            .fold(gain * gain, |p, s| p * s.power_at(z))
+    }
+
+    /// The graphic EQ's linear gain at the frequency of `z`.
+    fn graphic_gain(&self, z: &UnitDelays) -> f64 {
+        if self.graphic.is_flat() {
+            return 1.0;
+        }
+        math::db_to_amplitude(self.graphic.gain_db(z.freq_hz))
     }
 
     /// The response of the ear's whole cascade as |H|² at `freq_hz`.

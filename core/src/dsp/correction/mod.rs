@@ -42,15 +42,20 @@
 //! non-finite state would still be cleared at the end of the block it appeared in.
 
 pub mod bank;
+pub mod convolver;
 pub mod design;
+pub mod fir;
+pub mod graphic;
 pub mod path;
 
 pub use design::*;
+pub use graphic::{Graphic, GraphicPoint, MAX_GRAPHIC_POINTS};
 
 use super::crossfade::Crossfade;
 use super::math;
 use super::stage::{Chunk, Stage, StageSetup};
 use super::{Settings, MAX_CHUNK};
+use fir::FirSet;
 use path::Path;
 
 /// How long a new filter bank runs unheard before it is faded in, in ms.
@@ -129,6 +134,11 @@ pub struct Correction {
     /// Figures of the wanted curve.
     figures: Figures,
     figures_for: Curve,
+    /// The graphic EQs' filters at hand (room for the longest, made at construction).
+    firs: FirSet,
+    /// Whether a missing graphic EQ filter may be designed here ([`FirSet::design`]
+    /// allocates: never on an audio thread; see [`Correction::set_design_here`]).
+    design_here: bool,
 }
 
 impl Correction {
@@ -151,6 +161,8 @@ impl Correction {
             scratch: [[0.0; MAX_CHUNK]; 2],
             figures: Figures::default(),
             figures_for: Curve::default(),
+            firs: FirSet::with_capacity(fir::max_taps(sample_rate)),
+            design_here: true,
         };
         stage.apply(settings);
         stage.reset();
@@ -171,6 +183,34 @@ impl Correction {
         } else {
             [0.0; 2]
         }
+    }
+
+    /// Whether a curve's graphic EQ filters may be designed by the stage itself when none
+    /// were provided (true at first: the renderer, tests). An audio thread turns it off
+    /// once built and provides them with [`Correction::provide_firs`]; until they come, a
+    /// new curve with a graphic EQ waits (the sound heard so far goes on).
+    pub fn set_design_here(&mut self, allowed: bool) {
+        self.design_here = allowed;
+    }
+
+    /// Graphic EQ filters designed elsewhere (copied in, allocation-free; ignored if for
+    /// another sample rate or longer than this rate's longest).
+    pub fn provide_firs(&mut self, firs: &FirSet) {
+        if firs.sample_rate == self.sample_rate {
+            self.firs.copy_from(firs);
+        }
+    }
+
+    /// Whether the graphic EQ filters of `curve` are at hand (designed here if allowed).
+    fn firs_ready(&mut self, curve: &Curve) -> bool {
+        if self.firs.is_for(curve, self.sample_rate) {
+            return true;
+        }
+        if self.design_here {
+            let designed = FirSet::design(curve, self.sample_rate);
+            return self.firs.copy_from(&designed);
+        }
+        false
     }
 
     /// Whether the output is the corrected signal (or fading to or from it).
@@ -207,7 +247,7 @@ impl Correction {
         } else {
             1.0
         };
-        self.banks[index].load(&designs, extra);
+        self.banks[index].load(&designs, extra, &self.firs);
     }
 
     /// Starts the move to `wanted` when nothing else is under way.
@@ -215,11 +255,15 @@ impl Correction {
         if !self.pending || self.next.is_some() {
             return;
         }
+        let target = self.wanted;
+        if target.on && !self.firs_ready(&target.curve) {
+            // Still pending: the filters have not come yet.
+            return;
+        }
         self.pending = false;
         if self.wanted == self.playing {
             return;
         }
-        let target = self.wanted;
         if !target.on {
             self.next = Some(Source::Dry);
             self.warm_left = 0;
@@ -240,7 +284,8 @@ impl Correction {
                 next.take_state(running);
                 self.warm_left = 0;
             } else {
-                self.warm_left = self.warm_up_samples;
+                // A long FIR runs unheard until its whole length has been fed.
+                self.warm_left = self.warm_up_samples.max(self.banks[index].longest_fir());
             }
             self.next = Some(Source::Bank(index));
         }
@@ -292,14 +337,16 @@ impl Stage for Correction {
         self.next = None;
         self.warm_left = 0;
         self.fade = Crossfade::new(false, self.switch_samples);
-        if target.on {
+        if target.on && self.firs_ready(&target.curve) {
             self.load(0, &target);
             self.current = Source::Bank(0);
+            self.playing = target;
+            self.pending = false;
         } else {
             self.current = Source::Dry;
+            self.playing = CorrectionSettings::default();
+            self.pending = target.on;
         }
-        self.playing = target;
-        self.pending = false;
     }
 
     fn process(&mut self, chunk: &mut Chunk<'_>) {

@@ -1,10 +1,15 @@
-//! One whole correction as it runs: the cascade per ear ([`StereoBank`]), the delay of one
-//! ear against the other, the mix of the ears (EqualizerAPO's `Copy`), then the second
-//! cascade and delay. Built from a [`CurveDesign`]; the delay lines are allocated once,
-//! when the stage is built, for the longest delay ([`MAX_DELAY_MS`]).
+//! One whole correction as it runs: the cascade per ear ([`StereoBank`]), the graphic EQ
+//! per ear (a minimum-phase FIR, [`Convolver`]), the delay of one ear against the other,
+//! the mix of the ears (EqualizerAPO's `Copy`), then the second cascade, graphic EQ and
+//! delay. Built from a [`CurveDesign`] and a [`FirSet`]; the delay lines and convolvers
+//! are allocated once, when the stage is built, for the longest delay ([`MAX_DELAY_MS`])
+//! and the longest filter at the rate ([`fir::max_taps`]).
 
 use super::bank::StereoBank;
+use super::convolver::Convolver;
 use super::design::{CurveDesign, EarDesign, MAX_DELAY_MS};
+use super::fir::{self, FirSet};
+use super::graphic::Graphic;
 
 /// One ear's delay against the other (the shared part is taken out at design time).
 #[derive(Debug, Clone)]
@@ -71,6 +76,10 @@ pub struct Path {
     mix: Option<[[f64; 2]; 2]>,
     after: StereoBank,
     after_delay: DelayLine,
+    /// The graphic EQs: left and right before the mix, left and right after it.
+    graphic: [Convolver; 4],
+    /// The curves they realise.
+    graphic_curves: [Graphic; 4],
 }
 
 impl Path {
@@ -79,23 +88,44 @@ impl Path {
         let capacity = (f64::from(MAX_DELAY_MS) * 1e-3 * f64::from(sample_rate)).ceil() as usize
             + (MAX_DELAY_MS * 384.0) as usize;
         let flat = StereoBank::new(&[EarDesign::IDENTITY; 2], 1.0);
+        let convolver = Convolver::new(fir::max_taps(sample_rate));
         Self {
             before: flat,
             before_delay: DelayLine::new(capacity),
             mix: None,
             after: flat,
             after_delay: DelayLine::new(capacity),
+            graphic: std::array::from_fn(|_| convolver.clone()),
+            graphic_curves: [Graphic::EMPTY; 4],
         }
     }
 
-    /// Loads `design`, the input scaled by `extra_gain` (the level match), state cleared.
-    /// Allocation-free.
-    pub fn load(&mut self, design: &CurveDesign, extra_gain: f64) {
+    /// Loads `design` and the graphic EQs' filters `firs`, the input scaled by
+    /// `extra_gain` (the level match), state cleared. Allocation-free.
+    pub fn load(&mut self, design: &CurveDesign, extra_gain: f64, firs: &FirSet) {
         self.before = StereoBank::new(&design.before, extra_gain);
         self.before_delay.set(&design.before);
         self.mix = design.mix;
         self.after = StereoBank::new(&design.after, 1.0);
         self.after_delay.set(&design.after);
+        for ((conv, curve), (taps, graphic)) in self
+            .graphic
+            .iter_mut()
+            .zip(self.graphic_curves.iter_mut())
+            .zip(firs.taps.iter().zip(&firs.graphics))
+        {
+            if *curve != *graphic || conv.len() != taps.len() {
+                conv.set_taps(taps);
+                *curve = *graphic;
+            } else {
+                conv.clear();
+            }
+        }
+    }
+
+    /// The longest graphic EQ filter loaded, in taps.
+    pub fn longest_fir(&self) -> usize {
+        self.graphic.iter().map(Convolver::len).max().unwrap_or(0)
     }
 
     /// The same filters, delays and mix as `other`, whatever the gains.
@@ -103,6 +133,7 @@ impl Path {
         self.before.same_filters(&other.before)
             && self.after.same_filters(&other.after)
             && self.mix == other.mix
+            && self.graphic_curves == other.graphic_curves
             && (self.before_delay.ear, self.before_delay.samples)
                 == (other.before_delay.ear, other.before_delay.samples)
             && (self.after_delay.ear, self.after_delay.samples)
@@ -113,6 +144,11 @@ impl Path {
     pub fn take_state(&mut self, other: &Self) {
         self.before.take_state(&other.before);
         self.after.take_state(&other.after);
+        for (mine, theirs) in self.graphic.iter_mut().zip(&other.graphic) {
+            if !mine.is_empty() {
+                mine.take_state(theirs);
+            }
+        }
         if self.before_delay.samples > 0 {
             self.before_delay.take_state(&other.before_delay);
         }
@@ -124,6 +160,9 @@ impl Path {
     /// Runs the path in place.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         self.before.process(left, right);
+        let [gl, gr, gal, gar] = &mut self.graphic;
+        gl.process(left);
+        gr.process(right);
         self.before_delay.process([&mut *left, &mut *right]);
         if let Some(m) = self.mix {
             for (l, r) in left.iter_mut().zip(right.iter_mut()) {
@@ -132,6 +171,8 @@ impl Path {
                 *r = (m[1][0] * x + m[1][1] * y) as f32;
             }
             self.after.process(left, right);
+            gal.process(left);
+            gar.process(right);
             self.after_delay.process([left, right]);
         }
     }
