@@ -568,3 +568,40 @@ fn the_correction_travels_in_the_state_and_old_states_mean_none() {
     .unwrap();
     assert_eq!(run(&mut host), bare);
 }
+
+/// The plug-in is built, activated and run, with a GraphicEQ correction loaded, on a
+/// thread with half a megabyte of stack. Hosts run plug-ins on threads with small stacks:
+/// Ardour's export crashed (SIGSEGV) on a build whose settings carried each ear's GraphicEQ
+/// points inline (10 KB, copied by value on every block) and that needed more than this.
+#[test]
+fn runs_on_a_thread_with_half_a_megabyte_of_stack() {
+    use headphone_monitor::correction_file::{CorrectionField, LoadedCorrection, SavedCorrection};
+    let graphic = LoadedCorrection::read(&test_support::fixture("eq/graphic_eq.txt")).unwrap();
+    let field =
+        serde_json::to_string(&CorrectionField(Some(SavedCorrection::from(&graphic)))).unwrap();
+    let out = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || {
+            let mut host = Host::new();
+            let mut state: serde_json::Value =
+                serde_json::from_str(state_json(&host.save_state())).unwrap();
+            state["fields"]
+                .as_object_mut()
+                .unwrap()
+                .insert("correction".into(), serde_json::Value::String(field));
+            host.load_state(&test_support::clap_host::make_state(&state.to_string()))
+                .unwrap();
+            host.activate(48_000.0, 512);
+            let input = vec![vec![0.1f32; 4_800]; 2];
+            let out = host.process(&input, 512, &[]);
+            host.deactivate();
+            out
+        })
+        .unwrap()
+        .join()
+        .expect("the plug-in ran on a 512 KB stack");
+    assert!(out.iter().flatten().all(|v| v.is_finite()));
+    // The correction played: a constant input comes out at the curve's DC gain.
+    let last = out[0][out[0].len() - 1];
+    assert!((last - 0.1).abs() > 1e-3, "{last}");
+}

@@ -8,6 +8,8 @@
 //! The curve is realised by a minimum-phase FIR ([`super::fir`]); here it is only the
 //! description and its gain at a frequency.
 
+use std::sync::Mutex;
+
 /// Most points of one ear's graphic curve (after merging its `GraphicEQ` lines).
 pub const MAX_GRAPHIC_POINTS: usize = 256;
 
@@ -22,33 +24,35 @@ pub struct GraphicPoint {
 
 /// A graphic curve: up to [`MAX_GRAPHIC_POINTS`] points, sorted by frequency, with
 /// distinct frequencies. No point: no graphic EQ (0 dB everywhere).
-#[derive(Debug, Clone, Copy)]
+///
+/// The points live outside the curve, interned ([`intern`]): a `Graphic` is two words,
+/// so the correction curve stays small enough to be copied with the settings on every
+/// block. (Held inline, 256 points per ear made the settings 10 KB and the chain 114 KB,
+/// and the stack the plug-in needs outgrew the threads some hosts run it on.)
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Graphic {
-    len: u16,
-    points: [GraphicPoint; MAX_GRAPHIC_POINTS],
+    points: &'static [GraphicPoint],
 }
 
-impl Default for Graphic {
-    fn default() -> Self {
-        Self::EMPTY
+/// One shared, immutable copy of `points`: curves made from the same points share it.
+/// Each distinct curve loaded in a process is kept until the process ends (a few KB per
+/// file loaded); never called on the audio thread (it locks and allocates).
+fn intern(points: Vec<GraphicPoint>) -> &'static [GraphicPoint] {
+    static STORE: Mutex<Vec<&'static [GraphicPoint]>> = Mutex::new(Vec::new());
+    let mut store = STORE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&found) = store.iter().find(|s| ***s == points[..]) {
+        return found;
     }
-}
-
-impl PartialEq for Graphic {
-    fn eq(&self, other: &Self) -> bool {
-        self.points() == other.points()
-    }
+    let kept: &'static [GraphicPoint] = Box::leak(points.into_boxed_slice());
+    store.push(kept);
+    kept
 }
 
 impl Graphic {
     /// No point: 0 dB everywhere.
-    pub const EMPTY: Graphic = Graphic {
-        len: 0,
-        points: [GraphicPoint {
-            freq_hz: 0.0,
-            gain_db: 0.0,
-        }; MAX_GRAPHIC_POINTS],
-    };
+    pub const EMPTY: Graphic = Graphic { points: &[] };
 
     /// The curve through `points` (any order; of points at the same frequency the last
     /// given is kept). `None` if there are more than [`MAX_GRAPHIC_POINTS`] distinct
@@ -62,31 +66,32 @@ impl Graphic {
         }
         let mut sorted: Vec<(usize, GraphicPoint)> = points.iter().copied().enumerate().collect();
         sorted.sort_by(|a, b| a.1.freq_hz.total_cmp(&b.1.freq_hz).then(a.0.cmp(&b.0)));
-        let mut out = Self::default();
-        let mut len = 0usize;
+        let mut out: Vec<GraphicPoint> = Vec::with_capacity(sorted.len());
         for (_, p) in sorted {
-            if len > 0 && out.points[len - 1].freq_hz == p.freq_hz {
-                out.points[len - 1] = p;
-                continue;
+            match out.last_mut() {
+                Some(last) if last.freq_hz == p.freq_hz => *last = p,
+                _ => out.push(p),
             }
-            if len == MAX_GRAPHIC_POINTS {
-                return None;
-            }
-            out.points[len] = p;
-            len += 1;
         }
-        out.len = len as u16;
-        Some(out)
+        if out.len() > MAX_GRAPHIC_POINTS {
+            return None;
+        }
+        if out.is_empty() {
+            return Some(Self::EMPTY);
+        }
+        Some(Self {
+            points: intern(out),
+        })
     }
 
     /// The points, by rising frequency.
-    pub fn points(&self) -> &[GraphicPoint] {
-        &self.points[..usize::from(self.len).min(MAX_GRAPHIC_POINTS)]
+    pub fn points(&self) -> &'static [GraphicPoint] {
+        self.points
     }
 
     /// No point: 0 dB everywhere.
     pub fn is_flat(&self) -> bool {
-        self.len == 0
+        self.points.is_empty()
     }
 
     /// The gain at `freq_hz`, in dB.

@@ -118,8 +118,9 @@ pub struct Correction {
     applied: CorrectionSettings,
     /// `wanted` differs from `playing`: a transition is to start when none runs.
     pending: bool,
-    /// Two paths: the one playing and the one being prepared.
-    banks: [Path; 2],
+    /// Two paths: the one playing and the one being prepared (on the heap, with the
+    /// scratch buffers: the stage stays small, and so does the stack that builds it).
+    banks: Box<[Path; 2]>,
     /// The source heard (at rest, or the start of a fade).
     current: Source,
     /// The source being warmed up or faded in.
@@ -130,7 +131,7 @@ pub struct Correction {
     fade: Crossfade,
     warm_up_samples: usize,
     switch_samples: u32,
-    scratch: [[f32; MAX_CHUNK]; 2],
+    scratch: Box<[[f32; MAX_CHUNK]; 2]>,
     /// Figures of the wanted curve.
     figures: Figures,
     figures_for: Curve,
@@ -151,14 +152,14 @@ impl Correction {
             playing: CorrectionSettings::default(),
             applied: CorrectionSettings::default(),
             pending: false,
-            banks: [flat.clone(), flat],
+            banks: Box::new([flat.clone(), flat]),
             current: Source::Dry,
             next: None,
             warm_left: 0,
             fade: Crossfade::new(false, switch_samples),
             warm_up_samples: (WARM_UP_MS * 1e-3 * f64::from(sample_rate)).round() as usize,
             switch_samples,
-            scratch: [[0.0; MAX_CHUNK]; 2],
+            scratch: Box::new([[0.0; MAX_CHUNK]; 2]),
             figures: Figures::default(),
             figures_for: Curve::default(),
             firs: FirSet::with_capacity(fir::max_taps(sample_rate)),
@@ -279,7 +280,7 @@ impl Correction {
                 Source::Dry => false,
             };
             if let (true, Source::Bank(i)) = (same, self.current) {
-                let [a, b] = &mut self.banks;
+                let [a, b] = &mut *self.banks;
                 let (running, next) = if i == 0 { (&*a, b) } else { (&*b, a) };
                 next.take_state(running);
                 self.warm_left = 0;
@@ -296,7 +297,7 @@ impl Correction {
     /// Runs bank `i` on the input into the scratch buffers.
     fn run_into_scratch(&mut self, i: usize, left: &[f32], right: &[f32]) {
         let n = left.len();
-        let [sl, sr] = &mut self.scratch;
+        let [sl, sr] = &mut *self.scratch;
         sl[..n].copy_from_slice(left);
         sr[..n].copy_from_slice(right);
         self.banks[i].process(&mut sl[..n], &mut sr[..n]);
@@ -373,7 +374,7 @@ impl Stage for Correction {
                 }
                 self.run_current(left, right);
                 self.fade.set(true);
-                let [sl, sr] = &self.scratch;
+                let [sl, sr] = &*self.scratch;
                 self.fade.blend_into_a([left, right], [&sl[..n], &sr[..n]]);
                 if self.fade.rests_at_b() {
                     // Done: the next source is heard alone from the next block on.
