@@ -35,10 +35,11 @@ struct Level {
     size: usize,
     /// Partitions in use.
     parts: usize,
-    /// Each partition's spectrum (`P + 1` bins each, scaled by `1 / 2P`).
-    spectra: Vec<Complex<f32>>,
+    /// Each partition's spectrum (`P + 1` bins each, scaled by `1 / 2P`), real and
+    /// imaginary parts apart (the multiply-adds then vectorise plainly).
+    spectra: Split,
     /// The spectra of the last `capacity` input blocks (a ring, `P + 1` bins each).
-    inputs: Vec<Complex<f32>>,
+    inputs: Split,
     /// The ring's newest block.
     newest: usize,
     /// Partitions allocated.
@@ -50,8 +51,44 @@ struct Level {
     fft: Arc<dyn RealToComplex<f32>>,
     ifft: Arc<dyn ComplexToReal<f32>>,
     time_buf: Vec<f32>,
-    acc: Vec<Complex<f32>>,
+    /// One spectrum, as the FFT writes and reads it.
+    bins: Vec<Complex<f32>>,
+    /// The sum of the partitions' products.
+    acc: Split,
     scratch: Vec<Complex<f32>>,
+}
+
+/// Complex numbers with their real and imaginary parts in two arrays.
+#[derive(Clone)]
+struct Split {
+    re: Vec<f32>,
+    im: Vec<f32>,
+}
+
+impl Split {
+    fn zeros(len: usize) -> Self {
+        Self {
+            re: vec![0.0; len],
+            im: vec![0.0; len],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.re.fill(0.0);
+        self.im.fill(0.0);
+    }
+
+    /// Stores `from` at `at..`.
+    fn store(&mut self, at: usize, from: &[Complex<f32>]) {
+        let (re, im) = (
+            &mut self.re[at..at + from.len()],
+            &mut self.im[at..at + from.len()],
+        );
+        for ((r, i), c) in re.iter_mut().zip(im.iter_mut()).zip(from) {
+            *r = c.re;
+            *i = c.im;
+        }
+    }
 }
 
 impl Level {
@@ -63,8 +100,8 @@ impl Level {
         Self {
             size,
             parts: 0,
-            spectra: vec![zero; capacity * (size + 1)],
-            inputs: vec![zero; capacity * (size + 1)],
+            spectra: Split::zeros(capacity * (size + 1)),
+            inputs: Split::zeros(capacity * (size + 1)),
             newest: 0,
             capacity,
             window: vec![0.0; 2 * size],
@@ -72,7 +109,8 @@ impl Level {
             fft,
             ifft,
             time_buf: vec![0.0; 2 * size],
-            acc: vec![zero; size + 1],
+            bins: vec![zero; size + 1],
+            acc: Split::zeros(size + 1),
             scratch: vec![zero; scratch],
         }
     }
@@ -91,17 +129,19 @@ impl Level {
             for (t, v) in self.time_buf.iter_mut().zip(part) {
                 *t = v * scale;
             }
-            let bins = &mut self.spectra[i * (p + 1)..(i + 1) * (p + 1)];
             // Lengths are the plan's by construction: this cannot fail.
-            let _ = self
-                .fft
-                .process_with_scratch(&mut self.time_buf, bins, &mut self.scratch);
+            let _ = self.fft.process_with_scratch(
+                &mut self.time_buf,
+                &mut self.bins,
+                &mut self.scratch,
+            );
+            self.spectra.store(i * (p + 1), &self.bins);
         }
         self.clear();
     }
 
     fn clear(&mut self) {
-        self.inputs.fill(Complex::new(0.0, 0.0));
+        self.inputs.clear();
         self.window.fill(0.0);
         self.out.fill(0.0);
         self.newest = 0;
@@ -114,27 +154,33 @@ impl Level {
         let bins = p + 1;
         self.newest = (self.newest + 1) % self.capacity;
         self.time_buf.copy_from_slice(&self.window);
-        let slot = &mut self.inputs[self.newest * bins..(self.newest + 1) * bins];
-        let _ = self
-            .fft
-            .process_with_scratch(&mut self.time_buf, slot, &mut self.scratch);
-        self.acc.fill(Complex::new(0.0, 0.0));
+        let _ =
+            self.fft
+                .process_with_scratch(&mut self.time_buf, &mut self.bins, &mut self.scratch);
+        self.inputs.store(self.newest * bins, &self.bins);
+        self.acc.clear();
         for i in 0..self.parts {
             let block = (self.newest + self.capacity - i) % self.capacity;
-            let x = &self.inputs[block * bins..(block + 1) * bins];
-            let h = &self.spectra[i * bins..(i + 1) * bins];
+            let x = block * bins..(block + 1) * bins;
+            let h = i * bins..(i + 1) * bins;
+            let (xr, xi) = (&self.inputs.re[x.clone()], &self.inputs.im[x]);
+            let (hr, hi) = (&self.spectra.re[h.clone()], &self.spectra.im[h]);
+            let (ar, ai) = (&mut self.acc.re[..], &mut self.acc.im[..]);
             dispatch!(
                 cpu.avx2(),
-                kernels::multiply_add_avx2(&mut self.acc, x, h),
-                kernels::multiply_add(&mut self.acc, x, h)
+                kernels::multiply_add_avx2(ar, ai, xr, xi, hr, hi),
+                kernels::multiply_add(ar, ai, xr, xi, hr, hi)
             );
         }
+        for ((c, r), i) in self.bins.iter_mut().zip(&self.acc.re).zip(&self.acc.im) {
+            *c = Complex::new(*r, *i);
+        }
         // A real signal's spectrum has real DC and Nyquist bins.
-        self.acc[0].im = 0.0;
-        self.acc[p].im = 0.0;
+        self.bins[0].im = 0.0;
+        self.bins[p].im = 0.0;
         let _ =
             self.ifft
-                .process_with_scratch(&mut self.acc, &mut self.time_buf, &mut self.scratch);
+                .process_with_scratch(&mut self.bins, &mut self.time_buf, &mut self.scratch);
         let mask = self.out.len() - 1;
         let start = end.wrapping_sub(p);
         for (m, v) in self.time_buf[p..].iter().enumerate() {
@@ -236,7 +282,8 @@ impl Convolver {
         self.history = other.history;
         self.time = other.time;
         for (mine, theirs) in self.levels.iter_mut().zip(&other.levels) {
-            mine.inputs.copy_from_slice(&theirs.inputs);
+            mine.inputs.re.copy_from_slice(&theirs.inputs.re);
+            mine.inputs.im.copy_from_slice(&theirs.inputs.im);
             mine.window.copy_from_slice(&theirs.window);
             mine.out.copy_from_slice(&theirs.out);
             mine.newest = theirs.newest;
@@ -299,28 +346,53 @@ impl Convolver {
 /// The inner loops, written once and compiled twice (portable, and with AVX2 enabled: no
 /// fused operations, so both give the same bits).
 mod kernels {
-    use realfft::num_complex::Complex;
+    /// `y[i] = Σₖ head[k] · history[base + i − k]`: a direct convolution of the run `y`,
+    /// `G` outputs at a time held in registers while the taps go by.
+    #[inline(always)]
+    fn direct_group<const G: usize>(head: &[f32], history: &[f32], at: usize, y: &mut [f32]) {
+        let mut acc = [0.0f32; G];
+        for (k, &h) in head.iter().enumerate() {
+            let src: &[f32; G] = history[at - k..at - k + G].try_into().expect("G inputs");
+            for j in 0..G {
+                acc[j] += h * src[j];
+            }
+        }
+        y[..G].copy_from_slice(&acc);
+    }
 
-    /// `y[i] = Σₖ head[k] · history[base + i − k]` (a direct convolution of the run `y`;
-    /// one multiply-add sweep per tap, which vectorises across the run).
     #[inline(always)]
     fn direct_body(head: &[f32], history: &[f32], base: usize, y: &mut [f32]) {
-        y.fill(0.0);
         let n = y.len();
-        for (k, &h) in head.iter().enumerate() {
-            let src = &history[base - k..base - k + n];
-            for (o, s) in y.iter_mut().zip(src) {
-                *o += h * *s;
-            }
+        let mut i = 0;
+        while i + 32 <= n {
+            direct_group::<32>(head, history, base + i, &mut y[i..]);
+            i += 32;
+        }
+        while i + 8 <= n {
+            direct_group::<8>(head, history, base + i, &mut y[i..]);
+            i += 8;
+        }
+        while i < n {
+            direct_group::<1>(head, history, base + i, &mut y[i..]);
+            i += 1;
         }
     }
 
-    /// `acc += x · h`, bin by bin.
+    /// `acc += x · h`, bin by bin, the parts apart.
     #[inline(always)]
-    fn multiply_add_body(acc: &mut [Complex<f32>], x: &[Complex<f32>], h: &[Complex<f32>]) {
-        for ((a, x), h) in acc.iter_mut().zip(x).zip(h) {
-            a.re += x.re * h.re - x.im * h.im;
-            a.im += x.re * h.im + x.im * h.re;
+    fn multiply_add_body(
+        ar: &mut [f32],
+        ai: &mut [f32],
+        xr: &[f32],
+        xi: &[f32],
+        hr: &[f32],
+        hi: &[f32],
+    ) {
+        let n = ar.len();
+        let (ai, xr, xi, hr, hi) = (&mut ai[..n], &xr[..n], &xi[..n], &hr[..n], &hi[..n]);
+        for k in 0..n {
+            ar[k] += xr[k] * hr[k] - xi[k] * hi[k];
+            ai[k] += xr[k] * hi[k] + xi[k] * hr[k];
         }
     }
 
@@ -328,8 +400,15 @@ mod kernels {
         direct_body(head, history, base, y);
     }
 
-    pub fn multiply_add(acc: &mut [Complex<f32>], x: &[Complex<f32>], h: &[Complex<f32>]) {
-        multiply_add_body(acc, x, h);
+    pub fn multiply_add(
+        ar: &mut [f32],
+        ai: &mut [f32],
+        xr: &[f32],
+        xi: &[f32],
+        hr: &[f32],
+        hi: &[f32],
+    ) {
+        multiply_add_body(ar, ai, xr, xi, hr, hi);
     }
 
     /// # Safety
@@ -345,11 +424,14 @@ mod kernels {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     pub unsafe fn multiply_add_avx2(
-        acc: &mut [Complex<f32>],
-        x: &[Complex<f32>],
-        h: &[Complex<f32>],
+        ar: &mut [f32],
+        ai: &mut [f32],
+        xr: &[f32],
+        xi: &[f32],
+        hr: &[f32],
+        hi: &[f32],
     ) {
-        multiply_add_body(acc, x, h);
+        multiply_add_body(ar, ai, xr, xi, hr, hi);
     }
 }
 
