@@ -511,7 +511,7 @@ impl MonitorEditor {
                             &BarStyle {
                                 size: vec2(bar_w, 34.0),
                                 wheel_step: 5.0,
-                                tooltip: "Release: 10 … 1000 ms (after a 30 ms hold); default 60 ms",
+                                tooltip: "Release: 10 … 1000 ms (up to 4× faster after a short peak); default 60 ms",
                                 text_size: theme::BODY_TEXT + 1.0,
                                 show_name: true,
                             },

@@ -163,6 +163,8 @@ pub const CEILING: Float = Float {
 };
 /// The limiter's release time constant, in ms: 10 … 1000, default 60 (fast enough to
 /// recover between the transients of dense programme, slow enough not to distort bass).
+/// It applies after a reduction at least that long; after a shorter one the release is
+/// up to four times faster.
 pub const RELEASE: Float = Float {
     min: 10.0,
     max: 1000.0,

@@ -10,6 +10,7 @@
 //! - [`render_aware`]: the programme and the judgements of the render-aware tests.
 
 pub mod clap_host;
+pub mod hot_programme;
 pub mod measure;
 pub mod property;
 pub mod render_aware;

@@ -150,6 +150,16 @@ fn overloads(rate: f32) -> Vec<(TestSignal, Class)> {
             .and_then(|f| f.parse::<f64>().ok())
             .is_some_and(|f| f > 0.45 * rate as f64)
     };
+    // Hot masters driven to +3 dBFS sample peak (what the adaptive hold and release are for).
+    for index in [0, 3, 7] {
+        let mut hot = test_support::hot_programme::track(index, rate as f64, 1.5);
+        let drive = 10f32.powf(3.1 / 20.0);
+        for v in hot.left.iter_mut().chain(hot.right.iter_mut()) {
+            *v *= drive;
+        }
+        hot.name = format!("hot {}", hot.name);
+        out.push((hot, Class::Ordinary));
+    }
     for sig in signals::corpus(rate as f64) {
         let class = if sig.name.starts_with("ISP") || sig.name.starts_with("random signs") {
             Class::Pathological

@@ -23,11 +23,12 @@
 //!    exact value could not change the gain and is not computed: on a busy master
 //!    bus about 1 % of positions are refined.
 //! 3. **Hold the gain over the whole support.** The attack is a sliding minimum of
-//!    the requirements over `128 + W` positions ahead, then a hold of [`HOLD_MS`] and a
-//!    moving average over `W` samples (0.15 ms). So the gain reaches a position's
-//!    requirement 128 samples before it and stays there at least 30 ms after it: the
-//!    output around a peak is the input times one constant, and its reconstruction is
-//!    exactly that constant times the input's.
+//!    the requirements over `128 + W` positions ahead, then a hold of at least
+//!    `128 + W` samples and a moving average over `W` samples (0.15 ms). So the gain
+//!    reaches a position's requirement 128 samples before it and stays there at least
+//!    128 samples after it: the output around a peak is the input times one constant,
+//!    and its reconstruction is exactly that constant times the input's. The hold is no
+//!    longer than that, except on a steady overload (see the gain computer).
 //! 4. **Gain moving under a peak.** What step 3 cannot hold constant is a *deeper*
 //!    reduction that starts inside an earlier peak's support (a +30 dB click 130–250
 //!    samples after a loud passage). The samples it lowers stop contributing to the
@@ -53,11 +54,25 @@
 //!
 //! # Gain computer
 //! `required[p] = landing · ceiling / estimate[p]` where the estimate exceeds the
-//! ceiling, else 1, linked over both channels. The sliding minimum (step 3), the hold
-//! (longer than half a period of 20 Hz, so a steady bass tone sees a constant gain
-//! and is not distorted), an exponential release in the dB domain, and the moving
-//! average, which makes the gain curve continuous; because every value it averages
-//! is already at or below the requirement, the gain at a peak still meets it.
+//! ceiling, else 1, linked over both channels. The sliding minimum (step 3), the hold,
+//! an exponential release in the dB domain, and the moving average, which makes the
+//! gain curve continuous; because every value it averages is already at or below the
+//! requirement, the gain at a peak still meets it.
+//!
+//! The hold and the release follow the programme, so a hot mix keeps its loudness
+//! (about 0.35 LU more than a fixed 30 ms hold and a fixed release on hot masters, see
+//! `docs/limiter.md`) while a steady tone keeps a constant gain:
+//! - **Hold:** the support alone (`128 + W` samples, 2.8 ms at 48 kHz) after an
+//!   isolated reduction; but when an episode of reduction lands within 0.1 dB of the
+//!   previous one's depth (a bass tone over the ceiling brings its peaks back at one
+//!   depth every half period), it holds for 5/4 of the gap before it, up to
+//!   [`HOLD_MS`], so the gain does not ripple between the peaks (half a period of
+//!   20 Hz is 25 ms).
+//! - **Release:** the set time constant after a reduction that lasted at least that
+//!   long; after a shorter one, proportionally faster, down to a quarter of it
+//!   ([`RELEASE_FASTEST`]): a click is forgotten sooner than a loud passage
+//!   (program-dependent release, as in broadcast limiters and the "auto release" of
+//!   mastering limiters).
 //!
 //! Output: the input delayed by [`Limiter::latency_samples`], times the gain, then
 //! clipped (the final safety stage).
@@ -88,7 +103,8 @@ use sliding::{min_of, SlidingBuffer, SlidingMin};
 
 /// Length of the gain's moving average, in milliseconds (makes the gain curve continuous).
 pub const SMOOTHING_MS: f64 = 0.15;
-/// Time the gain stays down after the last peak before it starts to recover, in ms.
+/// The longest time the gain stays down after the last peak before it starts to recover,
+/// in ms (a steady overload; an isolated peak holds only over the reference's support).
 pub const HOLD_MS: f64 = 30.0;
 /// The lowest ceiling, as a linear amplitude (−60 dBTP): what a NaN, zero or negative
 /// ceiling becomes.
@@ -97,6 +113,9 @@ pub const SAFEST_CEILING: f32 = 1.0e-3;
 pub const DEFAULT_RELEASE_MS: f32 = crate::params::RELEASE.default;
 /// Length of a ceiling change, in ms (the ceiling glides, it never jumps).
 pub const CEILING_RAMP_MS: f64 = 20.0;
+/// The shortest release, as a share of the set release: after a reduction shorter than
+/// the release time, the release is that much faster (at most this much).
+const RELEASE_FASTEST: f32 = 0.25;
 /// A new requirement within this ratio of the held gain (0.1 dB) re-arms the hold.
 const HOLD_REARM_RATIO: f32 = 1.011_579_5;
 /// Log-gain above which the release snaps to exactly unity (≈ −0.0001 dB, a −100 dB step).
@@ -136,6 +155,16 @@ pub struct LimiterSettings {
 }
 
 /// Hold and release of the gain envelope (before the moving average).
+///
+/// The hold adapts to the programme. A reduction needs the gain held over the reference's
+/// support after its position, [`Envelope::min_hold`] samples, and no longer: a hold past
+/// that only costs loudness. But a steady overload (a bass tone driven over the ceiling)
+/// brings its peaks back at one depth every half period, and a gain that releases
+/// between them would ripple at that rate (distortion). So a new episode of reduction
+/// (one that begins after the hold has run out) that lands within 0.1 dB of the
+/// previous episode's depth holds for 5/4 of the gap that preceded it (at most
+/// [`HOLD_MS`]), and the gain stays constant across the gaps; any other episode holds
+/// for the support alone.
 #[derive(Debug, Clone, Copy)]
 struct Envelope {
     /// Held / releasing gain.
@@ -144,21 +173,50 @@ struct Envelope {
     gain_ln: f32,
     /// Samples of hold left.
     hold_left: u32,
-    /// Hold length, in samples.
+    /// The hold of the current episode, in samples.
     hold_samples: u32,
-    /// Per-sample release coefficient on the log-gain.
-    release_coeff: f32,
+    /// The shortest hold, in samples: the reference's support after a position plus the
+    /// moving average (the gain around a peak stays constant, see the module docs).
+    min_hold: u32,
+    /// The longest hold ([`HOLD_MS`]), in samples.
+    max_hold: u32,
+    /// Samples since the hold was last re-armed (saturating).
+    since_rearm: u32,
+    /// The lowest gain of the current episode.
+    episode_low: f32,
+    /// The lowest gain of the previous episode (1 = none).
+    previous_low: f32,
+    /// Samples between the previous episode's last re-arm and this episode's first.
+    gap: u32,
+    /// The release time, in samples.
+    release_samples: f32,
+    /// The release under way, as a share of the set release time (see
+    /// [`Envelope::release_share`]).
+    active_share: f32,
+    /// Its per-sample coefficient on the log-gain.
+    active_coeff: f32,
+    /// Samples since the current episode began (saturating).
+    episode_age: u32,
 }
 
 impl Envelope {
     /// At unity, not holding.
-    fn unity(hold_samples: u32, release_coeff: f32) -> Self {
+    fn unity(min_hold: u32, max_hold: u32, release_samples: f32) -> Self {
         Self {
             gain: 1.0,
             gain_ln: 0.0,
             hold_left: 0,
-            hold_samples,
-            release_coeff,
+            hold_samples: min_hold,
+            min_hold,
+            max_hold: max_hold.max(min_hold),
+            since_rearm: u32::MAX,
+            episode_low: 1.0,
+            previous_low: 1.0,
+            gap: 0,
+            release_samples,
+            active_share: 1.0,
+            active_coeff: (-1.0 / release_samples).exp(),
+            episode_age: 0,
         }
     }
 
@@ -166,16 +224,24 @@ impl Envelope {
     /// once the hold has run out, release exponentially in dB, never above `m`.
     #[inline(always)]
     fn step(&mut self, m: f32) -> f32 {
+        self.episode_age = self.episode_age.saturating_add(1);
         if m < 1.0 && m <= self.gain * HOLD_REARM_RATIO {
             if m < self.gain {
                 self.gain = m;
                 self.gain_ln = m.ln();
             }
-            self.hold_left = self.hold_samples;
-        } else if self.hold_left > 0 {
+            self.rearm();
+            return self.gain;
+        }
+        self.since_rearm = self.since_rearm.saturating_add(1);
+        if self.hold_left > 0 {
             self.hold_left -= 1;
+            if self.hold_left == 0 {
+                self.active_share = self.release_share(self.episode_age);
+                self.active_coeff = self.coefficient(self.active_share);
+            }
         } else if self.gain < 1.0 {
-            self.gain_ln *= self.release_coeff;
+            self.gain_ln *= self.active_coeff;
             if self.gain_ln > RELEASE_SNAP_LN {
                 self.gain_ln = 0.0;
                 self.gain = 1.0;
@@ -188,6 +254,62 @@ impl Envelope {
             }
         }
         self.gain
+    }
+
+    /// A requirement re-arms the hold: a new episode if the hold had run out, and the
+    /// episode's hold chosen from its depth so far (see the type's docs).
+    #[inline(always)]
+    fn rearm(&mut self) {
+        if self.hold_left == 0 {
+            self.episode_age = 0;
+            self.gap = self.since_rearm;
+            self.previous_low = self.episode_low;
+            self.episode_low = 1.0;
+        }
+        if self.gain < self.episode_low {
+            self.episode_low = self.gain;
+            let (low, previous) = (self.episode_low, self.previous_low);
+            let steady = previous < 1.0
+                && low <= previous * HOLD_REARM_RATIO
+                && previous <= low * HOLD_REARM_RATIO;
+            self.hold_samples = if steady {
+                let gap = self.gap.saturating_add(self.gap / 4);
+                gap.clamp(self.min_hold, self.max_hold)
+            } else {
+                self.min_hold
+            };
+        }
+        self.hold_left = self.hold_samples;
+        self.since_rearm = 0;
+    }
+
+    /// The release after an episode `episode_samples` long, as a share of the set
+    /// release time: 1 from an episode that long on, proportionally less below, at least
+    /// [`RELEASE_FASTEST`].
+    #[inline(always)]
+    fn release_share(&self, episode_samples: u32) -> f32 {
+        (episode_samples as f32 / self.release_samples).clamp(RELEASE_FASTEST, 1.0)
+    }
+
+    /// The per-sample coefficient on the log-gain of a release `share` of the set time.
+    #[inline(always)]
+    fn coefficient(&self, share: f32) -> f32 {
+        (-1.0 / (self.release_samples * share)).exp()
+    }
+
+    /// A new release time, in samples; a release under way keeps its share of it.
+    fn set_release(&mut self, release_samples: f32) {
+        if release_samples != self.release_samples {
+            self.release_samples = release_samples;
+            self.active_coeff = self.coefficient(self.active_share);
+        }
+    }
+
+    /// `samples` steps at rest (no requirement, gain at unity).
+    fn rest(&mut self, samples: u32) {
+        self.hold_left = self.hold_left.saturating_sub(samples);
+        self.since_rearm = self.since_rearm.saturating_add(samples);
+        self.episode_age = self.episode_age.saturating_add(samples);
     }
 }
 
@@ -299,7 +421,11 @@ impl Limiter {
             attack_minimum: [1.0; BLOCK],
             gain: [1.0; BLOCK],
             requirements: SlidingMin::new(span, 1.0),
-            envelope: Envelope::unity((HOLD_MS * 1e-3 * sample_rate as f64).round() as u32, 0.0),
+            envelope: Envelope::unity(
+                (future + attack) as u32,
+                (HOLD_MS * 1e-3 * sample_rate as f64).round() as u32,
+                1.0,
+            ),
             envelopes: SlidingBuffer::new(attack, BLOCK, 1.0),
             last_gain: 1.0,
             clock: 0,
@@ -340,7 +466,7 @@ impl Limiter {
             settings.release_ms.clamp(1.0, 10_000.0)
         };
         let release_samples = (release_ms * 1e-3 * self.sample_rate).max(1.0);
-        self.envelope.release_coeff = (-1.0 / release_samples).exp();
+        self.envelope.set_release(release_samples);
         self.release_samples = release_samples;
     }
 
@@ -353,7 +479,7 @@ impl Limiter {
     pub fn tail_samples(&self) -> usize {
         let deepest_ln = (super::sanitize::MAX_INPUT / 1.0e-3).ln();
         let release = self.release_samples * (deepest_ln / -RELEASE_SNAP_LN).ln();
-        self.latency_samples + self.envelope.hold_samples as usize + release.ceil() as usize
+        self.latency_samples + self.envelope.max_hold as usize + release.ceil() as usize
     }
 
     /// Turns the detector on or off; off, the requirement is 1 (the gain releases to unity).
@@ -378,7 +504,8 @@ impl Limiter {
         self.ceiling.jump_to(c);
         self.ceiling_history.fill(c);
         self.requirements.reset(1.0);
-        self.envelope = Envelope::unity(self.envelope.hold_samples, self.envelope.release_coeff);
+        let e = self.envelope;
+        self.envelope = Envelope::unity(e.min_hold, e.max_hold, e.release_samples);
         self.envelopes.reset(1.0);
         self.last_gain = 1.0;
         self.clock = 0;
@@ -498,11 +625,22 @@ impl Limiter {
     #[inline(always)]
     fn detect(&mut self, len: usize) -> (f32, bool) {
         // The highest the gain can be while this block's positions pass through the
-        // attack window: the envelope released over span + block samples (no rise at all
-        // while the hold lasts longer than that).
+        // attack window of span + block samples. Without a re-arm: the envelope released,
+        // once its hold has run out, at the rate its release will run (fixed by the
+        // episode's length when the hold ends). With one: the re-armed hold lasts at least
+        // the span, so at most the block's `len` samples of release follow it, at the
+        // fastest rate; the rise before it was at most that of `len` such samples too.
+        let e = &self.envelope;
         let window = (self.attack_span + len) as u32;
-        let steps = window.saturating_sub(self.envelope.hold_left) as i32;
-        let gain_ceiling = (self.envelope.gain_ln * self.envelope.release_coeff.powi(steps)).exp();
+        let steps = window.saturating_sub(e.hold_left) as i32;
+        let release = if e.hold_left > 0 {
+            e.coefficient(e.release_share(e.episode_age.saturating_add(e.hold_left)))
+        } else {
+            e.active_coeff
+        };
+        let unarmed = release.powi(steps);
+        let rearmed = e.coefficient(RELEASE_FASTEST).powi(len as i32);
+        let gain_ceiling = (e.gain_ln * unarmed.min(rearmed)).exp();
         let binding = gain_ceiling * HOLD_REARM_RATIO / REDUCTION_LANDING;
         // The gate lets the detector stop at its narrower bound where that shows it.
         for (gate, &target) in self.gate[..len].iter_mut().zip(&self.target) {
@@ -604,7 +742,7 @@ impl Limiter {
             // (The window still has to see this block's requirements, all 1.)
             self.requirements.push(&self.requirement[..len], None);
             self.envelopes.start_block_again().fill(1.0);
-            envelope.hold_left = envelope.hold_left.saturating_sub(len as u32);
+            envelope.rest(len as u32);
             self.gain[..len].fill(1.0);
         } else {
             let minimum = &mut self.attack_minimum[..len];
