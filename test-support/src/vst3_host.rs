@@ -173,11 +173,17 @@ pub fn factory_info(factory: &ComPtr<IPluginFactory>) -> FactoryInfo {
     }
 }
 
+/// Instances are created one at a time in this process, as a host does: VST3 hosts call
+/// `createInstance` from their UI thread. (Tests run on several threads; under Wine two
+/// plug-ins creating their first windows at the same moment both failed.)
+static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Asks the factory for `cid` as an `IComponent`; `None` if it refuses.
 pub fn create_component(
     factory: &ComPtr<IPluginFactory>,
     cid: &[u8; 16],
 ) -> Option<ComPtr<IComponent>> {
+    let _one_at_a_time = CREATING.lock().unwrap_or_else(|e| e.into_inner());
     let mut object: *mut c_void = ptr::null_mut();
     let iid: TUID = IComponent::IID.map(|b| b as std::ffi::c_char);
     // SAFETY: cid and iid are 16-byte ids as the API expects.
