@@ -4,22 +4,24 @@
 //!
 //! `cargo bench --bench fastest` runs every case; `cargo bench --bench fastest --
 //! LEVEL BLOCK RUNS` runs one (for example `1.5 512 400`, the busy bus; `0.4` is the
-//! idle one). The file only uses `Chain::new`, so it also builds in older trees (the
-//! docs/performance.md compares against the first release this way).
+//! idle one); a last word `zero` runs the Zero latency setting instead of Exact. Apart
+//! from that word's one line, the file only uses `Chain::new`, so it also builds in older
+//! trees with that line removed (docs/performance.md compares against the first release
+//! this way).
 
-use headphone_monitor::dsp::{Chain, Settings};
+use headphone_monitor::dsp::{Chain, LatencyMode, Settings};
 use std::time::Instant;
 
 #[path = "common/mod.rs"]
 mod common;
 
 /// Fastest of `runs` one-second runs at programme `level` in blocks of `block`, in s.
-fn fastest(level: f32, block: usize, runs: usize) -> f64 {
+fn fastest(level: f32, block: usize, runs: usize, settings: Settings) -> f64 {
     let rate = 48_000;
     let (l, r) = common::programme(rate);
     let l: Vec<f32> = l.iter().map(|x| x * level).collect();
     let r: Vec<f32> = r.iter().map(|x| x * level).collect();
-    let mut chain = Chain::new(rate as f32, Settings::default());
+    let mut chain = Chain::new(rate as f32, settings);
     chain.set_true_peak_metering(false);
     let (mut bl, mut br) = (l.clone(), r.clone());
     let mut best = f64::INFINITY;
@@ -49,11 +51,21 @@ fn main() {
             .flat_map(|level| [32usize, 512, 4096].map(|block| (level, block, 400)))
             .collect(),
     };
+    let zero = std::env::args().any(|a| a == "zero");
+    let settings = Settings {
+        latency: if zero {
+            LatencyMode::Zero
+        } else {
+            LatencyMode::Exact
+        },
+        ..Settings::default()
+    };
     for (level, block, runs) in cases {
-        let best = fastest(level, block, runs);
+        let best = fastest(level, block, runs, settings);
         let name = if level > 1.0 { "busy" } else { "idle" };
+        let setting = if zero { "zero" } else { "exact" };
         println!(
-            "48000/{block}/{name}: fastest of {runs}: {:.3} ms per second of audio ({:.0}x real time)",
+            "48000/{block}/{name}/{setting}: fastest of {runs}: {:.3} ms per second of audio ({:.0}x real time)",
             best * 1e3,
             1.0 / best
         );

@@ -13,9 +13,11 @@
 
 use headphone_monitor::dsp::limiter::{Limiter, LimiterSettings};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use test_support::hot_programme;
 use test_support::strict::StrictTruePeak;
+
+#[path = "common/mod.rs"]
+mod common;
 
 const RATE: u32 = 48_000;
 const SECONDS: f64 = 12.0;
@@ -72,59 +74,16 @@ fn ours(input: &Stereo, release_ms: f32) -> Stereo {
     (l[latency..].to_vec(), r[latency..].to_vec())
 }
 
-fn write_wav(path: &Path, signal: &Stereo) {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: RATE,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
-    for (l, r) in signal.0.iter().zip(&signal.1) {
-        w.write_sample(*l).expect("write");
-        w.write_sample(*r).expect("write");
-    }
-    w.finalize().expect("finalize");
-}
-
-/// x42-dpl through `lv2file`, or `None` when it is not installed. Its reported latency
-/// is removed by aligning on the input (cross-correlation peak within 2048 samples).
+/// x42-dpl (true peak on, −1 dB, 10 ms) through `lv2file`, or `None` when it is not
+/// installed. Its reported latency is removed by aligning on the input (cross-correlation
+/// peak within 2048 samples).
 fn x42(input: &Stereo, dir: &Path, name: &str) -> Option<Stereo> {
     let (src, dst) = (
         dir.join(format!("{name}.wav")),
         dir.join(format!("{name}.x42.wav")),
     );
-    write_wav(&src, input);
-    let _ = std::fs::remove_file(&dst);
-    let status = Command::new("lv2file")
-        .args([
-            "--ignore-clipping",
-            "-p",
-            "threshold:-1",
-            "-p",
-            "release:0.01",
-            "-p",
-            "truepeak:1",
-        ])
-        .arg("-i")
-        .arg(&src)
-        .arg("-o")
-        .arg(&dst)
-        .arg("http://gareus.org/oss/lv2/dpl#stereo")
-        .output()
-        .ok()?;
-    if !status.status.success() {
-        return None;
-    }
-    let mut reader = hound::WavReader::open(&dst).ok()?;
-    let samples: Vec<f32> = match reader.spec().sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().map(|s| s.unwrap()).collect(),
-        hound::SampleFormat::Int => reader
-            .samples::<i32>()
-            .map(|s| s.unwrap() as f32 / 2f32.powi(31))
-            .collect(),
-    };
-    let (l, r): (Vec<f32>, Vec<f32>) = samples.chunks(2).map(|f| (f[0], f[1])).unzip();
+    common::x42::write_wav(&src, RATE, input);
+    let (l, r) = common::x42::run(&src, &dst, true)?;
     // Find the delay: the lag with the largest correlation to the input.
     let probe = &input.0[RATE as usize..RATE as usize + 8192];
     let lag = (0..2048)

@@ -51,6 +51,25 @@ done
 [ -n "$wine_found" ] || skip "no Wine (apt-get install wine64)"
 
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$PWD/scripts/wine-run.sh"
+
+# Wine under a display of its own. nice-plug's event loop creates a hidden top-level window in
+# every plug-in instance, and a top-level window needs Wine's desktop (explorer.exe). With no
+# X display, explorer cannot load a graphics driver, and whether a test process's first window
+# is then created depends on timing: a CI run failed on it (CreateWindowExA returned no window
+# and no error). With Xvfb, Wine's X11 driver loads and the desktop always exists.
+if [ -z "${DISPLAY:-}" ]; then
+  command -v Xvfb >/dev/null 2>&1 || skip "no Xvfb for Wine's desktop (apt-get install xvfb)"
+  display_fifo=$(mktemp -u /tmp/hm-wine-xvfb.XXXXXX)
+  mkfifo "$display_fifo"
+  # -displayfd: Xvfb picks a free display and writes its number once it accepts clients.
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$display_fifo" >/dev/null 2>&1 &
+  xvfb_pid=$!
+  trap 'kill "$xvfb_pid" 2>/dev/null || true' EXIT
+  read -r -t 30 display_number <"$display_fifo" || skip "Xvfb did not start"
+  rm -f "$display_fifo"
+  export DISPLAY=":$display_number"
+  echo "windows: Wine's desktop on the private X display $DISPLAY (Xvfb)"
+fi
 elapsed() { local s=$((SECONDS - $1)); echo "$((s / 60)) min $((s % 60)) s"; }
 # Every cargo call below selects the same workspace and features, so none rebuilds another's
 # dependencies.

@@ -516,7 +516,18 @@ impl MonitorEditor {
                                 show_name: true,
                             },
                         );
-                        ui.add_space(10.0);
+                        ui.add_space(6.0);
+                        widgets::segmented(
+                            ui,
+                            &p.latency,
+                            setter,
+                            &[
+                                ("Exact", "Latency Exact: strict true peak at or under the ceiling, audio under it untouched; 5.5 ms of delay at 48 kHz, which the host compensates"),
+                                ("Zero latency", "Latency Zero: no delay, for recording through the bus; every sample at or under the ceiling, inter-sample peaks not guaranteed (see the manual)"),
+                            ],
+                            vec2(bar_w, 24.0),
+                        );
+                        ui.add_space(6.0);
                         ui.label(RichText::new("Max reduction").size(theme::SMALL_TEXT).color(theme::TEXT_DIM));
                         if widgets::readout(
                             ui,

@@ -231,11 +231,13 @@ impl Plugin for HeadphoneMonitor {
             metering: self.editor_state.is_open(),
         };
         let controls = self.controls();
-        match self
+        let processed = self
             .monitor
-            .process(buffer.as_slice(), self.layout, &controls, info)
-            .tail
-        {
+            .process(buffer.as_slice(), self.layout, &controls, info);
+        // The latency setting changed: the host is told (CLAP: a restart with the latency
+        // changed; VST3: restartComponent(kLatencyChanged)), from its main thread.
+        context.set_latency_samples(self.monitor.latency_samples() as u32);
+        match processed.tail {
             Tail::Samples(samples) => {
                 ProcessStatus::Tail(u32::try_from(samples).unwrap_or(u32::MAX - 1))
             }

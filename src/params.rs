@@ -24,7 +24,7 @@ use crate::dsp::crossfeed::Preset;
 use crate::dsp::listening::calibration::Calibration;
 use crate::dsp::listening::dose::Criterion;
 use crate::dsp::listening::generator::Kind as GeneratorKind;
-use crate::dsp::{MonitorMode, Named};
+use crate::dsp::{LatencyMode, MonitorMode, Named};
 use crate::monitor::Controls;
 
 /// How many host-visible parameters [`MonitorParams`] has: the table's.
@@ -157,6 +157,11 @@ pub struct MonitorParams {
     /// The bass-mono crossover, in Hz (20 … 500, default 120).
     #[id = "bass_mono_hz"]
     pub bass_mono_hz: FloatParam,
+    /// The limiter's latency: Exact (true peak, 5.5 ms at 48 kHz) or Zero (sample peak).
+    /// Automatable, so that every host lists it (Ardour shows no non-automatable VST3
+    /// parameter); each change makes the host re-align its delay compensation.
+    #[id = "latency"]
+    pub latency: EnumParam<Choice<LatencyMode>>,
 }
 
 /// What the audio thread gets of the loaded correction: the curve, and its level match,
@@ -426,6 +431,7 @@ impl Default for MonitorParams {
             trim_right_db: float_param("trim_r"),
             bass_mono: bool_param("bass_mono"),
             bass_mono_hz: float_param("bass_mono_hz"),
+            latency: choice_param("latency"),
         }
     }
 }
@@ -463,6 +469,7 @@ impl MonitorParams {
             trim_right_db: self.trim_right_db.value(),
             bass_mono: self.bass_mono.value(),
             bass_mono_hz: self.bass_mono_hz.value(),
+            latency: self.latency.value().0,
         }
     }
 

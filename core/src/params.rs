@@ -227,8 +227,16 @@ pub const ALLOWANCE: Choice = Choice {
     default: 0,
 };
 
+/// The limiter's latency: the exact true-peak limiter (its lookahead sees the reference's
+/// whole support) or none (a sample-peak limiter for recording through the bus).
+pub const LATENCY: Choice = Choice {
+    ids: &["exact", "zero"],
+    names: &["Exact", "Zero"],
+    default: 0,
+};
+
 /// Every parameter, in the order hosts list them. The ids are pinned by a test.
-pub const PARAMS: [Param; 29] = [
+pub const PARAMS: [Param; 30] = [
     param("gain", "Output Gain", Kind::Float(GAIN)),
     param("mode", "Monitor Mode", Kind::Choice(MODE)),
     param("swap", "Swap L/R", Kind::Bool(false)),
@@ -278,6 +286,7 @@ pub const PARAMS: [Param; 29] = [
         "Mono Below Frequency",
         Kind::Float(BASS_MONO_CROSSOVER),
     ),
+    param("latency", "Latency", Kind::Choice(LATENCY)),
 ];
 
 const fn param(id: &'static str, name: &'static str, kind: Kind) -> Param {

@@ -170,6 +170,7 @@ fn set_choice(values: &mut Values, id: &str, index: usize) {
         "xf_preset" => values.crossfeed_preset = Named::from_index(index),
         "generator" => values.generator = Named::from_index(index),
         "dose_criterion" => values.allowance = Named::from_index(index),
+        "latency" => values.latency = Named::from_index(index),
         _ => unreachable!("\"{id}\" is no choice parameter"),
     }
 }

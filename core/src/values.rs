@@ -7,7 +7,8 @@ use crate::dsp::crossfeed::Preset;
 use crate::dsp::listening::dose::Criterion;
 use crate::dsp::listening::generator::Kind as Generator;
 use crate::dsp::{
-    ControllerSettings, CorrectionSettings, CrossfeedSettings, MonitorMode, Named, Settings,
+    ControllerSettings, CorrectionSettings, CrossfeedSettings, LatencyMode, MonitorMode, Named,
+    Settings,
 };
 use crate::monitor::Controls;
 use crate::params::*;
@@ -27,6 +28,8 @@ pub struct Values {
     pub ceiling_db: f32,
     /// `release`, in ms.
     pub release_ms: f32,
+    /// `latency`.
+    pub latency: LatencyMode,
     /// `bypass`.
     pub bypass: bool,
     /// `crossfeed`.
@@ -90,6 +93,7 @@ impl Default for Values {
             limiter: true,
             ceiling_db: CEILING.default,
             release_ms: RELEASE.default,
+            latency: choice_default(LATENCY),
             bypass: false,
             crossfeed: false,
             crossfeed_preset: choice_default(CROSSFEED_PRESET),
@@ -132,6 +136,7 @@ impl Values {
                 limiter_on: self.limiter,
                 ceiling_db: self.ceiling_db,
                 release_ms: self.release_ms,
+                latency: self.latency,
                 bypass: self.bypass,
                 crossfeed: CrossfeedSettings {
                     on: self.crossfeed,

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! render INPUT.wav OUTPUT.wav [--gain-db X] [--mode stereo|mono|side|left|right] [--swap]
-//!        [--no-limiter] [--ceiling-db X] [--release-ms X] [--bypass]
+//!        [--no-limiter] [--ceiling-db X] [--release-ms X] [--latency exact|zero] [--bypass]
 //!        [--crossfeed default|chu-moy|jan-meier|custom] [--crossfeed-cutoff-hz F]
 //!        [--crossfeed-feed-db X] [--test-signal off|pink|sine-1k|channel-check]
 //!        [--full-scale-spl X] [--spl-ceiling X] [--protect X] [--allowance 80|75]
@@ -31,7 +31,9 @@ use headphone_monitor_core::dsp::crossfeed::Preset;
 use headphone_monitor_core::dsp::listening::dose::Criterion;
 use headphone_monitor_core::dsp::listening::generator::Kind;
 use headphone_monitor_core::dsp::{ControllerSettings, Settings};
-use headphone_monitor_core::dsp::{CorrectionSettings, CrossfeedSettings, MonitorMode, Named};
+use headphone_monitor_core::dsp::{
+    CorrectionSettings, CrossfeedSettings, LatencyMode, MonitorMode, Named,
+};
 use headphone_monitor_core::monitor::Controls;
 use headphone_monitor_core::params::{self as table, Float};
 use headphone_monitor_core::settings_file;
@@ -89,6 +91,10 @@ struct Cli {
     /// Limiter release in ms (10 … 1000).
     #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::RELEASE.default)]
     release_ms: f32,
+    /// The limiter's latency: exact (true peak at or under the ceiling; 5.5 ms at 48 kHz,
+    /// compensated here) or zero (no delay; the sample peak at or under the ceiling).
+    #[arg(long, help_heading = PARAMETERS, group = "parameters", value_parser = named::<LatencyMode>, default_value = "exact")]
+    latency: LatencyMode,
     /// Host bypass (the input, delayed by the latency and then aligned again).
     #[arg(long, help_heading = PARAMETERS, group = "parameters")]
     bypass: bool,
@@ -256,6 +262,7 @@ impl Cli {
             limiter_on: !self.no_limiter,
             ceiling_db: in_range("ceiling-db", self.ceiling_db, table::CEILING)?,
             release_ms: in_range("release-ms", self.release_ms, table::RELEASE)?,
+            latency: self.latency,
             bypass: self.bypass,
             crossfeed,
             generator: self.test_signal,

@@ -265,6 +265,15 @@ fn renderer_equals_the_clap_plugin_for_every_parameter() {
             },
         ),
         (
+            "zero latency, hot",
+            vec![("latency", "=1"), ("gain", "12")],
+            Settings {
+                latency: headphone_monitor_core::dsp::LatencyMode::Zero,
+                gain_db: 12.0,
+                ..base
+            },
+        ),
+        (
             "bypass",
             vec![("bypass", "=1")],
             Settings {
@@ -740,6 +749,7 @@ fn rejected_inputs_get_one_line_errors_and_leave_no_file() {
         ["--ceiling-db", "3"],
         ["--block", "0"],
         ["--mode", "surround"],
+        ["--latency", "low"],
         ["--bits", "12"],
     ] {
         let out = render(&[&good, &d.path().join("y.wav"), &bad[0], &bad[1]]);
@@ -752,6 +762,51 @@ fn rejected_inputs_get_one_line_errors_and_leave_no_file() {
         );
         assert!(!d.path().join("y.wav").exists());
     }
+}
+
+/// `--latency zero`: no delay to compensate, every sample at or under the ceiling of a
+/// hot input, and audio under the ceiling bit for bit; `--latency exact` compensates its
+/// latency. Both outputs are aligned with the input.
+#[test]
+fn the_latency_flag_chooses_the_limiter_and_both_outputs_are_aligned() {
+    let d = dir();
+    let input = d.path().join("hot.wav");
+    let scaled = |by: f32| -> Vec<Vec<f32>> {
+        signal(48_000, 9_600)
+            .iter()
+            .map(|c| c.iter().map(|v| v * by).collect())
+            .collect()
+    };
+    // (The test signal peaks at about 1.5: a quarter of it stays under −1 dBTP.)
+    let (quiet, hot) = (scaled(0.25), scaled(4.0));
+    write_wav(&input, 48_000, &hot, 32, true);
+    let ceiling = headphone_monitor_core::dsp::db_to_gain(-1.0);
+    for (flag, latency) in [("zero", 0usize), ("exact", 262)] {
+        let output = d.path().join(format!("{flag}.wav"));
+        let out = render(&[&input, &output, &"--latency", &flag]);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {out:?}");
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            report.contains(&format!("latency  {latency} samples compensated")),
+            "{flag}: {report}"
+        );
+        let (_, rendered) = read_wav(&output);
+        assert_eq!(
+            rendered[0].len(),
+            hot[0].len(),
+            "{flag}: aligned, same length"
+        );
+        let peak = rendered
+            .iter()
+            .flatten()
+            .fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(peak <= ceiling, "{flag}: {peak}");
+    }
+    let output = d.path().join("quiet.wav");
+    write_wav(&input, 48_000, &quiet, 32, true);
+    let out = render(&[&input, &output, &"--latency", &"zero"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(read_wav(&output).1, quiet, "under the ceiling: bit for bit");
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub mod strict;
 pub mod vst3_host;
 
 /// Every parameter's string ID, in declaration order. Pinned: released IDs never change.
-pub const PARAM_IDS: [&str; 29] = [
+pub const PARAM_IDS: [&str; 30] = [
     "gain",
     "mode",
     "swap",
@@ -50,6 +50,7 @@ pub const PARAM_IDS: [&str; 29] = [
     "trim_r",
     "bass_mono",
     "bass_mono_hz",
+    "latency",
 ];
 
 /// Parameters fuzzed with random values: all but the limiter switch and bypass (either one
@@ -59,6 +60,19 @@ pub fn fuzzed() -> Vec<&'static str> {
         .into_iter()
         .filter(|id| !matches!(*id, "limiter" | "bypass"))
         .collect()
+}
+
+/// The chain's latency at `rate` Hz in the latency setting `mode`, default settings
+/// otherwise, in samples: what a plug-in instance must report.
+pub fn latency_in(rate: f64, mode: headphone_monitor_core::dsp::LatencyMode) -> usize {
+    headphone_monitor_core::dsp::Chain::new(
+        rate as f32,
+        headphone_monitor_core::dsp::Settings {
+            latency: mode,
+            ..Default::default()
+        },
+    )
+    .latency_samples()
 }
 
 /// A file of the shared test data in `test-support/fixtures/` (EQ files, saved states).

@@ -46,6 +46,30 @@ impl StrictTruePeak {
         self.measure_with_position(signal).0
     }
 
+    /// Strict true peak (linear) of `signal` between its samples `range.start` and
+    /// `range.end` (positions `n + m/16` for `n` in the range), the whole signal read.
+    pub fn measure_range(&self, signal: &[f32], range: std::ops::Range<usize>) -> f64 {
+        let support = kernel::SUPPORT_SAMPLES;
+        let at = |i: isize| -> f64 {
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| signal.get(i))
+                .map_or(0.0, |&x| f64::from(x))
+        };
+        let mut best = 0.0f64;
+        let mut window = vec![0.0f64; 2 * support + 1];
+        for n in range {
+            for (k, w) in window.iter_mut().enumerate() {
+                *w = at(n as isize + k as isize - support as isize);
+            }
+            for taps in &self.phases {
+                let v: f64 = window.iter().zip(taps).map(|(x, h)| x * h).sum();
+                best = best.max(v.abs());
+            }
+        }
+        best
+    }
+
     /// Strict true peak (linear) and the input position (in samples, fractional) where it occurs.
     pub fn measure_with_position(&self, signal: &[f32]) -> (f64, f64) {
         let support = kernel::SUPPORT_SAMPLES;

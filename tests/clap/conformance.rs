@@ -442,6 +442,54 @@ fn one_instance_reactivated_at_every_rate_from_8_to_384_khz() {
     }
 }
 
+/// The latency setting through CLAP, at every rate the DSP promises: a change made by the
+/// host (a parameter event) is reported as a latency change (a restart request; after the
+/// restart, `clap_host_latency.changed`), the reported latency is the chain's in that
+/// setting, and an impulse comes out exactly that late. The parameter is automatable (so
+/// every host lists it) and stepped.
+#[test]
+fn the_latency_setting_is_reported_to_the_host_and_is_the_real_delay() {
+    let mut host = Host::new();
+    assert!(host.param_info("latency").is_automatable());
+    assert!(host.param_info("latency").is_stepped());
+    for rate in [8_000.0, 44_100.0, 48_000.0, 96_000.0, 384_000.0] {
+        host.activate(rate, 512);
+        for (normalized, mode) in [
+            (1.0, headphone_monitor::dsp::LatencyMode::Zero),
+            (0.0, headphone_monitor::dsp::LatencyMode::Exact),
+        ] {
+            let before = host.callback_counts();
+            let silence = vec![vec![0.0f32; 2_048]; 2];
+            host.process(&silence, 512, &[(0, "latency", normalized)]);
+            host.pump_main_thread();
+            assert!(
+                host.restart_requested(),
+                "{rate} Hz {mode:?}: the host is asked to restart"
+            );
+            assert!(host.restart_if_requested());
+            let after = host.callback_counts();
+            assert!(
+                after.latency_changed > before.latency_changed,
+                "{rate} Hz {mode:?}"
+            );
+            let expected = test_support::latency_in(rate, mode);
+            let latency = host.latency() as usize;
+            assert_eq!(latency, expected, "{rate} Hz {mode:?}");
+            let mut x = vec![0.0f32; 3_000];
+            x[321] = 0.25;
+            let out = host.process(&[x.clone(), x], 512, &[]);
+            let at: Vec<usize> = (0..out[0].len()).filter(|&i| out[0][i] != 0.0).collect();
+            assert_eq!(
+                at,
+                vec![321 + latency],
+                "{rate} Hz {mode:?}: the impulse, that late"
+            );
+            assert_eq!(out[0][321 + latency], 0.25, "{rate} Hz {mode:?}: unchanged");
+        }
+        host.deactivate();
+    }
+}
+
 /// A state carrying a correction (its filter list) restores it into a fresh instance; a
 /// state without one — version 0.1.0's — means no correction, even in an instance that
 /// has one loaded; a wild value in the field loads as no correction.

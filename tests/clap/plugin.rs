@@ -57,6 +57,7 @@ fn identities_are_pinned() {
         ("trim_r", "Trim R"),
         ("bass_mono", "Mono Below"),
         ("bass_mono_hz", "Mono Below Frequency"),
+        ("latency", "Latency"),
     ]
     .iter()
     .map(|(id, name)| (param_id(id), name.to_string()))

@@ -521,3 +521,54 @@ fn exports_pass_through_with_monitor_only_and_live_playback_stays_protected() {
         world.crashes.get()
     ));
 }
+
+/// The latency setting, changed while Ardour runs (as a user clicks it): Ardour picks up each
+/// new latency (the plug-in announces it with `restartComponent(kLatencyChanged)`), for the
+/// plug-in and for the track's signal latency, and back again.
+#[test]
+fn ardour_picks_up_a_changed_latency() {
+    let _one = support::one_host_at_a_time();
+    if !support::require("Ardour 7", &ardour_missing(), "apt-get install ardour") {
+        return;
+    }
+    let world = World::new();
+    world.install_plugin();
+    let session = make_session(&world, "latency", &[]);
+    let exact = support::latency_at(RATE);
+    let lines = world.survive("changing the latency setting", || {
+        let lines = world.lua(
+            "latency.lua",
+            &[session.to_str().unwrap(), "latency", PLUGIN, "1", "0"],
+        )?;
+        assert!(lines.iter().any(|l| l == "DONE"), "{lines:?}");
+        Ok(lines)
+    });
+    // "LATENCY <label> plugin P route R"
+    let reported = |label: &str| -> (usize, usize) {
+        let line = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("LATENCY {label} ")))
+            .unwrap_or_else(|| panic!("no report for {label}: {lines:?}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        (words[3].parse().unwrap(), words[5].parse().unwrap())
+    };
+    let (plugin, route) = reported("start");
+    assert_eq!(plugin, exact, "Exact: {lines:?}");
+    assert!(
+        route >= exact,
+        "the track's latency includes the plug-in's: {lines:?}"
+    );
+    let (plugin, route_zero) = reported("1");
+    assert_eq!(plugin, 0, "Zero picked up: {lines:?}");
+    assert_eq!(
+        route - route_zero,
+        exact,
+        "the track lost the plug-in's delay: {lines:?}"
+    );
+    let (plugin, route_back) = reported("0");
+    assert_eq!(plugin, exact, "Exact again: {lines:?}");
+    assert_eq!(route_back, route, "{lines:?}");
+    support::loud(&format!(
+        "Ardour: the latency setting was picked up (plug-in {exact} -> 0 -> {exact} samples; track {route} -> {route_zero} -> {route_back})"
+    ));
+}

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use headphone_monitor::dsp::MonitorMode;
+use headphone_monitor::dsp::{LatencyMode, MonitorMode};
 use headphone_monitor::params::{Choice, MonitorParams, PARAM_COUNT};
 use nice_plug::prelude::Param;
 use serde_json::{json, Value};
@@ -36,6 +36,7 @@ enum Set {
     Swap(bool),
     Ceiling(f32),
     MonitorOnly(bool),
+    Latency(LatencyMode),
 }
 
 impl Set {
@@ -64,6 +65,11 @@ impl Set {
                 params.monitor_only.preview_normalized(on),
                 json!(on),
             ),
+            Set::Latency(mode) => {
+                let normalized = params.latency.preview_normalized(Choice(mode));
+                let name = params.latency.normalized_value_to_string(normalized, false);
+                ("latency", normalized, json!(name))
+            }
         };
         match host {
             // pedalboard: snake-case names with the unit, plain values.
@@ -76,6 +82,7 @@ impl Set {
                     Set::Swap(_) => params.swap.name(),
                     Set::Ceiling(_) => params.ceiling_db.name(),
                     Set::MonitorOnly(_) => params.monitor_only.name(),
+                    Set::Latency(_) => params.latency.name(),
                 };
                 (name.to_owned(), json!(normalized))
             }
@@ -302,6 +309,52 @@ fn the_reported_latency_is_the_delay_measured_by_impulse(host: Host) {
     }
 }
 
+/// The latency setting changed through the host, as a user does it: the host picks up the
+/// new latency (the plug-in announces it with `restartComponent(kLatencyChanged)`), and an
+/// impulse comes out where that latency puts it, bit for bit, in Zero and back in Exact.
+fn the_host_picks_up_a_changed_latency_setting(host: Host) {
+    let rate = 48_000;
+    let Some(mut job) = Job::new(host, rate, 512) else {
+        return;
+    };
+    let len = rate as usize / 4;
+    let at = 1_000;
+    let mut input = [vec![0.0f32; len], vec![0.0f32; len]];
+    input[0][at] = 0.5;
+    input[1][at] = -0.25;
+    let mut runs = Vec::new();
+    for mode in [LatencyMode::Zero, LatencyMode::Exact] {
+        job.set(Set::Latency(mode));
+        // The plug-in reads the setting in its next block and announces the new latency.
+        job.process(&[vec![0.0f32; 2_048], vec![0.0f32; 2_048]]);
+        let latency = job.step(json!({"op": "latency"}));
+        let out = job.process(&input);
+        runs.push((mode, latency, out));
+    }
+    let results = job.run();
+    for (mode, latency, out) in runs {
+        let reported = results[latency].as_u64().unwrap() as usize;
+        let expected = test_support::latency_in(f64::from(rate), mode);
+        assert_eq!(reported, expected, "{host:?} {mode:?}: the host's latency");
+        let offset = job.offset(reported);
+        let out = audio(&out);
+        let mut nonzero = Vec::new();
+        for (c, channel) in out.iter().enumerate() {
+            nonzero.extend(
+                (0..channel.len())
+                    .filter(|&n| channel[n] != 0.0)
+                    .map(|n| (c, n)),
+            );
+        }
+        assert_eq!(
+            nonzero,
+            vec![(0, at + offset), (1, at + offset)],
+            "{host:?} {mode:?}: the impulse where latency {reported} puts it"
+        );
+        assert_eq!((out[0][at + offset], out[1][at + offset]), (0.5, -0.25));
+    }
+}
+
 fn mode_swap_and_gain_do_what_they_say(host: Host) {
     let rate = 48_000;
     let Some(mut job) = Job::new(host, rate, 512) else {
@@ -508,6 +561,7 @@ macro_rules! for_both_hosts {
 for_both_hosts!(
     parameters_are_found_by_name_set_and_read_back,
     the_reported_latency_is_the_delay_measured_by_impulse,
+    the_host_picks_up_a_changed_latency_setting,
     mode_swap_and_gain_do_what_they_say,
     a_hot_signal_stays_under_the_ceiling_by_the_strict_reference,
     the_state_is_saved_and_restored_through_the_host,

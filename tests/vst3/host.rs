@@ -279,6 +279,49 @@ fn parameters_have_pinned_ids_flags_defaults_and_round_trip_through_text() {
     assert_eq!(cases, PARAM_IDS.len() * 201);
 }
 
+/// The latency setting through VST3: a change made by the host (a parameter change while
+/// processing) is announced with `restartComponent(kLatencyChanged)`, `getLatencySamples`
+/// then reports the chain's latency in that setting, and an impulse comes out exactly
+/// that late.
+#[test]
+fn the_latency_setting_is_announced_and_is_the_real_delay() {
+    let id = param_id("latency");
+    let mut plugin = Vst3Instance::new();
+    for rate in [8_000.0, 44_100.0, 48_000.0, 96_000.0, 384_000.0] {
+        assert!(plugin.activate(rate, 512), "{rate} Hz");
+        for (normalized, mode) in [
+            (1.0, headphone_monitor::dsp::LatencyMode::Zero),
+            (0.0, headphone_monitor::dsp::LatencyMode::Exact),
+        ] {
+            plugin.handler.restarts.set(0);
+            plugin.handler.restart_flags.set(0);
+            let silence = vec![vec![0.0f32; 2_048]; 2];
+            plugin.process(&silence, 512, &[(0, id, normalized)], None);
+            // (This harness processes on the thread that created the instance, its "UI
+            // thread", so the announcement is made before `process` returns.)
+            assert!(
+                plugin.handler.restarts.get() > 0,
+                "{rate} Hz {mode:?}: announced"
+            );
+            assert_ne!(plugin.handler.restart_flags.get() & kLatencyChanged, 0);
+            // The host restarts processing, as hosts do on kLatencyChanged.
+            assert!(plugin.activate(rate, 512));
+            let expected = test_support::latency_in(rate, mode);
+            let latency = plugin.latency() as usize;
+            assert_eq!(latency, expected, "{rate} Hz {mode:?}");
+            let mut x = vec![0.0f32; 3_000];
+            x[321] = 0.25;
+            let out = plugin.process(&[x.clone(), x], 512, &[], None);
+            let at: Vec<usize> = (0..out[0].len()).filter(|&i| out[0][i] != 0.0).collect();
+            assert_eq!(
+                at,
+                vec![321 + latency],
+                "{rate} Hz {mode:?}: the impulse, that late"
+            );
+        }
+    }
+}
+
 #[test]
 fn automation_through_parameter_changes_is_sample_accurate() {
     let rate = 48_000.0;

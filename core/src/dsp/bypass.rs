@@ -5,18 +5,30 @@
 //! between them.
 
 use super::crossfade::Crossfade;
+use super::limiter::LatencyMode;
+use super::ramp::Ramp;
 use super::stage::{Chunk, Stage, StageSetup};
 use super::{Settings, MAX_CHUNK};
 
-/// A fixed delay for the dry path, stereo, processed a block at a time.
+/// The dry path's delay, stereo, processed a block at a time. Its length follows the
+/// latency setting; a change glides from the old delay's output to the new one's over
+/// [`super::SWITCH_MS`] (two copies of the same signal mixed, never a jump).
 #[derive(Debug, Clone)]
 struct DryDelay {
-    /// Delay, in samples.
+    /// Delay per latency setting, in samples.
+    delays: [usize; LatencyMode::COUNT],
+    /// The delay now, in samples.
     delay: usize,
-    /// Per channel: a ring of the last `delay` samples plus room for one chunk.
+    /// The delay being left while `glide` moves.
+    from: usize,
+    /// 0 → 1 from the old delay's output to the new one's.
+    glide: Ramp,
+    /// Per channel: a ring of the longest delay plus room for one chunk.
     lines: [Vec<f32>; 2],
     /// Where the next input sample goes in the rings.
     write: usize,
+    /// Scratch: the old delay's output during a glide.
+    from_out: [[f32; MAX_CHUNK]; 2],
 }
 
 /// Copies `source` into the ring `line` from `at`, wrapping at its end.
@@ -35,11 +47,31 @@ fn ring_read(line: &[f32], at: usize, out: &mut [f32]) {
 }
 
 impl DryDelay {
-    fn new(delay: usize) -> Self {
+    fn new(delays: [usize; LatencyMode::COUNT], mode: LatencyMode, glide_samples: u32) -> Self {
+        let longest = delays.iter().copied().max().unwrap_or(0);
+        let delay = delays[mode.index()];
         Self {
+            delays,
             delay,
-            lines: [vec![0.0; delay + MAX_CHUNK], vec![0.0; delay + MAX_CHUNK]],
+            from: delay,
+            glide: Ramp::new(1.0, glide_samples.max(1)),
+            lines: [
+                vec![0.0; longest + MAX_CHUNK],
+                vec![0.0; longest + MAX_CHUNK],
+            ],
             write: 0,
+            from_out: [[0.0; MAX_CHUNK]; 2],
+        }
+    }
+
+    /// Follows the latency setting `mode` (gliding when it changes).
+    fn set_mode(&mut self, mode: LatencyMode) {
+        let delay = self.delays[mode.index()];
+        if delay != self.delay {
+            self.from = self.delay;
+            self.delay = delay;
+            self.glide.jump_to(0.0);
+            self.glide.set_target(1.0);
         }
     }
 
@@ -48,22 +80,38 @@ impl DryDelay {
             line.fill(0.0);
         }
         self.write = 0;
+        self.glide.jump_to(1.0);
     }
 
     /// Writes a block (at most [`MAX_CHUNK`] samples) and, when `out` is given, returns
     /// it delayed there.
     fn process(&mut self, inputs: [&[f32]; 2], out: Option<&mut [[f32; MAX_CHUNK]; 2]>) {
-        let size = self.delay + MAX_CHUNK;
+        let size = self.lines[0].len();
         let len = inputs[0].len();
-        // The sample `delay` behind the block's first one.
-        let read = (self.write + MAX_CHUNK) % size;
         for (line, input) in self.lines.iter_mut().zip(inputs) {
             ring_write(line, self.write, input);
         }
-        if let Some(out) = out {
-            for (line, out) in self.lines.iter().zip(out) {
-                ring_read(line, read, &mut out[..len]);
+        // The sample `delay` behind the block's first one.
+        let read = |delay: usize| (self.write + size - delay) % size;
+        match out {
+            Some(out) => {
+                for (line, out) in self.lines.iter().zip(out.iter_mut()) {
+                    ring_read(line, read(self.delay), &mut out[..len]);
+                }
+                if self.glide.is_moving() {
+                    for (line, old) in self.lines.iter().zip(self.from_out.iter_mut()) {
+                        ring_read(line, read(self.from), &mut old[..len]);
+                    }
+                    for i in 0..len {
+                        let m = self.glide.next_value();
+                        for (out, old) in out.iter_mut().zip(&self.from_out) {
+                            out[i] = old[i] + m * (out[i] - old[i]);
+                        }
+                    }
+                }
             }
+            // Nobody hears the dry signal: a glide has nothing to hide.
+            None => self.glide.jump_to(1.0),
         }
         self.write = (self.write + len) % size;
     }
@@ -80,11 +128,15 @@ pub struct Bypass {
 }
 
 impl Bypass {
-    /// The stage for a dry signal `latency` samples ahead of the processed one, at
-    /// `settings.bypass`.
-    pub fn new(latency: usize, settings: &Settings, switch_samples: u32) -> Self {
+    /// The stage for a dry signal `latency[setting]` samples ahead of the processed one in
+    /// each latency setting, at `settings.bypass`.
+    pub fn new(
+        latency: [usize; LatencyMode::COUNT],
+        settings: &Settings,
+        switch_samples: u32,
+    ) -> Self {
         Self {
-            dry: DryDelay::new(latency),
+            dry: DryDelay::new(latency, settings.latency, switch_samples),
             fade: Crossfade::new(settings.bypass, switch_samples),
             dry_out: [[0.0; MAX_CHUNK]; 2],
         }
@@ -100,6 +152,7 @@ impl Stage for Bypass {
 
     fn apply(&mut self, settings: &Settings) {
         self.fade.set(settings.bypass);
+        self.dry.set_mode(settings.latency);
     }
 
     fn reset(&mut self) {

@@ -12,7 +12,7 @@ use super::cpu::{dispatch, Cpu};
 use super::crossfeed::Crossfeed;
 use super::ear_levels::EarLevels;
 use super::limiter::switched::SwitchedLimiter;
-use super::limiter::Limiter;
+use super::limiter::{LatencyMode, Limiter};
 use super::listening;
 use super::matrix::Matrix;
 use super::meters::{BlockMeters, InputMeters, OutputMeters};
@@ -39,7 +39,9 @@ macro_rules! stage_list {
                 let mut setup = setup;
                 $(
                     let $field = <$stage as Stage>::build(&setup);
-                    setup.latency_before += Stage::latency_samples(&$field);
+                    for mode in <LatencyMode as super::Named>::ALL {
+                        setup.latency_before[mode.index()] += Stage::latency_samples(&$field, *mode);
+                    }
                 )+
                 Self { $($field,)+ }
             }
@@ -52,8 +54,8 @@ macro_rules! stage_list {
                 $(Stage::reset(&mut self.$field);)+
             }
 
-            fn latency_samples(&self) -> usize {
-                0 $(+ Stage::latency_samples(&self.$field))+
+            fn latency_samples(&self, mode: LatencyMode) -> usize {
+                0 $(+ Stage::latency_samples(&self.$field, mode))+
             }
 
             #[inline(always)]
@@ -123,7 +125,7 @@ impl Chain {
             sample_rate,
             settings,
             switch_samples,
-            latency_before: 0,
+            latency_before: [0; LatencyMode::COUNT],
         });
         let mut chain = Self {
             sample_rate,
@@ -144,9 +146,20 @@ impl Chain {
     }
 
     /// The chain's delay, in samples: the sum of its stages' (the limiter's lookahead), a
-    /// function of the sample rate only.
+    /// function of the sample rate and the latency setting only.
     pub fn latency_samples(&self) -> usize {
-        self.stages.latency_samples()
+        self.stages.latency_samples(self.settings.latency)
+    }
+
+    /// The chain's delay in the latency setting `mode`, in samples.
+    pub fn latency_samples_in(&self, mode: LatencyMode) -> usize {
+        self.stages.latency_samples(mode)
+    }
+
+    /// Whether a switch between latency settings is under way (the old and the new
+    /// limiter both sound).
+    pub fn is_switching_latency(&self) -> bool {
+        self.stages.limiter.is_switching()
     }
 
     /// How long the output can still change after the input has fallen silent, in samples
@@ -154,7 +167,7 @@ impl Chain {
     /// cut-off, ends within the limiter's 30 ms hold); `None` while a test signal plays, which
     /// sounds whatever the input.
     pub fn tail_samples(&self) -> Option<usize> {
-        (!self.stages.test_signal.is_audible()).then(|| self.limiter().tail_samples())
+        (!self.stages.test_signal.is_audible()).then(|| self.stages.limiter.tail_samples())
     }
 
     /// The headphone correction's figures (preamp, level match, 1 kHz gain, SPL offset)

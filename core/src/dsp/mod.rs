@@ -37,7 +37,7 @@ pub mod stage;
 pub mod test_signal;
 
 pub use crossfeed::{Crossfeed, CrossfeedSettings};
-pub use limiter::{Limiter, LimiterSettings};
+pub use limiter::{LatencyMode, Limiter, LimiterSettings};
 pub use matrix::MonitorMode;
 pub use meters::BlockMeters;
 pub use named::Named;
@@ -71,6 +71,8 @@ pub struct Settings {
     pub ceiling_db: f32,
     /// Limiter release time constant, in ms.
     pub release_ms: f32,
+    /// The limiter's latency: exact true peak, or none (sample peak).
+    pub latency: LatencyMode,
     /// Host bypass: dry input, delayed by the latency.
     pub bypass: bool,
     /// Crossfeed for headphone listening (off by default).
@@ -94,6 +96,7 @@ impl Default for Settings {
             limiter_on: true,
             ceiling_db: crate::params::CEILING.default,
             release_ms: crate::params::RELEASE.default,
+            latency: LatencyMode::Exact,
             bypass: false,
             crossfeed: CrossfeedSettings::default(),
             generator: listening::generator::Kind::Off,

@@ -64,6 +64,12 @@ impl Named for super::listening::generator::Kind {
     const NAMES: &'static [&'static str] = params::GENERATOR.names;
 }
 
+impl Named for super::limiter::LatencyMode {
+    const ALL: &'static [Self] = &[Self::Exact, Self::Zero];
+    const IDS: &'static [&'static str] = params::LATENCY.ids;
+    const NAMES: &'static [&'static str] = params::LATENCY.names;
+}
+
 impl Named for super::listening::dose::Criterion {
     const ALL: &'static [Self] = &[Self::Standard80, Self::Sensitive75];
     const IDS: &'static [&'static str] = params::ALLOWANCE.ids;

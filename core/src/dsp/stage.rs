@@ -3,7 +3,7 @@
 //! [`Chunk`] in place.
 
 use super::meters::BlockMeters;
-use super::{Settings, MAX_CHUNK};
+use super::{LatencyMode, Settings, MAX_CHUNK};
 
 /// What a stage is built from.
 #[derive(Debug, Clone, Copy)]
@@ -14,8 +14,9 @@ pub struct StageSetup {
     pub settings: Settings,
     /// Length of every click-free switch ([`super::SWITCH_MS`]), in samples.
     pub switch_samples: u32,
-    /// The delay of the stages before this one in the list, in samples.
-    pub latency_before: usize,
+    /// The delay of the stages before this one in the list, in samples, in each latency
+    /// setting (indexed by [`LatencyMode::index`]).
+    pub latency_before: [usize; LatencyMode::COUNT],
 }
 
 /// One chunk of at most [`MAX_CHUNK`] samples on its way through the stage list, and what
@@ -77,8 +78,8 @@ pub trait Stage {
     fn reset(&mut self);
     /// Processes a chunk in place.
     fn process(&mut self, chunk: &mut Chunk<'_>);
-    /// The delay this stage adds, in samples.
-    fn latency_samples(&self) -> usize {
+    /// The delay this stage adds in the latency setting `mode`, in samples.
+    fn latency_samples(&self, _mode: LatencyMode) -> usize {
         0
     }
 }

@@ -117,13 +117,14 @@ pub fn effective_settings(controls: &Controls, now: &Circumstances) -> Settings 
     }
 }
 
-/// `settings` without any of the monitoring: only the limiter (its switch, ceiling and
-/// release) and the host's bypass remain.
+/// `settings` without any of the monitoring: only the limiter (its switch, ceiling,
+/// release and latency) and the host's bypass remain.
 fn ceiling_only(settings: Settings) -> Settings {
     Settings {
         limiter_on: settings.limiter_on,
         ceiling_db: settings.ceiling_db,
         release_ms: settings.release_ms,
+        latency: settings.latency,
         bypass: settings.bypass,
         ..Settings::default()
     }

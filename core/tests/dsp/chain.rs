@@ -4,7 +4,7 @@
 use test_support::signals;
 use test_support::strict;
 
-use headphone_monitor_core::dsp::{db_to_gain, Chain, MonitorMode, Settings};
+use headphone_monitor_core::dsp::{db_to_gain, Chain, LatencyMode, MonitorMode, Settings};
 
 const RATES: [f32; 5] = [8_000.0, 44_100.0, 48_000.0, 96_000.0, 384_000.0];
 
@@ -99,6 +99,118 @@ fn latency_by_impulse_matches_report_in_every_mode() {
                 1000 + lat,
                 "{rate} Hz {mode:?} limiter {limiter_on} bypass {bypass}"
             );
+        }
+    }
+}
+
+/// Both latency settings, at every rate, with the limiter on, off and bypassed: an
+/// impulse comes out exactly the reported latency later, bit for bit; and after a switch
+/// at run time, exactly the new reported latency later.
+#[test]
+fn latency_by_impulse_matches_the_report_in_both_latency_settings() {
+    let impulse_delay = |chain: &mut Chain| {
+        let mut l = vec![0.0f32; 8192];
+        let mut r = vec![0.0f32; 8192];
+        l[1000] = 0.5;
+        r[1000] = -0.25;
+        process_blocks(chain, &mut l, &mut r, 64);
+        let nonzero: Vec<usize> = (0..l.len())
+            .filter(|&i| l[i] != 0.0 || r[i] != 0.0)
+            .collect();
+        assert_eq!(nonzero.len(), 1, "one sample out, unchanged: {nonzero:?}");
+        let at = nonzero[0];
+        assert_eq!((l[at], r[at]), (0.5, -0.25));
+        at - 1000
+    };
+    for rate in RATES {
+        for latency in [LatencyMode::Exact, LatencyMode::Zero] {
+            for (limiter_on, bypass) in [(true, false), (false, false), (true, true)] {
+                let settings = Settings {
+                    latency,
+                    limiter_on,
+                    bypass,
+                    ..Settings::default()
+                };
+                let mut chain = Chain::new(rate, settings);
+                let reported = chain.latency_samples();
+                assert_eq!(
+                    impulse_delay(&mut chain),
+                    reported,
+                    "{rate} Hz {latency:?} limiter {limiter_on} bypass {bypass}"
+                );
+                if latency == LatencyMode::Zero {
+                    assert_eq!(reported, 0);
+                }
+                // Switch to the other setting at run time; once the switch has ended
+                // (20 ms, plus the old delay to drain), the new latency is the real delay.
+                let other = match latency {
+                    LatencyMode::Exact => LatencyMode::Zero,
+                    LatencyMode::Zero => LatencyMode::Exact,
+                };
+                chain.set_settings(Settings {
+                    latency: other,
+                    ..settings
+                });
+                let reported = chain.latency_samples();
+                let mut silence = vec![0.0f32; (rate * 0.05) as usize];
+                let mut silence_r = silence.clone();
+                process_blocks(&mut chain, &mut silence, &mut silence_r, 100);
+                assert!(silence.iter().chain(&silence_r).all(|&v| v == 0.0));
+                assert!(!chain.is_switching_latency());
+                assert_eq!(
+                    impulse_delay(&mut chain),
+                    reported,
+                    "{rate} Hz {latency:?} -> {other:?} limiter {limiter_on} bypass {bypass}"
+                );
+            }
+        }
+    }
+}
+
+/// Switching the latency either way, over a sine (the worst case for a step), with the
+/// limiter working or not and with the host's bypass engaged: no step larger than the
+/// sine's own, and no sample above the ceiling.
+#[test]
+fn switching_the_latency_never_clicks() {
+    let rate = 48_000.0f32;
+    let len = 48_000;
+    let freq = 440.0f32;
+    for (amp, bypass) in [(0.5f32, false), (3.0, false), (0.5, true)] {
+        for from in [LatencyMode::Exact, LatencyMode::Zero] {
+            let to = match from {
+                LatencyMode::Exact => LatencyMode::Zero,
+                LatencyMode::Zero => LatencyMode::Exact,
+            };
+            let left = signals::sine(rate as f64, freq as f64, amp as f64, len, 0.0);
+            let right = signals::sine(rate as f64, freq as f64, amp as f64 * 0.5, len, 1.0);
+            let settings = Settings {
+                latency: from,
+                bypass,
+                ..Settings::default()
+            };
+            let mut chain = Chain::new(rate, settings);
+            let (mut l, mut r) = (left.clone(), right.clone());
+            let half = len / 2;
+            process_blocks(&mut chain, &mut l[..half], &mut r[..half], 128);
+            chain.set_settings(Settings {
+                latency: to,
+                ..settings
+            });
+            process_blocks(&mut chain, &mut l[half..], &mut r[half..], 128);
+            // The output's own level sets its natural step (the limited sine is lower).
+            let out_peak = test_support::measure::peak(&l[half - 4800..half]);
+            let natural = out_peak * 2.0 * std::f32::consts::PI * freq / rate;
+            let step = test_support::measure::max_step(&l[4800..])
+                .max(test_support::measure::max_step(&r[4800..]));
+            assert!(
+                step <= natural * 1.05,
+                "{from:?} -> {to:?} amp {amp} bypass {bypass}: step {step} > natural {natural}"
+            );
+            if !bypass {
+                let ceiling = db_to_gain(settings.ceiling_db);
+                let peak = test_support::measure::peak(&l).max(test_support::measure::peak(&r));
+                assert!(peak <= ceiling, "{from:?} -> {to:?} amp {amp}: {peak}");
+            }
         }
     }
 }

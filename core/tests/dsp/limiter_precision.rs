@@ -10,7 +10,9 @@ use test_support::property;
 use test_support::signals;
 use test_support::strict;
 
-use headphone_monitor_core::dsp::{Chain, CrossfeedSettings, MonitorMode, Named, Settings};
+use headphone_monitor_core::dsp::{
+    db_to_gain, Chain, CrossfeedSettings, LatencyMode, MonitorMode, Named, Settings,
+};
 use proptest::prelude::*;
 use signals::TestSignal;
 
@@ -247,22 +249,20 @@ fn adversarial(parts: &[(u8, f32, usize)], len: usize) -> (Vec<f32>, Vec<f32>) {
 /// One gain/mode/swap/crossfeed move and the block size it runs for.
 type Step = ((f32, MonitorMode, bool, bool), usize);
 
-/// The fixed-ceiling property's run: the output's strict true peak, in dB re ceiling.
-fn fixed_ceiling_run(
+/// Adversarial input through a chain starting at `first`, with the gain/mode/swap/crossfeed
+/// `steps` applied at their block boundaries (cycled), flushed with the Exact latency and
+/// 4096 samples of silence: the output.
+fn moves_run(
     rate: f32,
-    ceiling_db: f32,
+    first: Settings,
     parts: &[(u8, f32, usize)],
     steps: &[Step],
-) -> f64 {
+) -> (Vec<f32>, Vec<f32>) {
     let len = (rate * 0.12) as usize;
     let (left, right) = adversarial(parts, len);
-    let first = Settings {
-        ceiling_db,
-        ..Settings::default()
-    };
     let mut chain = Chain::new(rate, first);
     chain.set_true_peak_metering(false);
-    let lat = chain.latency_samples();
+    let lat = chain.latency_samples_in(LatencyMode::Exact);
     let (mut l, mut r) = (left, right);
     l.extend(std::iter::repeat_n(0.0, lat + 4096));
     r.extend(std::iter::repeat_n(0.0, lat + 4096));
@@ -285,6 +285,21 @@ fn fixed_ceiling_run(
         chain.process(&mut l[pos..end], &mut r[pos..end]);
         pos = end;
     }
+    (l, r)
+}
+
+/// The fixed-ceiling property's run: the output's strict true peak, in dB re ceiling.
+fn fixed_ceiling_run(
+    rate: f32,
+    ceiling_db: f32,
+    parts: &[(u8, f32, usize)],
+    steps: &[Step],
+) -> f64 {
+    let first = Settings {
+        ceiling_db,
+        ..Settings::default()
+    };
+    let (l, r) = moves_run(rate, first, parts, steps);
     let reference = strict::StrictTruePeak::default();
     strict::db(reference.measure(&l).max(reference.measure(&r))) - ceiling_db as f64
 }
@@ -377,6 +392,172 @@ proptest! {
         let reference = strict::StrictTruePeak::default();
         let over = strict::db(reference.measure(&l).max(reference.measure(&r))) - highest as f64;
         prop_assert!(over <= 0.0, "{} Hz: {:+.5} dB over the highest ceiling", rate, over);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The latency settings: Zero keeps the sample peak; switches keep both promises.
+// ---------------------------------------------------------------------------
+
+/// The default settings with the Zero latency setting.
+fn zero_latency() -> Settings {
+    Settings {
+        latency: LatencyMode::Zero,
+        ..Settings::default()
+    }
+}
+
+/// Zero latency, on the same overloads as the exact limiter: no output sample above the
+/// ceiling at any rate, and programme whose samples stay under it untouched. Its strict
+/// true peak is not promised; this measures and prints it per rate (the docs quote it).
+#[test]
+fn zero_latency_keeps_every_sample_under_the_ceiling_and_reports_its_true_peak() {
+    let reference = strict::StrictTruePeak::default();
+    let ceiling_db = Settings::default().ceiling_db;
+    let ceiling = db_to_gain(ceiling_db);
+    for rate in RATES.into_iter().chain([8_000.0, 32_000.0]) {
+        let mut worst = (f64::NEG_INFINITY, String::new());
+        let mut worst_ordinary = f64::NEG_INFINITY;
+        for (sig, class) in overloads(rate) {
+            let out = run(rate, zero_latency(), &sig, 512);
+            let peak =
+                test_support::measure::peak(&out.left).max(test_support::measure::peak(&out.right));
+            assert!(
+                peak <= ceiling,
+                "{rate} Hz {}: sample peak {peak} over {ceiling}",
+                sig.name
+            );
+            let over = over_db(&reference, &out, ceiling_db);
+            println!(
+                "{rate} Hz zero latency {:<28} strict true peak {over:+.3} dB re ceiling",
+                sig.name
+            );
+            if over > worst.0 {
+                worst = (over, sig.name.clone());
+            }
+            if matches!(class, Class::Ordinary) {
+                worst_ordinary = worst_ordinary.max(over);
+            }
+        }
+        println!(
+            "{rate} Hz zero latency: worst strict true peak {:+.3} dB re ceiling ({}); ordinary programme and corpus {worst_ordinary:+.3} dB",
+            worst.0, worst.1
+        );
+        // Untouched: programme a hundredth of a dB under the ceiling (strict true peak,
+        // so every sample is under it too) passes bit for bit, with no delay.
+        for sig in programme_at(rate, 0.25, -0.01) {
+            let out = run(rate, zero_latency(), &sig, 512);
+            assert_eq!(out.changed, 0, "{rate} Hz {}: touched", sig.name);
+            assert_eq!(out.min_gain, 1.0, "{rate} Hz {}", sig.name);
+        }
+    }
+}
+
+/// Runs `left`/`right` through a chain whose latency setting is switched at the given
+/// block boundaries (`plan`: latency setting and block size, cycled) with a fixed
+/// ceiling. Returns the output and, per output sample, whether it came from the exact
+/// limiter alone (no switch under way, Exact heard).
+fn switched_run(
+    rate: f32,
+    ceiling_db: f32,
+    mut left: Vec<f32>,
+    mut right: Vec<f32>,
+    plan: &[(bool, usize)],
+) -> (Vec<f32>, Vec<f32>, Vec<bool>) {
+    let base = Settings {
+        ceiling_db,
+        ..Settings::default()
+    };
+    let mut chain = Chain::new(rate, base);
+    chain.set_true_peak_metering(false);
+    let flush = chain.latency_samples_in(LatencyMode::Exact) + 4096;
+    left.extend(std::iter::repeat_n(0.0, flush));
+    right.extend(std::iter::repeat_n(0.0, flush));
+    let mut exact_only = vec![false; left.len()];
+    let mut pos = 0;
+    for &(zero, block) in plan.iter().cycle() {
+        if pos >= left.len() {
+            break;
+        }
+        let latency = if zero {
+            LatencyMode::Zero
+        } else {
+            LatencyMode::Exact
+        };
+        chain.set_settings(Settings { latency, ..base });
+        let end = (pos + block).min(left.len());
+        let pure_before = !chain.is_switching_latency() && latency == LatencyMode::Exact;
+        chain.process(&mut left[pos..end], &mut right[pos..end]);
+        let pure_after = !chain.is_switching_latency() && latency == LatencyMode::Exact;
+        exact_only[pos..end].fill(pure_before && pure_after);
+        pos = end;
+    }
+    (left, right, exact_only)
+}
+
+/// The output positions at least the reference's support away from any sample that did
+/// not come from the exact limiter alone, as ranges.
+fn exact_stretches(exact_only: &[bool]) -> Vec<std::ops::Range<usize>> {
+    let support = headphone_monitor_core::dsp::limiter::kernel::SUPPORT_SAMPLES;
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &pure) in exact_only.iter().chain([&false]).enumerate() {
+        match (pure, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if i > s + 2 * support + 1 {
+                    out.push(s + support..i - support - 1);
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(property::config(12))]
+
+    /// Zero latency: random gain, mode, swap and crossfeed moves at random block sizes
+    /// over adversarial input (+30 dB clicks, +12 dBFS noise) never put an output sample
+    /// above the ceiling.
+    #[test]
+    fn zero_latency_keeps_the_sample_peak_under_automation(
+        rate in prop_oneof![Just(8_000.0f32), Just(44_100.0), Just(48_000.0), Just(96_000.0), Just(384_000.0)],
+        ceiling_db in -24.0f32..0.0,
+        parts in prop::collection::vec((any::<u8>(), 0.05f32..4.0, 64usize..3000), 1..6),
+        steps in prop::collection::vec((moves(), prop_oneof![1usize..64, 64usize..4097]), 1..12),
+    ) {
+        let first = Settings { ceiling_db, latency: LatencyMode::Zero, ..Settings::default() };
+        let (l, r) = moves_run(rate, first, &parts, &steps);
+        let peak = test_support::measure::peak(&l).max(test_support::measure::peak(&r));
+        prop_assert!(peak <= db_to_gain(ceiling_db), "{} Hz: sample peak {} over {}", rate, peak, db_to_gain(ceiling_db));
+    }
+
+    /// Random switches between Exact and Zero at random block boundaries over
+    /// adversarial input: no output sample ever above the ceiling (during the switches
+    /// too), and wherever the exact limiter alone was heard over the reference's whole
+    /// support, the strict true peak at or under the ceiling.
+    #[test]
+    fn latency_switches_keep_the_sample_peak_and_exact_keeps_the_true_peak(
+        rate in prop_oneof![Just(8_000.0f32), Just(44_100.0), Just(48_000.0), Just(96_000.0)],
+        ceiling_db in -24.0f32..0.0,
+        parts in prop::collection::vec((any::<u8>(), 0.05f32..4.0, 64usize..3000), 1..6),
+        plan in prop::collection::vec((any::<bool>(), prop_oneof![1usize..64, 64usize..8192]), 1..10),
+    ) {
+        let len = (rate * 0.15) as usize;
+        let (l, r) = adversarial(&parts, len);
+        let (l, r, exact_only) = switched_run(rate, ceiling_db, l, r, &plan);
+        let ceiling = db_to_gain(ceiling_db);
+        let peak = test_support::measure::peak(&l).max(test_support::measure::peak(&r));
+        prop_assert!(peak <= ceiling, "{} Hz: sample peak {} over {}", rate, peak, ceiling);
+        let reference = strict::StrictTruePeak::default();
+        for range in exact_stretches(&exact_only) {
+            let tp = reference.measure_range(&l, range.clone()).max(reference.measure_range(&r, range.clone()));
+            let over = strict::db(tp) - ceiling_db as f64;
+            prop_assert!(over <= 0.0, "{} Hz: {:+.5} dB over in the exact stretch {:?}", rate, over, range);
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use test_support::property;
 
 use headphone_monitor_core::dsp::listening::generator::Kind;
 use headphone_monitor_core::dsp::{
-    db_to_gain, Chain, ControllerSettings, CorrectionSettings, CrossfeedSettings, MonitorMode,
-    Named, Settings,
+    db_to_gain, Chain, ControllerSettings, CorrectionSettings, CrossfeedSettings, LatencyMode,
+    MonitorMode, Named, Settings,
 };
 use proptest::prelude::*;
 
@@ -103,7 +103,10 @@ fn settings() -> impl Strategy<Value = Settings> {
     (
         (-70.0f32..12.0, mode(), any::<bool>()),
         -24.0f32..0.0,
-        10.0f32..1000.0,
+        (
+            10.0f32..1000.0,
+            prop_oneof![3 => Just(LatencyMode::Exact), 1 => Just(LatencyMode::Zero)],
+        ),
         crossfeed(),
         generator(),
         prop_oneof![Just(0.0f32), 3.0f32..20.0],
@@ -114,7 +117,7 @@ fn settings() -> impl Strategy<Value = Settings> {
             |(
                 (gain_db, mode, swap),
                 ceiling_db,
-                release_ms,
+                (release_ms, latency),
                 crossfeed,
                 generator,
                 protect_db,
@@ -128,6 +131,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                     limiter_on: true,
                     ceiling_db,
                     release_ms,
+                    latency,
                     bypass: false,
                     crossfeed,
                     generator,

@@ -92,6 +92,7 @@
 
 pub mod detector;
 pub mod exact;
+pub mod instant;
 pub mod kernel;
 pub mod sliding;
 pub mod switched;
@@ -115,7 +116,7 @@ pub const DEFAULT_RELEASE_MS: f32 = crate::params::RELEASE.default;
 pub const CEILING_RAMP_MS: f64 = 20.0;
 /// The shortest release, as a share of the set release: after a reduction shorter than
 /// the release time, the release is that much faster (at most this much).
-const RELEASE_FASTEST: f32 = 0.25;
+pub(super) const RELEASE_FASTEST: f32 = 0.25;
 /// A new requirement within this ratio of the held gain (0.1 dB) re-arms the hold.
 const HOLD_REARM_RATIO: f32 = 1.011_579_5;
 /// Log-gain above which the release snaps to exactly unity (≈ −0.0001 dB, a −100 dB step).
@@ -130,7 +131,7 @@ const EXACT_NEAR_TAPS: usize = 32;
 const GATE_TAPS: usize = 12;
 /// Where a reduction lands, as a fraction of the ceiling (−0.0085 dB): room for the
 /// rounding of the gain and of the exact sums.
-const REDUCTION_LANDING: f32 = 1.0 - 1.0 / 1024.0;
+pub(super) const REDUCTION_LANDING: f32 = 1.0 - 1.0 / 1024.0;
 /// Weight of the far-field bound added to a position's exact value when it needs
 /// reducing: headroom for the gain moving inside the position's support (see the
 /// module docs, "Gain moving under a peak").
@@ -143,7 +144,32 @@ const IN_PHASE_SHARE: f32 = 0.5;
 /// Output samples are clipped this far below the ceiling: the reference's DC
 /// normalisation (1 + 5.6·10⁻⁷, see [`exact::reference_norm`]) reads a sample at
 /// exactly the ceiling a hair above it.
-const SAMPLE_CLIP_FACTOR: f32 = 1.0 - 1.0e-6;
+pub(super) const SAMPLE_CLIP_FACTOR: f32 = 1.0 - 1.0e-6;
+
+/// Which limiter runs, and so the latency the plug-in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LatencyMode {
+    /// The true-peak exact limiter of this module: strict true peak at or under the
+    /// ceiling, audio under it untouched; [`Limiter::latency_samples`] of delay
+    /// (5.5 ms at 48 kHz).
+    Exact,
+    /// No delay: the sample-peak limiter of [`instant`], for recording through the bus.
+    /// Sample peak at or under the ceiling on any input; its true peak is not promised.
+    Zero,
+}
+
+impl LatencyMode {
+    /// Number of settings (the size of per-setting tables).
+    pub const COUNT: usize = 2;
+
+    /// Position in per-setting tables.
+    pub fn index(self) -> usize {
+        match self {
+            Self::Exact => 0,
+            Self::Zero => 1,
+        }
+    }
+}
 
 /// Plain settings of the limiter (linear units).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -152,6 +178,48 @@ pub struct LimiterSettings {
     pub ceiling: f32,
     /// Release time constant, in milliseconds (exponential in dB).
     pub release_ms: f32,
+}
+
+/// The settings as they are used: a NaN, zero or negative ceiling is the lowest ceiling
+/// there is, never the highest, and a ceiling above full scale is full scale; a NaN
+/// release is the default, and the release is kept within 1 ms … 10 s. Returns
+/// `(ceiling, release_ms)`.
+pub(super) fn sanitized_settings(settings: LimiterSettings) -> (f32, f32) {
+    let ceiling = if settings.ceiling.is_nan() || settings.ceiling <= SAFEST_CEILING {
+        SAFEST_CEILING
+    } else {
+        settings.ceiling.min(1.0)
+    };
+    let release_ms = if settings.release_ms.is_nan() {
+        DEFAULT_RELEASE_MS
+    } else {
+        settings.release_ms.clamp(1.0, 10_000.0)
+    };
+    (ceiling, release_ms)
+}
+
+/// Takes `settings` (sanitized) into a limiter's ceiling glide and envelope at
+/// `sample_rate` Hz; returns the release time in samples.
+pub(super) fn apply_settings(
+    settings: LimiterSettings,
+    sample_rate: f32,
+    ceiling: &mut super::ramp::Ramp,
+    envelope: &mut Envelope,
+) -> f32 {
+    let (target, release_ms) = sanitized_settings(settings);
+    ceiling.set_target(target);
+    let release_samples = (release_ms * 1e-3 * sample_rate).max(1.0);
+    envelope.set_release(release_samples);
+    release_samples
+}
+
+/// Samples the release takes from the deepest reduction there can be (an input clamped at
+/// +80 dBFS into a −60 dBTP ceiling, 140 dB) to the snap to exactly unity, for a release
+/// time of `release_samples`.
+pub(super) fn release_tail(release_samples: f32) -> usize {
+    let deepest_ln = (super::sanitize::MAX_INPUT / 1.0e-3).ln();
+    let release = release_samples * (deepest_ln / -RELEASE_SNAP_LN).ln();
+    release.ceil() as usize
 }
 
 /// Hold and release of the gain envelope (before the moving average).
@@ -166,7 +234,7 @@ pub struct LimiterSettings {
 /// [`HOLD_MS`]), and the gain stays constant across the gaps; any other episode holds
 /// for the support alone.
 #[derive(Debug, Clone, Copy)]
-struct Envelope {
+pub(super) struct Envelope {
     /// Held / releasing gain.
     gain: f32,
     /// Natural log of `gain`.
@@ -201,7 +269,7 @@ struct Envelope {
 
 impl Envelope {
     /// At unity, not holding.
-    fn unity(min_hold: u32, max_hold: u32, release_samples: f32) -> Self {
+    pub(super) fn unity(min_hold: u32, max_hold: u32, release_samples: f32) -> Self {
         Self {
             gain: 1.0,
             gain_ln: 0.0,
@@ -223,7 +291,7 @@ impl Envelope {
     /// One sample: follow a lower requirement `m` at once and hold it; otherwise,
     /// once the hold has run out, release exponentially in dB, never above `m`.
     #[inline(always)]
-    fn step(&mut self, m: f32) -> f32 {
+    pub(super) fn step(&mut self, m: f32) -> f32 {
         self.episode_age = self.episode_age.saturating_add(1);
         if m < 1.0 && m <= self.gain * HOLD_REARM_RATIO {
             if m < self.gain {
@@ -298,15 +366,20 @@ impl Envelope {
     }
 
     /// A new release time, in samples; a release under way keeps its share of it.
-    fn set_release(&mut self, release_samples: f32) {
+    pub(super) fn set_release(&mut self, release_samples: f32) {
         if release_samples != self.release_samples {
             self.release_samples = release_samples;
             self.active_coeff = self.coefficient(self.active_share);
         }
     }
 
+    /// Whether the gain rests at exactly unity with no hold left.
+    pub(super) fn at_rest(&self) -> bool {
+        self.gain == 1.0 && self.hold_left == 0
+    }
+
     /// `samples` steps at rest (no requirement, gain at unity).
-    fn rest(&mut self, samples: u32) {
+    pub(super) fn rest(&mut self, samples: u32) {
         self.hold_left = self.hold_left.saturating_sub(samples);
         self.since_rearm = self.since_rearm.saturating_add(samples);
         self.episode_age = self.episode_age.saturating_add(samples);
@@ -452,22 +525,12 @@ impl Limiter {
 
     /// Updates ceiling (glides) and release (immediate).
     pub fn set_settings(&mut self, settings: LimiterSettings) {
-        // Bad values get the safest answer: a NaN, zero or negative ceiling is the lowest
-        // ceiling there is, never the highest.
-        let ceiling = if settings.ceiling.is_nan() || settings.ceiling <= SAFEST_CEILING {
-            SAFEST_CEILING
-        } else {
-            settings.ceiling.min(1.0)
-        };
-        self.ceiling.set_target(ceiling);
-        let release_ms = if settings.release_ms.is_nan() {
-            DEFAULT_RELEASE_MS
-        } else {
-            settings.release_ms.clamp(1.0, 10_000.0)
-        };
-        let release_samples = (release_ms * 1e-3 * self.sample_rate).max(1.0);
-        self.envelope.set_release(release_samples);
-        self.release_samples = release_samples;
+        self.release_samples = apply_settings(
+            settings,
+            self.sample_rate,
+            &mut self.ceiling,
+            &mut self.envelope,
+        );
     }
 
     /// How long, in samples, the output can still change after the input has fallen silent:
@@ -477,9 +540,7 @@ impl Limiter {
     /// the delay (silence in, silence out), but a host that suspends processing after this
     /// finds the gain back at unity when audio returns.
     pub fn tail_samples(&self) -> usize {
-        let deepest_ln = (super::sanitize::MAX_INPUT / 1.0e-3).ln();
-        let release = self.release_samples * (deepest_ln / -RELEASE_SNAP_LN).ln();
-        self.latency_samples + self.envelope.max_hold as usize + release.ceil() as usize
+        self.latency_samples + self.envelope.max_hold as usize + release_tail(self.release_samples)
     }
 
     /// Turns the detector on or off; off, the requirement is 1 (the gain releases to unity).
