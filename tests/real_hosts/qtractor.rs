@@ -37,7 +37,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use headphone_monitor::dsp::MonitorMode;
+use headphone_monitor::dsp::{LatencyMode, MonitorMode};
 use headphone_monitor::params::{Choice, MonitorParams};
 use nice_plug::prelude::Param;
 use serde_json::Value;
@@ -563,11 +563,25 @@ fn programme() -> [Vec<f32>; 2] {
     [left, right]
 }
 
+/// The programme, then the limiter's hot corpus (6 dB over) and 0.25 s of silence; and
+/// the frame where the hot part starts.
+fn programme_then_hot() -> ([Vec<f32>; 2], usize) {
+    let mut input = programme();
+    let hot_start = input[0].len();
+    let hot = support::hot_corpus(RATE, 0.4);
+    for c in 0..2 {
+        input[c].extend_from_slice(&hot[c]);
+        input[c].extend(std::iter::repeat_n(0.0, RATE as usize / 4));
+    }
+    (input, hot_start)
+}
+
 fn normalized(setting: &str, params: &MonitorParams) -> f64 {
     f64::from(match setting {
         "swap" => params.swap.preview_normalized(true),
         "mono" => params.mode.preview_normalized(Choice(MonitorMode::Mono)),
         "gain" => params.gain_db.preview_normalized(-6.0),
+        "zero latency" => params.latency.preview_normalized(Choice(LatencyMode::Zero)),
         _ => unreachable!(),
     })
 }
@@ -576,13 +590,7 @@ fn normalized(setting: &str, params: &MonitorParams) -> f64 {
 fn swap_latency_compensation_and_the_ceiling_in_a_real_time_take() {
     let _one = support::one_host_at_a_time();
     let params = MonitorParams::default();
-    let mut input = programme();
-    let hot_start = input[0].len();
-    let hot = support::hot_corpus(RATE, 0.4);
-    for c in 0..2 {
-        input[c].extend_from_slice(&hot[c]);
-        input[c].extend(std::iter::repeat_n(0.0, RATE as usize / 4));
-    }
+    let (input, hot_start) = programme_then_hot();
     let state = plugin_state(&[("swap", normalized("swap", &params))]);
     let Some(take) = judged_take(&input, &state, true) else {
         return;
@@ -613,6 +621,44 @@ fn swap_latency_compensation_and_the_ceiling_in_a_real_time_take() {
     support::loud(&format!(
         "Qtractor: swapped and aligned; hot corpus {over_in:+.2} dB re ceiling in, strict true \
          peak {over_out:+.4} dB re ceiling out"
+    ));
+}
+
+/// Latency Zero in the session's plug-in state: Qtractor takes the latency the plug-in then
+/// reports (none), so the swapped output is aligned with the transport bit for bit, and the
+/// hot corpus comes out with every sample at or under the ceiling (Zero's promise).
+#[test]
+fn zero_latency_is_taken_up_and_keeps_the_sample_peak_in_a_real_time_take() {
+    let _one = support::one_host_at_a_time();
+    let params = MonitorParams::default();
+    let (input, hot_start) = programme_then_hot();
+    let state = plugin_state(&[
+        ("latency", normalized("zero latency", &params)),
+        ("swap", normalized("swap", &params)),
+    ]);
+    let Some(take) = judged_take(&input, &state, true) else {
+        return;
+    };
+    let out = &take.out;
+    let swapped = (0..hot_start).find(|&n| {
+        out[0][n].to_bits() != input[1][n].to_bits() || out[1][n].to_bits() != input[0][n].to_bits()
+    });
+    assert_eq!(
+        swapped, None,
+        "Qtractor: with Latency Zero, not the swapped input at the transport's frame (frame of the first difference)"
+    );
+    let peak = support::peak(out, 0..out[0].len());
+    assert!(
+        peak <= support::default_ceiling(),
+        "Qtractor: sample peak {peak} over the ceiling with Latency Zero"
+    );
+    let saved = saved_parameters(&take.saved_session);
+    assert_eq!(
+        saved["latency"]["string"], "zero",
+        "saved by Qtractor: {saved}"
+    );
+    support::loud(&format!(
+        "Qtractor: Latency Zero taken up (aligned, no delay); hot corpus sample peak {peak} out"
     ));
 }
 
