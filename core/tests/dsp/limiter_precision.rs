@@ -561,6 +561,31 @@ proptest! {
     }
 }
 
+/// An open counterexample, kept as a test that fails until it is fixed (run it with
+/// `--ignored`): the property hunt of the latency switches (2000 cases) found, with Exact
+/// alone and no switch at all, a strict true peak **+0.030 dB over** a 0 dBTP ceiling at
+/// 48 kHz. Mechanism (step 4 of the limiter's module docs): noise at +12 dBFS held at its
+/// own requirement, then a +30 dB click whose deeper reduction starts inside the support of
+/// a noise position sitting at the ceiling; the variation margin (1/8 of the far-field
+/// bound) is too small there. The fixed 30 ms hold that preceded the adaptive hold kept
+/// such positions under a deeper held gain (−0.007 dB on this input); a weight of 1/4 fixes
+/// it (−0.076 dB) but leaves a near-Nyquist square 0.95 dB short of the ceiling. See
+/// docs/limiter.md, known limitations.
+#[test]
+#[ignore = "open counterexample: +0.030 dB over (docs/limiter.md, known limitations)"]
+fn open_counterexample_noise_then_click_inside_its_support() {
+    let rate = 48_000.0f32;
+    let len = (rate * 0.15) as usize;
+    let (l, r) = adversarial(&[(2, 0.05, 2249), (64, 0.681_371_4, 99)], len);
+    let (l, r, _) = switched_run(rate, 0.0, l, r, &[(false, 512)]);
+    let reference = strict::StrictTruePeak::default();
+    let over = strict::db(reference.measure(&l).max(reference.measure(&r)));
+    assert!(
+        over <= 0.0,
+        "strict true peak {over:+.4} dB re the 0 dBTP ceiling"
+    );
+}
+
 /// The suite replays the same cases on every run (a CI failure can be replayed; two green
 /// runs tested the same thing): two runners built from the suite's configuration draw the same
 /// adversarial inputs.
