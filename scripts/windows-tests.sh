@@ -64,7 +64,18 @@ if [ -z "${DISPLAY:-}" ]; then
   # -displayfd: Xvfb picks a free display and writes its number once it accepts clients.
   Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$display_fifo" >/dev/null 2>&1 &
   xvfb_pid=$!
-  trap 'kill "$xvfb_pid" 2>/dev/null || true' EXIT
+  # On exit, first stop Wine (its desktop process would outlive the display and complain),
+  # then the display.
+  stop_display() {
+    for ws in wineserver /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver; do
+      if command -v "$ws" >/dev/null 2>&1; then
+        WINEPREFIX="${WINEPREFIX:-$PWD/target/wine-prefix}" "$ws" -k >/dev/null 2>&1 || true
+        break
+      fi
+    done
+    kill "$xvfb_pid" 2>/dev/null || true
+  }
+  trap stop_display EXIT
   read -r -t 30 display_number <"$display_fifo" || skip "Xvfb did not start"
   rm -f "$display_fifo"
   export DISPLAY=":$display_number"

@@ -586,6 +586,58 @@ fn open_counterexample_noise_then_click_inside_its_support() {
     );
 }
 
+/// A second open counterexample, constructed (run it with `--ignored`): a position under
+/// the ceiling whose reconstruction a later reduction lifts, **+1.43 dB over** a 0 dBTP
+/// ceiling at 48 kHz (+1.35 at 44.1 kHz, +1.15 at 96 kHz).
+///
+/// Two equal samples make an intersample peak between them (1.27× their value); an
+/// alternating burst starting six samples later pulls that peak down, so the whole input
+/// sits 0.01 dB under the ceiling and is left untouched. A +30 dB click then arrives just
+/// far enough ahead that its reduction (the gain held constant over the click's whole
+/// ±128-sample support, step 3 of the limiter's module docs) starts on the burst: the burst
+/// is turned down, its pull on the earlier peak goes with it, and that peak comes out over.
+/// No margin at the peak can be added when it is detected without touching audio under the
+/// ceiling (the click is not visible yet), and the samples around the peak were sent
+/// before the click was; see docs/limiter.md, known limitations.
+#[test]
+#[ignore = "open counterexample: +1.43 dB over (docs/limiter.md, known limitations)"]
+fn open_counterexample_a_reduction_lifts_an_untouched_peak() {
+    let rate = 48_000.0f32;
+    let settings = Settings {
+        ceiling_db: 0.0,
+        ..Settings::default()
+    };
+    let latency = Chain::new(rate, settings).latency_samples_in(LatencyMode::Exact);
+    let reference = strict::StrictTruePeak::default();
+    let (peak_at, burst) = (1_000usize, 6usize..60);
+    let mut input = vec![0.0f32; 4_000];
+    input[peak_at] = 1.0;
+    input[peak_at + 1] = 1.0;
+    for offset in burst.clone() {
+        input[peak_at + offset] = if offset % 2 == 0 { 0.5 } else { -0.5 };
+    }
+    let under = (db_to_gain(-0.01) as f64 / reference.measure(&input)) as f32;
+    input.iter_mut().for_each(|x| *x *= under);
+    // The click lands where its reduction's ramp starts on the burst.
+    let first = peak_at + latency - 128 + burst.start;
+    let worst = (first..first + 12)
+        .map(|click_at| {
+            let mut left = input.clone();
+            left[click_at] = 31.6;
+            left.extend(std::iter::repeat_n(0.0, latency + 4_096));
+            let mut right = left.clone();
+            let mut chain = Chain::new(rate, settings);
+            chain.set_true_peak_metering(false);
+            chain.process(&mut left, &mut right);
+            strict::db(reference.measure(&left).max(reference.measure(&right)))
+        })
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        worst <= 0.0,
+        "strict true peak {worst:+.4} dB re the 0 dBTP ceiling"
+    );
+}
+
 /// The suite replays the same cases on every run (a CI failure can be replayed; two green
 /// runs tested the same thing): two runners built from the suite's configuration draw the same
 /// adversarial inputs.
