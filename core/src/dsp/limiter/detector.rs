@@ -525,9 +525,13 @@ unsafe fn push_sums_avx2(
     right: &[f32],
 ) {
     // SAFETY: this function only runs on CPUs with AVX2.
-    push_sums(channels, start, left, right, |lanes, first, l, r| unsafe {
-        add_samples_avx2(lanes, first, l, r)
-    });
+    push_sums(
+        channels,
+        start,
+        left,
+        right,
+        |lanes, first, l, r, ranges| unsafe { add_samples_avx2(lanes, first, l, r, ranges) },
+    );
 }
 
 /// The per-sample state of the four running sums (`[Q, Q_d]` of left, then of right),
@@ -537,15 +541,25 @@ struct SumLanes {
     sum: [f64; 4],
     chunk_max: [f64; 4],
     chunk_min: [f64; 4],
+    /// Extremes over the window's completed chunks (fixed while a chunk fills).
+    window_max: [f64; 4],
+    window_min: [f64; 4],
     /// The previous left and right input samples.
     previous: [f32; 2],
 }
 
 /// Adds the stereo samples `left`, `right` (sample `first` onwards, all within one
-/// chunk) to the four sums and their chunk extremes.
+/// chunk) to the four sums and their chunk extremes, and writes each sum's range over
+/// the window after every sample to `ranges`.
 #[inline(always)]
-fn add_samples(lanes: &mut SumLanes, first: u64, left: &[f32], right: &[f32]) {
-    for (j, (&l, &r)) in left.iter().zip(right).enumerate() {
+fn add_samples(
+    lanes: &mut SumLanes,
+    first: u64,
+    left: &[f32],
+    right: &[f32],
+    ranges: &mut [[f32; 4]],
+) {
+    for (j, ((&l, &r), range)) in left.iter().zip(right).zip(ranges).enumerate() {
         let sign = if (first + j as u64) & 1 == 1 {
             -1.0f32
         } else {
@@ -557,6 +571,8 @@ fn add_samples(lanes: &mut SumLanes, first: u64, left: &[f32], right: &[f32]) {
             lanes.sum[k] += (v * sign) as f64;
             lanes.chunk_max[k] = max(lanes.chunk_max[k], lanes.sum[k]);
             lanes.chunk_min[k] = min(lanes.chunk_min[k], lanes.sum[k]);
+            range[k] = (max(lanes.window_max[k], lanes.chunk_max[k])
+                - min(lanes.window_min[k], lanes.chunk_min[k])) as f32;
         }
     }
 }
@@ -570,15 +586,23 @@ fn add_samples(lanes: &mut SumLanes, first: u64, left: &[f32], right: &[f32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn add_samples_avx2(lanes: &mut SumLanes, first: u64, left: &[f32], right: &[f32]) {
+unsafe fn add_samples_avx2(
+    lanes: &mut SumLanes,
+    first: u64,
+    left: &[f32],
+    right: &[f32],
+    ranges: &mut [[f32; 4]],
+) {
     use std::arch::x86_64::*;
     let mut sum = _mm256_loadu_pd(lanes.sum.as_ptr());
     let mut chunk_max = _mm256_loadu_pd(lanes.chunk_max.as_ptr());
     let mut chunk_min = _mm256_loadu_pd(lanes.chunk_min.as_ptr());
+    let window_max = _mm256_loadu_pd(lanes.window_max.as_ptr());
+    let window_min = _mm256_loadu_pd(lanes.window_min.as_ptr());
     // Lanes [0, previous left, 0, previous right]: subtracted from [l, l, r, r].
     let mut previous = _mm_setr_ps(0.0, lanes.previous[0], 0.0, lanes.previous[1]);
     let zero = _mm_setzero_ps();
-    for (j, (&l, &r)) in left.iter().zip(right).enumerate() {
+    for (j, ((&l, &r), range)) in left.iter().zip(right).zip(ranges).enumerate() {
         let sign = if (first + j as u64) & 1 == 1 {
             -1.0f32
         } else {
@@ -590,6 +614,11 @@ unsafe fn add_samples_avx2(lanes: &mut SumLanes, first: u64, left: &[f32], right
         sum = _mm256_add_pd(sum, _mm256_cvtps_pd(values));
         chunk_max = _mm256_max_pd(chunk_max, sum);
         chunk_min = _mm256_min_pd(chunk_min, sum);
+        let spread = _mm256_sub_pd(
+            _mm256_max_pd(window_max, chunk_max),
+            _mm256_min_pd(window_min, chunk_min),
+        );
+        _mm_storeu_ps(range.as_mut_ptr(), _mm256_cvtpd_ps(spread));
     }
     _mm256_storeu_pd(lanes.sum.as_mut_ptr(), sum);
     _mm256_storeu_pd(lanes.chunk_max.as_mut_ptr(), chunk_max);
@@ -601,16 +630,16 @@ unsafe fn add_samples_avx2(lanes: &mut SumLanes, first: u64, left: &[f32], right
 
 /// Adds a stereo block (sample `start` onwards) to both channels' running sums of the
 /// sign-alternated signal and of its first differences (the samples through `add`, a
-/// chunk at a time), and records their ranges for every sample. Every position of a
-/// chunk gets the range as of the chunk's last sample known here: a window a few
-/// samples wider than its own, so still a bound, at a fraction of the cost.
+/// chunk at a time), and records their ranges for every sample: each sample gets the
+/// range as of itself (the completed chunks of the window plus its own chunk so far),
+/// so the bound depends on the stream alone, never on where the host's blocks split it.
 #[inline(always)]
 fn push_sums(
     channels: &mut [ChannelState; 2],
     start: u64,
     left: &[f32],
     right: &[f32],
-    add: impl Fn(&mut SumLanes, u64, &[f32], &[f32]),
+    add: impl Fn(&mut SumLanes, u64, &[f32], &[f32], &mut [[f32; 4]]),
 ) {
     let len = left.len();
     let [c0, c1] = channels;
@@ -624,22 +653,23 @@ fn push_sums(
         sum: states.map(|s| s.sum),
         chunk_max: states.map(|s| s.chunk_max),
         chunk_min: states.map(|s| s.chunk_min),
+        window_max: states.map(|s| s.window_max),
+        window_min: states.map(|s| s.window_min),
         previous: [c0.previous, c1.previous],
     };
-    let mut window_max = states.map(|s| s.window_max);
-    let mut window_min = states.map(|s| s.window_min);
+    let mut ranges = [[0.0f32; 4]; CHUNK];
     let mut i = 0;
     while i < len {
         let now = start + i as u64;
         let end = len.min(i + CHUNK - (now as usize % CHUNK));
-        add(&mut lanes, now, &left[i..end], &right[i..end]);
-        let range = |k: usize| {
-            (max(window_max[k], lanes.chunk_max[k]) - min(window_min[k], lanes.chunk_min[k])) as f32
-        };
-        c0.range_q[i..end].fill(range(0));
-        c0.range_qd[i..end].fill(range(1));
-        c1.range_q[i..end].fill(range(2));
-        c1.range_qd[i..end].fill(range(3));
+        let ranges = &mut ranges[..end - i];
+        add(&mut lanes, now, &left[i..end], &right[i..end], ranges);
+        for (j, range) in (i..end).zip(&*ranges) {
+            c0.range_q[j] = range[0];
+            c0.range_qd[j] = range[1];
+            c1.range_q[j] = range[2];
+            c1.range_qd[j] = range[3];
+        }
         if (start + end as u64).is_multiple_of(CHUNK as u64) {
             let chunks = [
                 &mut c0.alternating_chunks,
@@ -652,14 +682,14 @@ fn push_sums(
                     sum: lanes.sum[k],
                     chunk_max: lanes.chunk_max[k],
                     chunk_min: lanes.chunk_min[k],
-                    window_max: window_max[k],
-                    window_min: window_min[k],
+                    window_max: lanes.window_max[k],
+                    window_min: lanes.window_min[k],
                 }
                 .complete_chunk(chunks);
                 lanes.sum[k] = done.sum;
                 lanes.chunk_max[k] = done.chunk_max;
                 lanes.chunk_min[k] = done.chunk_min;
-                (window_max[k], window_min[k]) = (done.window_max, done.window_min);
+                (lanes.window_max[k], lanes.window_min[k]) = (done.window_max, done.window_min);
             }
         }
         i = end;
@@ -668,8 +698,8 @@ fn push_sums(
         sum: lanes.sum[k],
         chunk_max: lanes.chunk_max[k],
         chunk_min: lanes.chunk_min[k],
-        window_max: window_max[k],
-        window_min: window_min[k],
+        window_max: lanes.window_max[k],
+        window_min: lanes.window_min[k],
     };
     [
         c0.alternating,
