@@ -50,11 +50,10 @@ impl Cpu {
     /// This CPU with its fused multiply-add kernels left out (the plain AVX2 builds, to
     /// compare them with the portable ones in tests).
     pub fn without_fma(self) -> Cpu {
-        Cpu {
-            #[cfg(target_arch = "x86_64")]
-            fma: false,
-            ..self
-        }
+        #[cfg(target_arch = "x86_64")]
+        return Cpu { fma: false, ..self };
+        #[cfg(not(target_arch = "x86_64"))]
+        self
     }
 
     /// Whether the AVX2 builds may run.

@@ -22,7 +22,7 @@
 //!    anyway (the held gain, released over the window ahead, see `process_block`, or
 //!    the requirement of an earlier position of the block, see `Limiter::refine`), the
 //!    exact value could not change the gain and is not computed: on the busy bench
-//!    programme about 4 % of positions are refined.
+//!    programme about 5 % of positions are refined.
 //! 3. **Hold the gain over the whole support.** The attack is a sliding minimum of
 //!    the requirements over `128 + W` positions ahead, then a hold of at least
 //!    `128 + W` samples and a moving average over `W` samples (0.15 ms). So the gain
@@ -722,26 +722,31 @@ impl Limiter {
     /// the gain nor re-arm its hold) and whether any position needs refining.
     #[inline(always)]
     fn detect(&mut self, len: usize) -> (f32, bool) {
-        // The highest the gain can be while this block's positions can act on it: the
-        // attack window (span samples) and the release cap after it (span more), over
-        // 2·span + block samples. Without a re-arm: the envelope released, once its hold
-        // has run out, at the rate its release will run (fixed by the episode's length
-        // when the hold ends). With one: the re-armed hold lasts at least the span, so at
-        // most `len + span` samples of release, at the fastest rate, before or after it.
+        // The highest the gain can be while this block's positions can act on it. In the
+        // attack window (span + block samples) a position acts by re-arming the hold (a
+        // requirement within 0.1 dB of the gain) or by lowering the gain; in the span after
+        // it only through the release cap (a requirement under the gain). Without a
+        // re-arm: the envelope released, once its hold has run out, at the rate its
+        // release will run (fixed by the episode's length when the hold ends). With one:
+        // the re-armed hold lasts at least the span, so the release runs at most `len`
+        // samples in the attack window's horizon and `len + span` in the whole one, at
+        // the fastest rate.
         let e = &self.envelope;
-        let window = (2 * self.attack_span + len) as u32;
-        let steps = window.saturating_sub(e.hold_left) as i32;
         let release = if e.hold_left > 0 {
             e.coefficient(e.release_share(e.episode_age.saturating_add(e.hold_left)))
         } else {
             e.active_coeff
         };
-        let unarmed = release.powi(steps);
-        let rearmed = e
-            .coefficient(RELEASE_FASTEST)
-            .powi((len + self.attack_span) as i32);
-        let gain_ceiling = (e.gain_ln * unarmed.min(rearmed)).exp();
-        let binding = gain_ceiling * HOLD_REARM_RATIO / REDUCTION_LANDING;
+        let fastest = e.coefficient(RELEASE_FASTEST);
+        let highest = |horizon: usize, rearmed_steps: usize| {
+            let unarmed = release.powi((horizon as u32).saturating_sub(e.hold_left) as i32);
+            let rearmed = fastest.powi(rearmed_steps as i32);
+            (e.gain_ln * unarmed.min(rearmed)).exp()
+        };
+        let span = self.attack_span;
+        let in_window = highest(span + len, len);
+        let after_window = highest(2 * span + len, len + span);
+        let binding = (in_window * HOLD_REARM_RATIO).max(after_window) / REDUCTION_LANDING;
         // The gate lets the detector stop at its narrower bound where that shows it.
         for (gate, &target) in self.gate[..len].iter_mut().zip(&self.target) {
             *gate = target / binding;
@@ -777,29 +782,33 @@ impl Limiter {
     ///
     /// The positions go in order, and each one's requirement bounds the gain for the
     /// positions after it in the block. A requirement `r` at position `a` keeps the gain
-    /// at or under `r` while `a` is in the attack window (the window's minimum caps both
-    /// the hold and the release), and a later position `b` stays in the window at most
-    /// `b − a` samples longer, in which the gain can at most release at the fastest rate:
-    /// `ln g ≤ ln r · c^(b − a)` (`c` that release's per-sample coefficient). With
-    /// `x = −ln r · (1 − c^(b − a))`, that is `g ≤ r · eˣ ≤ r / (1 − x)`. A position
-    /// whose cheap requirement lies 0.1 dB above the bound can neither lower the gain nor
-    /// re-arm its hold, so its exact value would change nothing and is not computed.
-    /// (Skipping is always safe: the cheap value is the larger estimate, so its
-    /// requirement is the deeper one.)
+    /// at or under `r` while `a` is in the attack window and for a span after it (the
+    /// release cap), so throughout the attack window of a later position `b` of the
+    /// block; in the span after that, `b − a` samples more, in which the gain can at most
+    /// release at the fastest rate: `ln g ≤ ln r · c^(b − a)` (`c` that release's
+    /// per-sample coefficient). With `x = −ln r · (1 − c^(b − a))`, that is
+    /// `g ≤ r · eˣ ≤ r / (1 − x)`. A position whose cheap requirement lies 0.1 dB above
+    /// the lowest earlier requirement, and above that released bound too, can neither lower
+    /// the gain, nor re-arm its hold, nor cap its release, so its exact value would change
+    /// nothing and is not computed. (Skipping is always safe: the cheap value is the
+    /// larger estimate, so its requirement is the deeper one.)
     #[inline(always)]
     fn refine(&mut self, len: usize, binding: f32) {
         let fastest = self.envelope.coefficient(RELEASE_FASTEST);
-        // The lowest requirement so far (1 = none), its depth `−ln r`, and `c^n` for the
-        // `n` samples since it.
+        // (Bounds are taken a hair above, for rounding.)
+        let hair = 1.0 + 1.0e-5;
+        // The lowest requirement so far (1 = none); and the one that gives the lowest
+        // released bound, its depth `−ln r`, and `c^n` for the `n` samples since it.
+        let mut lowest_ever = 1.0f32;
         let (mut lowest, mut depth, mut decay) = (1.0f32, 0.0f32, 1.0f32);
         for i in 0..len {
             if self.refine[i] {
                 let x = depth * (1.0 - decay);
-                let ceiling = if x < 1.0 {
-                    // (A hair above, for rounding; at the release's snap, unity.)
-                    let ceiling = lowest / (1.0 - x) * (1.0 + 1.0e-5);
-                    if ceiling < 1.0 - 2.0e-5 {
-                        ceiling
+                let released = if x < 1.0 {
+                    // (At the release's snap, unity.)
+                    let released = lowest / (1.0 - x) * hair;
+                    if released < 1.0 - 2.0e-5 {
+                        released
                     } else {
                         1.0
                     }
@@ -807,7 +816,8 @@ impl Limiter {
                     1.0
                 };
                 let binding = if self.skip_dominated {
-                    binding.min(ceiling * HOLD_REARM_RATIO / REDUCTION_LANDING)
+                    let dominated = (lowest_ever * hair * HOLD_REARM_RATIO).max(released);
+                    binding.min(dominated / REDUCTION_LANDING)
                 } else {
                     binding
                 };
@@ -816,7 +826,8 @@ impl Limiter {
                 let target = self.target[i];
                 if value > target {
                     let required = REDUCTION_LANDING * target / value;
-                    if required < ceiling {
+                    lowest_ever = lowest_ever.min(required);
+                    if required < released {
                         (lowest, depth, decay) = (required, -required.ln(), 1.0);
                     }
                 }
