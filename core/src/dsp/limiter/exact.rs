@@ -17,6 +17,11 @@
 //! lanes), and the caller adds [`ROUNDING_MARGIN`] for the difference from the
 //! reference's f64 sums.
 //!
+//! [`ExactPeak::interval_peak_staged`] sums the [`NEAR_COLUMNS`] columns nearest the
+//! interval first (the samples `x[p − 63] … x[p + 64]`) and hands their peak to the
+//! caller, who may stop there (it bounds the rest itself); otherwise the sums go on over
+//! the far columns from where they stopped, in the same order, to the same bits.
+//!
 //! On x86-64 CPUs with AVX2 the same sums are written with AVX2 intrinsics and picked
 //! at run time: with fused multiply-adds where the CPU has FMA (the same products in
 //! the same order, each added with one rounding instead of two: within the same
@@ -39,6 +44,27 @@ pub const PHASES: usize = 16;
 pub const ROUNDING_MARGIN: f32 = 4.0e-5;
 /// Lanes of the dot products.
 const LANES: usize = 8;
+/// Rows of the folded tap table: eight for the sums `u`, eight for the differences
+/// `v` (the last one zero, so both halves run the same eight-row loop).
+const ROWS: usize = 16;
+/// The folded tap table (see [`ExactPeak`]'s `taps`).
+type Taps = [[f32; HALF_WINDOW]; ROWS];
+/// Chunks of [`LANES`] columns in a row.
+const CHUNKS: usize = HALF_WINDOW / LANES;
+/// Columns of the near part that [`ExactPeak::interval_peak_staged`] sums first: the
+/// samples `x[p − 63] … x[p + 64]`.
+pub const NEAR_COLUMNS: usize = 64;
+/// [`NEAR_COLUMNS`] in chunks.
+const NEAR_CHUNKS: usize = NEAR_COLUMNS / LANES;
+
+/// What [`ExactPeak::interval_peak_staged`] computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Staged {
+    /// The near part's peak (the caller's test settled it; the far part is not summed).
+    Near(f32),
+    /// The exact peak, bit for bit [`ExactPeak::interval_peak`]'s value.
+    Exact(f32),
+}
 
 /// The factor the reference multiplies every tap by so that DC passes unchanged:
 /// `16 / Σ_m Σ_k h(m/16 − k)` (about 1 + 5.6·10⁻⁷ for this kernel).
@@ -58,8 +84,9 @@ pub fn reference_norm() -> f64 {
 #[derive(Debug, Clone)]
 pub struct ExactPeak {
     /// Rows 0‥6: `a + b` for phases m = 1‥7; row 7: the half-sample phase; rows
-    /// 8‥14: `a − b` for m = 1‥7. Column `i` pairs `x[p + 1 + i]` with `x[p − i]`.
-    taps: Box<[[f32; HALF_WINDOW]; 15]>,
+    /// 8‥14: `a − b` for m = 1‥7; row 15: zero. Column `i` pairs `x[p + 1 + i]` with
+    /// `x[p − i]`.
+    taps: Box<Taps>,
     /// The reference's DC normalisation, applied to phase 0 (the sample itself).
     norm: f32,
     /// What this CPU can run (the AVX2 build).
@@ -76,7 +103,7 @@ impl ExactPeak {
     /// Builds the tap table (allocates; call from `activate`).
     pub fn new() -> Self {
         let norm = reference_norm();
-        let mut taps = Box::new([[0.0f32; HALF_WINDOW]; 15]);
+        let mut taps = Box::new([[0.0f32; HALF_WINDOW]; ROWS]);
         for i in 0..HALF_WINDOW {
             for m in 1..8 {
                 let phase = m as f64 / PHASES as f64;
@@ -99,24 +126,46 @@ impl ExactPeak {
     /// `window[j]` is the sample `x[p − 127 + j]` (so `x[p]` is `window[127]`). Add
     /// [`ROUNDING_MARGIN`] (relative) before using it as a bound.
     pub fn interval_peak(&self, window: &[f32]) -> f32 {
+        match self.evaluate(window, None::<fn(f32) -> bool>) {
+            Staged::Exact(peak) | Staged::Near(peak) => peak,
+        }
+    }
+
+    /// [`Self::interval_peak`] in two stages. First the same sums over the near part
+    /// only, the [`NEAR_COLUMNS`] columns closest to the interval, whose peak (the
+    /// reconstruction from `x[p − 63] … x[p + 64]` alone, with the same
+    /// [`ROUNDING_MARGIN`]) is handed to `settled`; when that returns true, it is the
+    /// answer. Otherwise the sums go on over the far columns from where they stopped, in
+    /// the same order, so [`Staged::Exact`] is [`Self::interval_peak`]'s value to the bit.
+    pub fn interval_peak_staged(
+        &self,
+        window: &[f32],
+        settled: impl FnOnce(f32) -> bool,
+    ) -> Staged {
+        self.evaluate(window, Some(settled))
+    }
+
+    /// Both of the above: with a test, stop after the near part where it settles.
+    #[inline(always)]
+    fn evaluate(&self, window: &[f32], settled: Option<impl FnOnce(f32) -> bool>) -> Staged {
         let window: &[f32; WINDOW] = window[..WINDOW].try_into().expect("window length");
         // (The window holds `WINDOW` samples; the AVX2 build reads inside it only.)
         if self.cpu.avx2_fma() {
             return dispatch!(
                 true,
-                interval_peak_fma(&self.taps, self.norm, window),
-                interval_peak(&self.taps, self.norm, window)
+                evaluate_fma(&self.taps, self.norm, window, settled),
+                evaluate(&self.taps, self.norm, window, settled)
             );
         }
         dispatch!(
             self.cpu.avx2(),
-            interval_peak_avx2(&self.taps, self.norm, window),
-            interval_peak(&self.taps, self.norm, window)
+            evaluate_avx2(&self.taps, self.norm, window, settled),
+            evaluate(&self.taps, self.norm, window, settled)
         )
     }
 }
 
-/// [`interval_peak`] with AVX2 and fused multiply-adds: the same products in the same
+/// [`evaluate`] with AVX2 and fused multiply-adds: the same products in the same
 /// order as the portable code, each added with one rounding instead of two (so a hair
 /// closer to the reference's f64 sums, within the same [`ROUNDING_MARGIN`]), at about
 /// half the instructions. One machine always picks the same build, so the plug-in and
@@ -126,111 +175,198 @@ impl ExactPeak {
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn interval_peak_fma(
-    taps: &[[f32; HALF_WINDOW]; 15],
+unsafe fn evaluate_fma(
+    taps: &Taps,
     norm: f32,
     window: &[f32; WINDOW],
-) -> f32 {
-    interval_peak_intrinsics::<true>(taps, norm, window)
+    settled: Option<impl FnOnce(f32) -> bool>,
+) -> Staged {
+    evaluate_intrinsics::<true>(taps, norm, window, settled)
 }
 
-/// The intrinsics builds' body: fold, the 15 dot products, the peak.
+/// The intrinsics builds' body: the 15 dot products over the near chunks, the caller's
+/// test, the far chunks, the peak.
 ///
 /// # Safety
 /// The CPU must support AVX2, and FMA too when `FUSED`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn interval_peak_intrinsics<const FUSED: bool>(
-    taps: &[[f32; HALF_WINDOW]; 15],
+unsafe fn evaluate_intrinsics<const FUSED: bool>(
+    taps: &Taps,
     norm: f32,
     window: &[f32; WINDOW],
+    settled: Option<impl FnOnce(f32) -> bool>,
+) -> Staged {
+    use std::arch::x86_64::*;
+    let mut sum_rows = [_mm256_setzero_ps(); 8];
+    let mut diff_rows = [_mm256_setzero_ps(); 8];
+    let mut next = 0;
+    if let Some(settled) = settled {
+        dot_rows_avx2::<FUSED, true>(taps, window, 0..NEAR_CHUNKS, &mut sum_rows);
+        dot_rows_avx2::<FUSED, false>(taps, window, 0..NEAR_CHUNKS, &mut diff_rows);
+        let near = peak_avx2(norm, window, &sum_rows, &diff_rows);
+        if settled(near) {
+            return Staged::Near(near);
+        }
+        next = NEAR_CHUNKS;
+    }
+    dot_rows_avx2::<FUSED, true>(taps, window, next..CHUNKS, &mut sum_rows);
+    dot_rows_avx2::<FUSED, false>(taps, window, next..CHUNKS, &mut diff_rows);
+    Staged::Exact(peak_avx2(norm, window, &sum_rows, &diff_rows))
+}
+
+/// The peak from the rows' lane accumulators (see [`peak_of`]).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn peak_avx2(
+    norm: f32,
+    window: &[f32; WINDOW],
+    sum_rows: &[std::arch::x86_64::__m256; 8],
+    diff_rows: &[std::arch::x86_64::__m256; 8],
 ) -> f32 {
-    let (u, v) = fold_avx2(window);
+    use std::arch::x86_64::*;
     let mut sums = [0.0f32; 16];
-    sums[..8].copy_from_slice(&dot_rows_avx2::<8, FUSED>(taps, 0, &u));
-    sums[8..15].copy_from_slice(&dot_rows_avx2::<7, FUSED>(taps, 8, &v));
+    _mm256_storeu_ps(sums.as_mut_ptr(), lane_sums_avx2(sum_rows));
+    _mm256_storeu_ps(sums.as_mut_ptr().add(8), lane_sums_avx2(diff_rows));
     peak_of(norm, window, &sums)
 }
 
-/// The folded window in registers: `u = x[p+1+i] + x[p−i]`, `v = x[p+1+i] − x[p−i]`.
+/// [`evaluate`] with AVX2 intrinsics: the same products and sums in the same order as
+/// the portable code (lane `j` of chunk `c` is term `8c + j`), so the same bits.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn fold_avx2(
-    window: &[f32; WINDOW],
-) -> (
-    [std::arch::x86_64::__m256; HALF_WINDOW / LANES],
-    [std::arch::x86_64::__m256; HALF_WINDOW / LANES],
-) {
-    use std::arch::x86_64::*;
-    const CHUNKS: usize = HALF_WINDOW / LANES;
-    let reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
-    let mut u = [_mm256_setzero_ps(); CHUNKS];
-    let mut v = [_mm256_setzero_ps(); CHUNKS];
-    let base = window.as_ptr();
-    for c in 0..CHUNKS {
-        // hi = x[p+1+i] for i = 8c‥8c+7; lo = x[p−i], read backwards and reversed.
-        let hi = _mm256_loadu_ps(base.add(HALF_WINDOW + c * LANES));
-        let lo = _mm256_loadu_ps(base.add(HALF_WINDOW - (c + 1) * LANES));
-        let lo = _mm256_permutevar8x32_ps(lo, reverse);
-        u[c] = _mm256_add_ps(hi, lo);
-        v[c] = _mm256_sub_ps(hi, lo);
-    }
-    (u, v)
-}
-
-/// [`interval_peak`] with AVX2 intrinsics: the same products and sums in the same
-/// order as the portable code (lane `j` of chunk `c` is term `8c + j`), so the same bits.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn interval_peak_avx2(
-    taps: &[[f32; HALF_WINDOW]; 15],
+unsafe fn evaluate_avx2(
+    taps: &Taps,
     norm: f32,
     window: &[f32; WINDOW],
-) -> f32 {
-    interval_peak_intrinsics::<false>(taps, norm, window)
+    settled: Option<impl FnOnce(f32) -> bool>,
+) -> Staged {
+    evaluate_intrinsics::<false>(taps, norm, window, settled)
 }
 
-/// Rows `first‥first + R` of `taps` times the folded window `x`, lane sums in the
-/// portable order; with `FUSED`, each product is added by a fused multiply-add.
+/// Adds chunks `chunks` of the eight `u` rows (`SUMS`) or the eight `v` rows of `taps`
+/// times the window folded on the fly (`u = x[p+1+i] + x[p−i]`, `v = x[p+1+i] − x[p−i]`)
+/// to the rows' lane accumulators `acc` (lane `j` of chunk `c` is term `8c + j`); with
+/// `FUSED`, each product is added by a fused multiply-add.
 ///
 /// # Safety
 /// The CPU must support AVX2, and FMA too when `FUSED`.
 #[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn dot_rows_avx2<const FUSED: bool, const SUMS: bool>(
+    taps: &Taps,
+    window: &[f32; WINDOW],
+    chunks: std::ops::Range<usize>,
+    acc: &mut [std::arch::x86_64::__m256; 8],
+) {
+    if FUSED {
+        dot_rows_fused::<SUMS>(taps, window, chunks, acc)
+    } else {
+        dot_rows_plain::<SUMS>(taps, window, chunks, acc)
+    }
+}
+
+/// [`dot_rows_avx2`] with fused multiply-adds (its own function, so the FMA
+/// instructions inline into it whatever its caller enables).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_rows_fused<const SUMS: bool>(
+    taps: &Taps,
+    window: &[f32; WINDOW],
+    chunks: std::ops::Range<usize>,
+    acc: &mut [std::arch::x86_64::__m256; 8],
+) {
+    dot_rows_body::<true, SUMS>(taps, window, chunks, acc)
+}
+
+/// [`dot_rows_avx2`] with separate multiplies and adds.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn dot_rows_avx2<const R: usize, const FUSED: bool>(
-    taps: &[[f32; HALF_WINDOW]; 15],
-    first: usize,
-    x: &[std::arch::x86_64::__m256; HALF_WINDOW / LANES],
-) -> [f32; R] {
+unsafe fn dot_rows_plain<const SUMS: bool>(
+    taps: &Taps,
+    window: &[f32; WINDOW],
+    chunks: std::ops::Range<usize>,
+    acc: &mut [std::arch::x86_64::__m256; 8],
+) {
+    dot_rows_body::<false, SUMS>(taps, window, chunks, acc)
+}
+
+/// The body of [`dot_rows_fused`] and [`dot_rows_plain`] (inlined into each).
+///
+/// # Safety
+/// The CPU must support AVX2, and FMA too when `FUSED`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn dot_rows_body<const FUSED: bool, const SUMS: bool>(
+    taps: &Taps,
+    window: &[f32; WINDOW],
+    chunks: std::ops::Range<usize>,
+    acc: &mut [std::arch::x86_64::__m256; 8],
+) {
     use std::arch::x86_64::*;
-    let mut acc = [_mm256_setzero_ps(); R];
-    for (c, &x) in x.iter().enumerate() {
-        for k in 0..R {
+    let reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+    let base = window.as_ptr();
+    let first = if SUMS { 0 } else { 8 };
+    let mut rows = *acc;
+    for c in chunks {
+        // hi = x[p+1+i] for i = 8c‥8c+7; lo = x[p−i], read backwards and reversed
+        // (c < CHUNKS, so both reads stay inside the window).
+        let hi = _mm256_loadu_ps(base.add(HALF_WINDOW + c * LANES));
+        let lo = _mm256_loadu_ps(base.add(HALF_WINDOW - (c + 1) * LANES));
+        let lo = _mm256_permutevar8x32_ps(lo, reverse);
+        let x = if SUMS {
+            _mm256_add_ps(hi, lo)
+        } else {
+            _mm256_sub_ps(hi, lo)
+        };
+        for (k, acc) in rows.iter_mut().enumerate() {
             let t = _mm256_loadu_ps(taps[first + k].as_ptr().add(c * LANES));
-            acc[k] = if FUSED {
-                fused_multiply_add(t, x, acc[k])
+            *acc = if FUSED {
+                fused_multiply_add(t, x, *acc)
             } else {
-                _mm256_add_ps(acc[k], _mm256_mul_ps(t, x))
+                _mm256_add_ps(*acc, _mm256_mul_ps(t, x))
             };
         }
     }
-    let mut out = [0.0f32; R];
-    for k in 0..R {
-        let mut lanes = [0.0f32; LANES];
-        _mm256_storeu_ps(lanes.as_mut_ptr(), acc[k]);
-        out[k] = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
-            + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-    }
-    out
+    *acc = rows;
+}
+
+/// The eight rows' lane sums as one vector (lane `k`: row `k`), each in the portable
+/// order `((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))`: the halves of rows `k`
+/// and `k + 4` added in one vector (`l0 + l4 …`), then two rounds of pairwise adds
+/// (`hadd`), which pair exactly as the portable order does.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn lane_sums_avx2(acc: &[std::arch::x86_64::__m256; 8]) -> std::arch::x86_64::__m256 {
+    use std::arch::x86_64::*;
+    // [l0 + l4, l1 + l5, l2 + l6, l3 + l7] of row k in the low half, of row k + 4 in
+    // the high half.
+    let halves = |k: usize| {
+        let low = _mm256_permute2f128_ps::<0x20>(acc[k], acc[k + 4]);
+        let high = _mm256_permute2f128_ps::<0x31>(acc[k], acc[k + 4]);
+        _mm256_add_ps(low, high)
+    };
+    let pairs_01 = _mm256_hadd_ps(halves(0), halves(1));
+    let pairs_23 = _mm256_hadd_ps(halves(2), halves(3));
+    _mm256_hadd_ps(pairs_01, pairs_23)
 }
 
 /// `a · b + c` with one rounding.
@@ -248,9 +384,14 @@ unsafe fn fused_multiply_add(
     std::arch::x86_64::_mm256_fmadd_ps(a, b, c)
 }
 
-/// See [`ExactPeak::interval_peak`].
+/// See [`ExactPeak::interval_peak_staged`] (without a test: the exact peak).
 #[inline(always)]
-fn interval_peak(taps: &[[f32; HALF_WINDOW]; 15], norm: f32, window: &[f32; WINDOW]) -> f32 {
+fn evaluate(
+    taps: &Taps,
+    norm: f32,
+    window: &[f32; WINDOW],
+    settled: Option<impl FnOnce(f32) -> bool>,
+) -> Staged {
     // Fold: u[i] = x[p+1+i] + x[p−i], v[i] = x[p+1+i] − x[p−i].
     let mut u = [0.0f32; HALF_WINDOW];
     let mut v = [0.0f32; HALF_WINDOW];
@@ -260,11 +401,28 @@ fn interval_peak(taps: &[[f32; HALF_WINDOW]; 15], norm: f32, window: &[f32; WIND
         u[i] = hi + lo;
         v[i] = hi - lo;
     }
-    let mut sums = [0.0f32; 16];
-    let (sum_rows, diff_rows) = taps.split_at(8);
-    dot_rows(sum_rows, &u, &mut sums[..8]);
-    dot_rows(diff_rows, &v, &mut sums[8..15]);
-    peak_of(norm, window, &sums)
+    let (sum_taps, diff_taps) = taps.split_at(8);
+    let mut sum_rows = [[0.0f32; LANES]; 8];
+    let mut diff_rows = [[0.0f32; LANES]; 8];
+    let peak = |sum_rows: &[[f32; LANES]; 8], diff_rows: &[[f32; LANES]; 8]| {
+        let mut sums = [0.0f32; 16];
+        lane_sums(sum_rows, &mut sums[..8]);
+        lane_sums(diff_rows, &mut sums[8..]);
+        peak_of(norm, window, &sums)
+    };
+    let mut next = 0;
+    if let Some(settled) = settled {
+        dot_rows(sum_taps, &u, 0..NEAR_CHUNKS, &mut sum_rows);
+        dot_rows(diff_taps, &v, 0..NEAR_CHUNKS, &mut diff_rows);
+        let near = peak(&sum_rows, &diff_rows);
+        if settled(near) {
+            return Staged::Near(near);
+        }
+        next = NEAR_CHUNKS;
+    }
+    dot_rows(sum_taps, &u, next..CHUNKS, &mut sum_rows);
+    dot_rows(diff_taps, &v, next..CHUNKS, &mut diff_rows);
+    Staged::Exact(peak(&sum_rows, &diff_rows))
 }
 
 /// The peak from the 15 sums: phase 0 is the sample itself, and
@@ -272,20 +430,25 @@ fn interval_peak(taps: &[[f32; HALF_WINDOW]; 15], norm: f32, window: &[f32; WIND
 /// the pair is (|S_m| + |D_m|)/2.
 #[inline(always)]
 fn peak_of(norm: f32, window: &[f32; WINDOW], sums: &[f32; 16]) -> f32 {
-    let mut peak = (norm * window[HALF_WINDOW - 1]).abs().max(sums[7].abs());
+    // (A plain compare-and-select: the sums are finite, and it needs no NaN handling.)
+    let larger = |a: f32, b: f32| if b > a { b } else { a };
+    let mut peak = larger((norm * window[HALF_WINDOW - 1]).abs(), sums[7].abs());
     for m in 0..7 {
-        peak = peak.max(0.5 * (sums[m].abs() + sums[8 + m].abs()));
+        peak = larger(peak, 0.5 * (sums[m].abs() + sums[8 + m].abs()));
     }
     peak
 }
 
-/// `out[r]` = dot product of `rows[r]` with `x`, for up to 8 rows at once: the 128
-/// terms in chunks of 8 lanes (each row's lanes in registers), then the lanes, in a
-/// fixed order.
+/// Adds chunks `chunks` of 8 `rows` times `x` to the rows' lane accumulators `acc`
+/// (each row's lanes in registers).
 #[inline(always)]
-fn dot_rows(rows: &[[f32; HALF_WINDOW]], x: &[f32; HALF_WINDOW], out: &mut [f32]) {
-    let mut acc = [[0.0f32; LANES]; 8];
-    for c in 0..HALF_WINDOW / LANES {
+fn dot_rows(
+    rows: &[[f32; HALF_WINDOW]],
+    x: &[f32; HALF_WINDOW],
+    chunks: std::ops::Range<usize>,
+    acc: &mut [[f32; LANES]; 8],
+) {
+    for c in chunks {
         let mut chunk = [0.0f32; LANES];
         chunk.copy_from_slice(&x[c * LANES..(c + 1) * LANES]);
         for (row, acc) in rows.iter().zip(acc.iter_mut()) {
@@ -295,6 +458,11 @@ fn dot_rows(rows: &[[f32; HALF_WINDOW]], x: &[f32; HALF_WINDOW], out: &mut [f32]
             }
         }
     }
+}
+
+/// Each row's lanes summed in a fixed order, into `out`.
+#[inline(always)]
+fn lane_sums(acc: &[[f32; LANES]; 8], out: &mut [f32]) {
     for (acc, out) in acc.iter().zip(out.iter_mut()) {
         *out = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
     }
@@ -319,6 +487,55 @@ mod tests {
                 xj * kernel::kernel(phase - k as f64) * norm
             })
             .sum()
+    }
+
+    #[test]
+    fn a_staged_evaluation_gives_the_near_parts_peak_or_the_exact_value_to_the_bit() {
+        let mut seed = 0x9e37_79b9u32;
+        let x: Vec<f32> = (0..900)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                let noise = seed as f32 / u32::MAX as f32 * 2.0 - 1.0;
+                0.6 * (i as f32 * 0.05).sin() + 0.4 * noise
+            })
+            .collect();
+        let fused = ExactPeak::new();
+        let builds = [
+            ExactPeak {
+                cpu: Cpu::PORTABLE,
+                ..fused.clone()
+            },
+            ExactPeak {
+                cpu: Cpu::detect().without_fma(),
+                ..fused.clone()
+            },
+            fused,
+        ];
+        let near = NEAR_COLUMNS;
+        for build in &builds {
+            for p in (HALF_WINDOW..x.len() - HALF_WINDOW).step_by(5) {
+                let window = &x[p + 1 - HALF_WINDOW..p + 1 + HALF_WINDOW];
+                let exact = build.interval_peak(window);
+                // Not settled: the exact value, bit for bit.
+                let mut offered = None;
+                let staged = build.interval_peak_staged(window, |v| {
+                    offered = Some(v);
+                    false
+                });
+                assert_eq!(staged, Staged::Exact(exact), "p {p}");
+                // The value offered is the peak of the near samples alone.
+                let mut inner = [0.0f32; WINDOW];
+                inner[HALF_WINDOW - near..HALF_WINDOW + near]
+                    .copy_from_slice(&window[HALF_WINDOW - near..HALF_WINDOW + near]);
+                let alone = build.interval_peak(&inner);
+                assert_eq!(offered.map(f32::to_bits), Some(alone.to_bits()), "p {p}");
+                // Settled: that value.
+                let settled = build.interval_peak_staged(window, |_| true);
+                assert_eq!(settled, Staged::Near(alone), "p {p}");
+            }
+        }
     }
 
     #[test]

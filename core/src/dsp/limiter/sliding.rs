@@ -74,6 +74,8 @@ impl SlidingBuffer {
     }
 
     /// `out[i]` = mean of the `span` values ending at sample `i` of the block.
+    /// (Inlined like [`SlidingMin::push`]; no fused operations, so the same bits.)
+    #[inline(always)]
     pub fn mean_into(&self, out: &mut [f32]) {
         let span = self.span as f32;
         self.tiles(out, |acc, x| acc + x, |acc| acc / span);
@@ -158,7 +160,9 @@ impl SlidingMin {
     }
 
     /// Pushes `values`; when `out` is given, `out[i]` = the minimum of the `span`
-    /// values ending at `values[i]`.
+    /// values ending at `values[i]`. (Inlined, so it is compiled with the limiter's
+    /// instruction set.)
+    #[inline(always)]
     pub fn push(&mut self, values: &[f32], mut out: Option<&mut [f32]>) {
         let span = self.span;
         // Runs of ones, for `history_at_least_one`.
@@ -175,14 +179,16 @@ impl SlidingMin {
             let mut prefix = self.prefix;
             if let Some(out) = out.as_deref_mut() {
                 let out = &mut out[start..start + run];
-                // After value j the window is the prefix plus suffix[filled + j + 1..].
-                let suffix = &self.suffix[self.filled + 1..];
-                for (j, (o, &v)) in out.iter_mut().zip(piece).enumerate() {
+                // After value j the window is the prefix plus suffix[filled + j + 1..]:
+                // the prefix minima first (a serial scan), then the suffix folded in
+                // where the previous segment still reaches (a loop that vectorises).
+                for (o, &v) in out.iter_mut().zip(piece) {
                     prefix = if v < prefix { v } else { prefix };
-                    *o = match suffix.get(j) {
-                        Some(&s) if s < prefix => s,
-                        _ => prefix,
-                    };
+                    *o = prefix;
+                }
+                let suffix = &self.suffix[self.filled + 1..];
+                for (o, &s) in out.iter_mut().zip(suffix) {
+                    *o = if s < *o { s } else { *o };
                 }
             } else {
                 let m = min_of(piece);
