@@ -9,7 +9,7 @@
 //! trees with that line removed (docs/performance.md compares against the first release
 //! this way).
 
-use headphone_monitor::dsp::{Chain, LatencyMode, Settings};
+use headphone_monitor::dsp::{Chain, LatencyMode, Named, Settings};
 use std::time::Instant;
 
 #[path = "common/mod.rs"]
@@ -51,19 +51,18 @@ fn main() {
             .flat_map(|level| [32usize, 512, 4096].map(|block| (level, block, 400)))
             .collect(),
     };
-    let zero = std::env::args().any(|a| a == "zero");
+    // The latency setting, by its id (`exact`, `low` or `zero`; Exact when none is given).
+    let latency = std::env::args()
+        .find_map(|a| LatencyMode::from_id(&a))
+        .unwrap_or(LatencyMode::Exact);
     let settings = Settings {
-        latency: if zero {
-            LatencyMode::Zero
-        } else {
-            LatencyMode::Exact
-        },
+        latency,
         ..Settings::default()
     };
     for (level, block, runs) in cases {
         let best = fastest(level, block, runs, settings);
         let name = if level > 1.0 { "busy" } else { "idle" };
-        let setting = if zero { "zero" } else { "exact" };
+        let setting = latency.id();
         println!(
             "48000/{block}/{name}/{setting}: fastest of {runs}: {:.3} ms per second of audio ({:.0}x real time)",
             best * 1e3,

@@ -10,6 +10,8 @@ mod controller;
 mod correction;
 #[path = "dsp/limiter_precision.rs"]
 mod limiter_precision;
+#[path = "dsp/low_latency.rs"]
+mod low_latency;
 #[path = "dsp/measurements.rs"]
 mod measurements;
 #[path = "dsp/properties.rs"]

@@ -4,7 +4,7 @@
 use test_support::signals;
 use test_support::strict;
 
-use headphone_monitor_core::dsp::{db_to_gain, Chain, LatencyMode, MonitorMode, Settings};
+use headphone_monitor_core::dsp::{db_to_gain, Chain, LatencyMode, MonitorMode, Named, Settings};
 
 const RATES: [f32; 5] = [8_000.0, 44_100.0, 48_000.0, 96_000.0, 384_000.0];
 
@@ -123,7 +123,7 @@ fn latency_by_impulse_matches_the_report_in_both_latency_settings() {
         at - 1000
     };
     for rate in RATES {
-        for latency in [LatencyMode::Exact, LatencyMode::Zero] {
+        for (latency, other) in latency_switches() {
             for (limiter_on, bypass) in [(true, false), (false, false), (true, true)] {
                 let settings = Settings {
                     latency,
@@ -141,12 +141,8 @@ fn latency_by_impulse_matches_the_report_in_both_latency_settings() {
                 if latency == LatencyMode::Zero {
                     assert_eq!(reported, 0);
                 }
-                // Switch to the other setting at run time; once the switch has ended
+                // Switch to another setting at run time; once the switch has ended
                 // (20 ms, plus the old delay to drain), the new latency is the real delay.
-                let other = match latency {
-                    LatencyMode::Exact => LatencyMode::Zero,
-                    LatencyMode::Zero => LatencyMode::Exact,
-                };
                 chain.set_settings(Settings {
                     latency: other,
                     ..settings
@@ -167,6 +163,14 @@ fn latency_by_impulse_matches_the_report_in_both_latency_settings() {
     }
 }
 
+/// Every ordered pair of different latency settings.
+fn latency_switches() -> Vec<(LatencyMode, LatencyMode)> {
+    let all = LatencyMode::ALL;
+    all.iter()
+        .flat_map(|&a| all.iter().filter(move |&&b| b != a).map(move |&b| (a, b)))
+        .collect()
+}
+
 /// Switching the latency either way, over a sine (the worst case for a step), with the
 /// limiter working or not and with the host's bypass engaged: no step larger than the
 /// sine's own, and no sample above the ceiling.
@@ -176,11 +180,7 @@ fn switching_the_latency_never_clicks() {
     let len = 48_000;
     let freq = 440.0f32;
     for (amp, bypass) in [(0.5f32, false), (3.0, false), (0.5, true)] {
-        for from in [LatencyMode::Exact, LatencyMode::Zero] {
-            let to = match from {
-                LatencyMode::Exact => LatencyMode::Zero,
-                LatencyMode::Zero => LatencyMode::Exact,
-            };
+        for (from, to) in latency_switches() {
             let left = signals::sine(rate as f64, freq as f64, amp as f64, len, 0.0);
             let right = signals::sine(rate as f64, freq as f64, amp as f64 * 0.5, len, 1.0);
             let settings = Settings {

@@ -17,9 +17,9 @@ use proptest::prelude::*;
 use signals::TestSignal;
 
 /// The rates the targets are judged at.
-const RATES: [f32; 3] = [44_100.0, 48_000.0, 96_000.0];
+pub(crate) const RATES: [f32; 3] = [44_100.0, 48_000.0, 96_000.0];
 /// Low rates: the guarantee holds and the figures are reported.
-const LOW_RATES: [f32; 4] = [8_000.0, 16_000.0, 22_050.0, 32_000.0];
+pub(crate) const LOW_RATES: [f32; 4] = [8_000.0, 16_000.0, 22_050.0, 32_000.0];
 /// Input this far under the ceiling (strict true peak) must come out untouched.
 const UNTOUCHED_MARGIN_DB: f64 = 0.1;
 /// Overloads must come out at least this close to the ceiling.
@@ -76,7 +76,7 @@ fn over_db(reference: &strict::StrictTruePeak, run: &Run, ceiling_db: f32) -> f6
 
 /// Programme signals (music-like, hard-panned, anti-phase, pink, white, sweep) of
 /// `seconds`, scaled to `re_ceiling_db` from the default ceiling on the strict reference.
-fn programme_at(rate: f32, seconds: f32, re_ceiling_db: f64) -> Vec<TestSignal> {
+pub(crate) fn programme_at(rate: f32, seconds: f32, re_ceiling_db: f64) -> Vec<TestSignal> {
     let reference = strict::StrictTruePeak::default();
     let ceiling_db = Settings::default().ceiling_db as f64;
     signals::programme(rate as f64, (rate * seconds) as usize)
@@ -125,7 +125,7 @@ fn programme_a_hundredth_of_a_db_under_the_ceiling_is_untouched() {
 
 /// How close to the ceiling an overload case must come.
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Class {
+pub(crate) enum Class {
     /// Programme, noise, sweeps, clicks, bursts, DC, sines, the 1 kHz and 100 Hz
     /// squares: within [`REACH_DB`] (the goal).
     Ordinary,
@@ -140,7 +140,7 @@ enum Class {
 
 /// The overload cases: programme driven 6 dB over the ceiling, plus the limiter
 /// corpus's squares, bursts, clicks, DC, sines, sweeps and noise.
-fn overloads(rate: f32) -> Vec<(TestSignal, Class)> {
+pub(crate) fn overloads(rate: f32) -> Vec<(TestSignal, Class)> {
     let mut out: Vec<(TestSignal, Class)> = programme_at(rate, 0.25, OVERLOAD_DB)
         .into_iter()
         .map(|s| (s, Class::Ordinary))

@@ -111,6 +111,7 @@ pub mod detector;
 pub mod exact;
 pub mod instant;
 pub mod kernel;
+pub mod low;
 pub mod sliding;
 pub mod switched;
 
@@ -321,12 +322,7 @@ impl Envelope {
     #[inline(always)]
     pub(super) fn step_capped(&mut self, m: f32, earlier: f32) -> f32 {
         self.episode_age = self.episode_age.saturating_add(1);
-        if m < 1.0 && m <= self.gain * HOLD_REARM_RATIO {
-            if m < self.gain {
-                self.gain = m;
-                self.gain_ln = self.ln(m);
-            }
-            self.rearm();
+        if self.require(m) {
             return self.gain;
         }
         self.since_rearm = self.since_rearm.saturating_add(1);
@@ -351,6 +347,21 @@ impl Envelope {
             }
         }
         self.gain
+    }
+
+    /// A requirement `m` without a step: a lower one is followed at once and held, one
+    /// within 0.1 dB above the gain re-arms the hold. Returns whether it did either.
+    #[inline(always)]
+    pub(super) fn require(&mut self, m: f32) -> bool {
+        if m < 1.0 && m <= self.gain * HOLD_REARM_RATIO {
+            if m < self.gain {
+                self.gain = m;
+                self.gain_ln = self.ln(m);
+            }
+            self.rearm();
+            return true;
+        }
+        false
     }
 
     /// `x.ln()`, remembered for the last `x` (the same bits either way).
@@ -421,6 +432,34 @@ impl Envelope {
         self.hold_left = self.hold_left.saturating_sub(samples);
         self.since_rearm = self.since_rearm.saturating_add(samples);
         self.episode_age = self.episode_age.saturating_add(samples);
+    }
+}
+
+/// Splits a stereo block into pieces of at most [`BLOCK`] samples and hands each to
+/// `piece`, with the matching pieces of `unlimited` (empty when both are empty: nobody
+/// listens to the unlimited signal). `right` must be as long as `left`, and `unlimited`,
+/// unless empty, at least as long.
+pub(super) fn in_blocks(
+    [left, right]: [&mut [f32]; 2],
+    [unlimited_left, unlimited_right]: [&mut [f32]; 2],
+    mut piece: impl FnMut([&mut [f32]; 2], [&mut [f32]; 2]),
+) {
+    let len = left.len();
+    let keep_unlimited = !(unlimited_left.is_empty() && unlimited_right.is_empty());
+    assert!(right.len() == len);
+    assert!(!keep_unlimited || (unlimited_left.len() >= len && unlimited_right.len() >= len));
+    let mut start = 0;
+    while start < len {
+        let end = (start + BLOCK).min(len);
+        let unlimited = if keep_unlimited { start..end } else { 0..0 };
+        piece(
+            [&mut left[start..end], &mut right[start..end]],
+            [
+                &mut unlimited_left[unlimited.clone()],
+                &mut unlimited_right[unlimited],
+            ],
+        );
+        start = end;
     }
 }
 
@@ -644,26 +683,18 @@ impl Limiter {
         unlimited_left: &mut [f32],
         unlimited_right: &mut [f32],
     ) {
-        let len = left.len();
-        let keep_unlimited = !(unlimited_left.is_empty() && unlimited_right.is_empty());
-        assert!(right.len() == len);
-        assert!(!keep_unlimited || (unlimited_left.len() >= len && unlimited_right.len() >= len));
-        let mut start = 0;
-        while start < len {
-            let end = (start + BLOCK).min(len);
-            let unlimited = if keep_unlimited { start..end } else { 0..0 };
-            let (l, r) = (&mut left[start..end], &mut right[start..end]);
-            let (ul, ur) = (
-                &mut unlimited_left[unlimited.clone()],
-                &mut unlimited_right[unlimited],
-            );
-            dispatch!(
-                self.cpu.avx2(),
-                self.process_block_avx2(l, r, ul, ur),
-                self.process_block(l, r, ul, ur)
-            );
-            start = end;
-        }
+        let avx2 = self.cpu.avx2();
+        in_blocks(
+            [left, right],
+            [unlimited_left, unlimited_right],
+            |[l, r], [ul, ur]| {
+                dispatch!(
+                    avx2,
+                    self.process_block_avx2(l, r, ul, ur),
+                    self.process_block(l, r, ul, ur)
+                )
+            },
+        );
     }
 
     /// [`Self::process_block`] compiled for AVX2 (its slice loops eight lanes wide; no

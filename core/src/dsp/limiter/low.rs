@@ -1,0 +1,642 @@
+//! The low-latency true-peak limiter (the "Low" latency setting): at most 1.5 ms of
+//! delay at 44.1 kHz and above, and the strict true peak still kept at or under the
+//! ceiling, with a reserve only for the part of the reference's support it cannot see.
+//!
+//! # Geometry
+//! The reference ([`super::kernel`], `docs/measuring.md`) reconstructs the interval
+//! `[p, p + 1)` from the 256 samples `p − 127 … p + 128`. Exact waits until all of them
+//! have arrived and holds one gain over all of them. Low judges position `p` when only
+//! `F` samples after it have arrived (`F` = [`LowLimiter::future_samples`], 66 at
+//! 48 kHz) and emits sample `p − W + 1` right after (`W` the 0.15 ms gain ramp), so the
+//! delay is `F + W − 1` samples. At the moment `p` is judged, its support has three
+//! parts:
+//! - **already sent**, `p − 127 … p − W`: the output samples themselves, known exactly
+//!   (whatever gains and clips made them);
+//! - **still ahead**, `p − W + 1 … p + F`: input samples whose gains are still to be
+//!   applied (the plan, see below);
+//! - **unseen**, `p + F + 1 … p + 128`: nothing is known but that every output sample
+//!   is clipped at the ceiling, so they add at most `ceiling · U(φ)` at phase `φ`,
+//!   `U(φ) = Σ |ĥ(φ − k)|` over those offsets (the reserve; 0.020 of the ceiling at
+//!   48 kHz, 0.18 dB, and none at 96 kHz and above, where `F` reaches the whole 128).
+//!
+//! # Gain plan and judgment
+//! Every sample gets a planned gain when it arrives: the hold and release of the same
+//! adaptive [`super::Envelope`] as Exact's. Plans are only ever lowered afterwards,
+//! never raised. A position is judged against its exact reconstruction with the current
+//! plan (sent samples as sent, planned samples times their plan, the reserve); if that
+//! exceeds the ceiling, the position gets the largest gain `G` for which the plan
+//! `min(plan, V)` with `V = G` from `p` on and a straight ramp from 1 at `p − W` down to
+//! `G` at `p` keeps every one of the 16 phases within
+//! `landing · ceiling − ceiling · U(φ)`: each phase is linear in `G` (the ramp samples
+//! are `w + (1 − w)·G` times their input), so the solution is an intersection of
+//! intervals, repeated until the set of samples where `V` is below the plan settles.
+//! Then the plan is lowered and the envelope holds `G` from the newest sample on, for
+//! the support after `p` and the moving average (the same hold as Exact's).
+//!
+//! The cheap test first: the detector's bound of the input's reconstruction over the
+//! visible window `B`, the gains over that window between `g_lo` and `g_hi`, the input's
+//! largest magnitude there `X`, give `|recon| ≤ g_hi·B + (g_hi − g_lo)·X·Σ|ĥ| +
+//! ceiling·max U`; a position under `landing / 1.0116` of the ceiling by that bound
+//! neither needs a reduction nor re-arms the hold, and is not judged.
+//!
+//! # Where it stands
+//! Not yet a choice of the plug-in's Latency parameter: it does not keep its promise on
+//! every input, and it is too slow (`tests/dsp/low_latency.rs` measures it; figures in
+//! `docs/limiter.md`, "The Low setting"):
+//! - **Later reductions lift earlier positions.** A judgment holds for the plan at its
+//!   time. A later, deeper reduction (a position judged after `p`, whose ramp lowers
+//!   samples inside `p`'s support) can lift `p`'s reconstruction, as in Exact (its module
+//!   docs, "Gain moving under a peak"), and here far more often, because the ramp starts
+//!   at most `W` samples before the peak instead of 128. On content near Nyquist the
+//!   sent part of a reconstruction is large and cancelled by the part still ahead, so a
+//!   reduction there can only be made by leaving the peak over (the solve then takes
+//!   the gain that exceeds least). Measured worst strict true peak on the overload
+//!   corpus: +0.3 dB at 48 and 96 kHz, +0.8 dB at 44.1 kHz.
+//! - **Cost.** The cheap test is loose while the gain moves (the `(g_hi − g_lo)` term),
+//!   so on a hot master more than half the positions are judged exactly: about 35× the
+//!   cost of Exact.
+
+use super::detector::{Detector, BLOCK};
+use super::exact::{reference_norm, HALF_WINDOW, PHASES, ROUNDING_MARGIN, WINDOW};
+use super::kernel;
+use super::{
+    apply_settings, in_blocks, release_tail, Envelope, LimiterSettings, CEILING_RAMP_MS, HOLD_MS,
+    HOLD_REARM_RATIO, REDUCTION_LANDING, RELEASE_FASTEST, SAMPLE_CLIP_FACTOR, SMOOTHING_MS,
+};
+use crate::dsp::ramp::Ramp;
+
+/// The longest delay of the Low setting at 44.1 kHz and above, in ms.
+pub const LATENCY_MS: f64 = 1.5;
+/// The fewest samples seen after a judged position (below 44.1 kHz, 1.5 ms would leave
+/// too few: the reserve for the unseen part grows to several dB).
+pub const MIN_FUTURE_SAMPLES: usize = 64;
+/// Near-field half-width of the cheap bound, in samples.
+const NEAR_TAPS: usize = 32;
+/// Rounds of the judgment's solve before it settles for the lowest gain found.
+const SOLVE_ROUNDS: usize = 4;
+/// Lanes of the per-phase dot products.
+const LANES: usize = 8;
+
+/// Delay, visibility and ramp of the Low setting at `sample_rate` Hz:
+/// `(latency, future, ramp)` in samples, `latency = future + ramp − 1`.
+pub fn geometry(sample_rate: f32) -> (usize, usize, usize) {
+    let fs = sample_rate.clamp(1000.0, 768_000.0) as f64;
+    let ramp = ((SMOOTHING_MS * 1e-3 * fs).floor() as usize).max(1);
+    let budget = (LATENCY_MS * 1e-3 * fs).floor() as usize;
+    let fewest = if fs < 44_100.0 { MIN_FUTURE_SAMPLES } else { 1 };
+    let future = (budget + 1).saturating_sub(ramp).clamp(fewest, HALF_WINDOW);
+    (future + ramp - 1, future, ramp)
+}
+
+/// A doubled power-of-two ring: any recent run of samples is one slice.
+#[derive(Debug, Clone)]
+struct Ring {
+    values: Vec<f32>,
+    mask: usize,
+}
+
+impl Ring {
+    fn new(min_len: usize, value: f32) -> Self {
+        let len = min_len.next_power_of_two();
+        Self {
+            values: vec![value; 2 * len],
+            mask: len - 1,
+        }
+    }
+
+    #[inline(always)]
+    fn set(&mut self, index: u64, value: f32) {
+        let i = index as usize & self.mask;
+        self.values[i] = value;
+        self.values[i + self.mask + 1] = value;
+    }
+
+    #[inline(always)]
+    fn get(&self, index: u64) -> f32 {
+        self.values[index as usize & self.mask]
+    }
+
+    /// `len` values from `first` on.
+    #[inline(always)]
+    fn run(&self, first: u64, len: usize) -> &[f32] {
+        let i = first as usize & self.mask;
+        &self.values[i..i + len]
+    }
+
+    fn fill(&mut self, value: f32) {
+        self.values.fill(value);
+    }
+}
+
+/// Per phase, the dot product of `taps[φ]` with `window` (8 lanes, then the lanes).
+fn phase_sums(taps: &[[f32; WINDOW]; PHASES], window: &[f32]) -> [f32; PHASES] {
+    let len = window.len();
+    let whole = len - len % LANES;
+    let mut out = [0.0f32; PHASES];
+    for (o, row) in out.iter_mut().zip(taps) {
+        let mut acc = [0.0f32; LANES];
+        for (taps, samples) in row[..whole]
+            .chunks_exact(LANES)
+            .zip(window[..whole].chunks_exact(LANES))
+        {
+            for ((a, &h), &x) in acc.iter_mut().zip(taps).zip(samples) {
+                *a += h * x;
+            }
+        }
+        let rest: f32 = row[whole..len]
+            .iter()
+            .zip(&window[whole..])
+            .map(|(&h, &x)| h * x)
+            .sum();
+        *o = acc.iter().sum::<f32>() + rest;
+    }
+    out
+}
+
+/// The largest gain `G` in `[0, highest]` with `|a + G·b| ≤ limit` for every
+/// constraint `(a, b, limit)`, and `true`; where no gain meets them all, the gain that
+/// exceeds them least (the function is convex: the largest of absolute affine
+/// functions), and `false`.
+fn solve(constraints: &[(f32, f32, f32)], highest: f32) -> (f32, bool) {
+    let (mut lo, mut hi) = (0.0f32, highest);
+    for &(a, b, limit) in constraints {
+        if b > 0.0 {
+            hi = hi.min((limit - a) / b);
+            lo = lo.max((-limit - a) / b);
+        } else if b < 0.0 {
+            hi = hi.min((-limit - a) / b);
+            lo = lo.max((limit - a) / b);
+        } else if a.abs() > limit {
+            hi = -1.0;
+        }
+    }
+    if lo <= hi && hi >= 0.0 {
+        return (hi, true);
+    }
+    let excess = |g: f32| {
+        constraints
+            .iter()
+            .fold(f32::NEG_INFINITY, |m, &(a, b, limit)| {
+                m.max((a + g * b).abs() - limit)
+            })
+    };
+    let (mut left, mut right) = (0.0f32, highest.max(0.0));
+    for _ in 0..40 {
+        let third = (right - left) / 3.0;
+        let (x1, x2) = (left + third, right - third);
+        if excess(x1) <= excess(x2) {
+            right = x2;
+        } else {
+            left = x1;
+        }
+    }
+    (0.5 * (left + right), false)
+}
+
+/// The Low setting's limiter. See the module docs.
+#[derive(Debug, Clone)]
+pub struct LowLimiter {
+    /// Total delay `L = F + W − 1`, in samples.
+    latency_samples: usize,
+    /// Samples seen after a judged position, `F`.
+    future_samples: usize,
+    /// Length of the gain ramp before a position, `W`, in samples.
+    ramp_samples: usize,
+    /// Sample rate, in Hz.
+    sample_rate: f32,
+    /// Release time constant, in samples.
+    release_samples: f32,
+    /// Ceiling glide.
+    ceiling: Ramp,
+    /// The cheap bound of the input's reconstruction over the visible window.
+    detector: Detector,
+    /// The detector's linked bound per position of the block (the test reads each
+    /// channel's from the detector).
+    estimate: [f32; BLOCK],
+    /// Reference taps: `taps[φ][j]` weighs the sample `p − 127 + j` at `p + φ/16`.
+    taps: Box<[[f32; WINDOW]; PHASES]>,
+    /// Per phase and number `d` of samples seen after a centre, what the samples beyond
+    /// may add, as a share of the ceiling (`Σ |ĥ|` over offsets `d + 1 … 128`).
+    tails: Box<[[f32; HALF_WINDOW + 1]; PHASES]>,
+    /// Scratch: the judgment's constraints `(a, b, limit)`, per channel and phase.
+    constraints: [(f32, f32, f32); 2 * PHASES],
+    /// Its largest value.
+    unseen_max: f32,
+    /// The largest `Σ|ĥ|` over the visible window, over the phases.
+    visible_abs: f32,
+    /// Input samples per channel, by sample index.
+    inputs: [Ring; 2],
+    /// Output samples per channel, by sample index.
+    outputs: [Ring; 2],
+    /// The gain of every sample: its plan until it is sent, then the gain it was sent with.
+    gains: Ring,
+    /// The ceiling each sample arrived with.
+    ceilings: Ring,
+    /// Hold and release: the plan of each arriving sample.
+    envelope: Envelope,
+    /// Index of the next input sample.
+    clock: u64,
+    /// Index of the last sample the final clip changed (`u64::MAX`: none yet).
+    last_clip: u64,
+    /// When false no position is judged (limiter switched off): the gain releases.
+    detect: bool,
+    /// Scratch windows of the judgment: per channel, the constant and the `G` part.
+    constant: [[f32; WINDOW]; 2],
+    proportional: [[f32; WINDOW]; 2],
+    /// Positions judged exactly since construction (a statistic).
+    judged: u64,
+    /// Judgments that found no gain meeting every phase (the sent part alone is over).
+    infeasible: u64,
+    /// Gain applied to the last output sample (for meters).
+    last_gain: f32,
+    /// Smallest gain applied since the last [`LowLimiter::take_min_gain`].
+    min_gain: f32,
+}
+
+impl LowLimiter {
+    /// A limiter for `sample_rate` Hz (8 … 384 kHz). Allocates; call from `activate`.
+    pub fn new(sample_rate: f32, settings: LimiterSettings) -> Self {
+        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
+        let (latency, future, ramp) = geometry(sample_rate);
+        let norm = reference_norm();
+        let mut taps = Box::new([[0.0f32; WINDOW]; PHASES]);
+        let mut tails = Box::new([[0.0f32; HALF_WINDOW + 1]; PHASES]);
+        let mut unseen = [0.0f32; PHASES];
+        let mut visible_abs = 0.0f64;
+        for (m, row) in taps.iter_mut().enumerate() {
+            let phase = m as f64 / PHASES as f64;
+            let h = |j: usize| kernel::kernel(phase + (HALF_WINDOW - 1) as f64 - j as f64) * norm;
+            for (j, tap) in row.iter_mut().enumerate() {
+                *tap = h(j) as f32;
+            }
+            // Rounded up: bounds.
+            let mut beyond = 0.0f64;
+            for d in (0..=HALF_WINDOW).rev() {
+                tails[m][d] = (beyond * (1.0 + 1e-4)) as f32;
+                if d > 0 {
+                    beyond += h(HALF_WINDOW - 1 + d).abs();
+                }
+            }
+            unseen[m] = tails[m][future];
+            let seen: f64 = (0..HALF_WINDOW + future).map(|j| h(j).abs()).sum();
+            visible_abs = visible_abs.max(seen);
+        }
+        let unseen_max = unseen.iter().fold(0.0f32, |a, &b| a.max(b));
+        let history = WINDOW + BLOCK + latency + 8;
+        let min_hold = (HALF_WINDOW + ramp).saturating_sub(future).max(1) as u32;
+        let mut limiter = Self {
+            latency_samples: latency,
+            future_samples: future,
+            ramp_samples: ramp,
+            sample_rate,
+            release_samples: 1.0,
+            ceiling: Ramp::new(
+                settings.ceiling,
+                (CEILING_RAMP_MS * 1e-3 * sample_rate as f64) as u32,
+            ),
+            detector: Detector::new(NEAR_TAPS, future, latency),
+            estimate: [0.0; BLOCK],
+            taps,
+            tails,
+            constraints: [(0.0, 0.0, 0.0); 2 * PHASES],
+            unseen_max,
+            visible_abs: (visible_abs * (1.0 + 1e-4)) as f32,
+            inputs: [Ring::new(history, 0.0), Ring::new(history, 0.0)],
+            outputs: [Ring::new(history, 0.0), Ring::new(history, 0.0)],
+            gains: Ring::new(history, 1.0),
+            ceilings: Ring::new(history, settings.ceiling),
+            envelope: Envelope::unity(
+                min_hold,
+                (HOLD_MS * 1e-3 * sample_rate as f64).round() as u32,
+                1.0,
+            ),
+            clock: 0,
+            last_clip: u64::MAX,
+            detect: true,
+            constant: [[0.0; WINDOW]; 2],
+            proportional: [[0.0; WINDOW]; 2],
+            judged: 0,
+            infeasible: 0,
+            last_gain: 1.0,
+            min_gain: 1.0,
+        };
+        limiter.set_settings(settings);
+        limiter.reset();
+        limiter
+    }
+
+    /// The delay this limiter adds, in samples (fixed per sample rate).
+    pub fn latency_samples(&self) -> usize {
+        self.latency_samples
+    }
+
+    /// Samples seen after a judged position, `F`.
+    pub fn future_samples(&self) -> usize {
+        self.future_samples
+    }
+
+    /// The largest reserve for the unseen samples, as a share of the ceiling.
+    pub fn unseen_reserve(&self) -> f32 {
+        self.unseen_max
+    }
+
+    /// Positions judged exactly since construction.
+    pub fn judged_positions(&self) -> u64 {
+        self.judged
+    }
+
+    /// Judgments that found no gain meeting every phase since construction.
+    pub fn infeasible_judgments(&self) -> u64 {
+        self.infeasible
+    }
+
+    /// Updates ceiling (glides) and release (immediate).
+    pub fn set_settings(&mut self, settings: LimiterSettings) {
+        self.release_samples = apply_settings(
+            settings,
+            self.sample_rate,
+            &mut self.ceiling,
+            &mut self.envelope,
+        );
+    }
+
+    /// How long, in samples, the output can still change after the input has fallen
+    /// silent (see [`super::Limiter::tail_samples`]).
+    pub fn tail_samples(&self) -> usize {
+        self.latency_samples + self.envelope.max_hold as usize + release_tail(self.release_samples)
+    }
+
+    /// Turns judging on or off; off, nothing is reduced (the gain releases to unity).
+    pub fn set_detection(&mut self, on: bool) {
+        self.detect = on;
+    }
+
+    /// Smallest gain applied since the last call (1.0 = no reduction), then resets it.
+    pub fn take_min_gain(&mut self) -> f32 {
+        std::mem::replace(&mut self.min_gain, 1.0)
+    }
+
+    /// Gain applied to the last output sample (for meters).
+    pub fn current_gain(&self) -> f32 {
+        self.last_gain
+    }
+
+    /// Clears all state (no allocation): silence in, unity gain, ceiling at its target.
+    pub fn reset(&mut self) {
+        self.detector.reset();
+        let c = self.ceiling.target();
+        self.ceiling.jump_to(c);
+        self.ceilings.fill(c);
+        for ring in self.inputs.iter_mut().chain(self.outputs.iter_mut()) {
+            ring.fill(0.0);
+        }
+        self.gains.fill(1.0);
+        let e = self.envelope;
+        self.envelope = Envelope::unity(e.min_hold, e.max_hold, e.release_samples);
+        self.clock = 0;
+        self.last_clip = u64::MAX;
+        self.last_gain = 1.0;
+        self.min_gain = 1.0;
+    }
+
+    /// Limits a stereo block in place (the same contract as [`super::Limiter::process`]).
+    pub fn process(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        unlimited_left: &mut [f32],
+        unlimited_right: &mut [f32],
+    ) {
+        in_blocks(
+            [left, right],
+            [unlimited_left, unlimited_right],
+            |out, unlimited| self.process_block(out, unlimited),
+        );
+    }
+
+    /// [`Self::process`] for at most [`BLOCK`] samples.
+    fn process_block(
+        &mut self,
+        [left, right]: [&mut [f32]; 2],
+        [unlimited_left, unlimited_right]: [&mut [f32]; 2],
+    ) {
+        let len = left.len();
+        let start = self.clock;
+        let (f, l) = (self.future_samples as u64, self.latency_samples as u64);
+        self.detector.push(left, right);
+        for i in 0..len {
+            let t = start + i as u64;
+            self.inputs[0].set(t, left[i]);
+            self.inputs[1].set(t, right[i]);
+            let c = self.ceiling.next_value();
+            self.ceilings.set(t, c);
+        }
+        if self.detect {
+            self.detector.estimate(&mut self.estimate[..len]);
+        }
+        // The gains and the input's largest magnitude over every visible window of the
+        // block (a superset of each), for the cheap test.
+        let first = start.wrapping_sub(f + HALF_WINDOW as u64 - 1);
+        let span = self.future_samples + HALF_WINDOW - 1;
+        let (mut g_lo, mut g_hi) = (1.0f32, 0.0f32);
+        for &g in self.gains.run(first, span) {
+            g_lo = g_lo.min(g);
+            g_hi = g_hi.max(g);
+        }
+        if self.last_clip != u64::MAX && self.last_clip.wrapping_sub(first) < span as u64 + 1 {
+            g_lo = 0.0;
+        }
+        // The plans of the arriving samples: the envelope now, released at most at its
+        // fastest for the block.
+        let e = &self.envelope;
+        let fastest = e.coefficient(RELEASE_FASTEST);
+        let released_ln = e.gain_ln * fastest.powi(len as i32);
+        // (Near unity the release snaps to exactly 1.)
+        g_hi = g_hi.max(if released_ln > -1.0e-4 {
+            1.0
+        } else {
+            released_ln.exp()
+        });
+        g_lo = g_lo.min(e.gain);
+        let mut peak = [0.0f32; 2];
+        for (ch, peak) in peak.iter_mut().enumerate() {
+            for &x in self.inputs[ch].run(first, span + len) {
+                *peak = peak.max(x.abs());
+            }
+        }
+        for i in 0..len {
+            let t = start + i as u64;
+            let plan = self.envelope.step(1.0);
+            self.gains.set(t, plan);
+            g_lo = g_lo.min(plan);
+            if self.detect {
+                let p = t.wrapping_sub(f);
+                let target = self.ceilings.get(p);
+                let reserve = self.ceiling.value().max(self.ceiling.target()) * self.unseen_max;
+                let variation = (g_hi - g_lo) * self.visible_abs;
+                let quiet =
+                    target * REDUCTION_LANDING / (HOLD_REARM_RATIO * (1.0 + ROUNDING_MARGIN));
+                let need = (0..2).any(|ch| {
+                    let b = self.detector.channel_bound(ch, i);
+                    g_hi * b + variation * peak[ch] + reserve > quiet
+                });
+                if need {
+                    if let Some(g) = self.judge(p) {
+                        g_lo = g_lo.min(g);
+                    }
+                }
+            }
+            // Send sample t − L.
+            let e = t.wrapping_sub(l);
+            let g = self.gains.get(e);
+            let clip = self.ceilings.get(e) * SAMPLE_CLIP_FACTOR;
+            let mut clipped = false;
+            for (ch, out) in [&mut left[i], &mut right[i]].into_iter().enumerate() {
+                let x = self.inputs[ch].get(e);
+                let v = x * g;
+                let y = if v > clip {
+                    clipped = true;
+                    clip
+                } else if v < -clip {
+                    clipped = true;
+                    -clip
+                } else {
+                    v
+                };
+                self.outputs[ch].set(e, y);
+                *out = y;
+            }
+            if clipped {
+                self.last_clip = e;
+            }
+            if !unlimited_left.is_empty() {
+                unlimited_left[i] = self.inputs[0].get(e);
+                unlimited_right[i] = self.inputs[1].get(e);
+            }
+            self.min_gain = self.min_gain.min(g);
+            self.last_gain = g;
+        }
+        self.clock = start + len as u64;
+    }
+
+    /// The reconstruction sums of centre `c` per phase on channel `ch`, with the samples
+    /// from `sent` to the newest `t` at their plan, or, with `lowering = Some((p, g))`, at
+    /// `min(plan, V)` of a reduction to `g` at `p` (see the module docs): returned as the
+    /// part that does not depend on `g` and the factor of `g`.
+    fn centre_sums(
+        &mut self,
+        ch: usize,
+        c: u64,
+        sent: u64,
+        t: u64,
+        lowering: Option<(u64, f32)>,
+    ) -> ([f32; PHASES], [f32; PHASES]) {
+        let w = self.ramp_samples as f32;
+        let first = c.wrapping_sub(HALF_WINDOW as u64 - 1);
+        let visible = (HALF_WINDOW + t.wrapping_sub(c) as usize).min(WINDOW);
+        let past = sent.wrapping_sub(first) as usize;
+        let (constant, proportional) = (&mut self.constant[ch], &mut self.proportional[ch]);
+        constant[..past].copy_from_slice(self.outputs[ch].run(first, past));
+        let inputs = self.inputs[ch].run(sent, visible - past);
+        let gains = self.gains.run(sent, visible - past);
+        match lowering {
+            None => {
+                for ((y, &x), &g) in constant[past..visible].iter_mut().zip(inputs).zip(gains) {
+                    *y = x * g;
+                }
+                let a = phase_sums(&self.taps, &constant[..visible]);
+                (a, [0.0; PHASES])
+            }
+            Some((p, g)) => {
+                proportional[..past].fill(0.0);
+                for (n, (&x, &plan)) in inputs.iter().zip(gains).enumerate() {
+                    let k = sent.wrapping_add(n as u64);
+                    let before = p.wrapping_sub(k) as i64;
+                    let wk = if before > 0 { before as f32 / w } else { 0.0 };
+                    let j = past + n;
+                    if wk + (1.0 - wk) * g < plan {
+                        constant[j] = wk * x;
+                        proportional[j] = (1.0 - wk) * x;
+                    } else {
+                        constant[j] = plan * x;
+                        proportional[j] = 0.0;
+                    }
+                }
+                let a = phase_sums(&self.taps, &constant[..visible]);
+                let b = phase_sums(&self.taps, &proportional[..visible]);
+                (a, b)
+            }
+        }
+    }
+
+    /// Per phase, what the unseen samples may add to centre `c` when `t` is the newest, as
+    /// an amplitude.
+    fn reserve(&self, c: u64, t: u64, m: usize) -> f32 {
+        let seen_after = t.wrapping_sub(c) as usize;
+        let ceiling = self.ceiling.value().max(self.ceiling.target());
+        ceiling * self.tails[m][seen_after.min(HALF_WINDOW)]
+    }
+
+    /// Judges position `p` (the newest sample `p + F`) exactly against the plan; lowers
+    /// the plan and holds the envelope where it must. Returns the gain it set, if any.
+    fn judge(&mut self, p: u64) -> Option<f32> {
+        self.judged += 1;
+        let t = p.wrapping_add(self.future_samples as u64);
+        let sent = p.wrapping_sub(self.ramp_samples as u64).wrapping_add(1);
+        let target = self.ceilings.get(p);
+        // The reconstruction with the current plan, as a share of the ceiling.
+        let mut worst = 0.0f32;
+        for ch in 0..2 {
+            let (sums, _) = self.centre_sums(ch, p, sent, t, None);
+            for (m, s) in sums.iter().enumerate() {
+                worst = worst.max((s.abs() + self.reserve(p, t, m)) / target);
+            }
+        }
+        let worst = worst * (1.0 + ROUNDING_MARGIN);
+        let plan_p = self.gains.get(p);
+        if worst <= 1.0 {
+            // Within the ceiling: a re-arm of the hold if close (as Exact's requirement
+            // within 0.1 dB of the gain), else nothing.
+            let equivalent = plan_p * REDUCTION_LANDING / worst;
+            if worst > 0.0 && equivalent < 1.0 {
+                self.envelope.require(equivalent);
+            }
+            return None;
+        }
+        // Reduce: the largest G with every phase within the landing, `V` below the plan
+        // where it is active.
+        let mut g = plan_p * REDUCTION_LANDING / worst;
+        for _ in 0..SOLVE_ROUNDS {
+            for ch in 0..2 {
+                let (a, b) = self.centre_sums(ch, p, sent, t, Some((p, g)));
+                for m in 0..PHASES {
+                    let limit = target * REDUCTION_LANDING / (1.0 + ROUNDING_MARGIN)
+                        - self.reserve(p, t, m);
+                    self.constraints[ch * PHASES + m] = (a[m], b[m], limit);
+                }
+            }
+            let next = solve(&self.constraints, plan_p);
+            if !next.1 {
+                self.infeasible += 1;
+            }
+            let settled = (next.0 - g).abs() <= 1e-7 * g.max(1e-30);
+            g = next.0;
+            if settled {
+                break;
+            }
+        }
+        let g = g.max(0.0);
+        let w = self.ramp_samples as f32;
+        for n in 0..=t.wrapping_sub(sent) {
+            let k = sent.wrapping_add(n);
+            let before = p.wrapping_sub(k) as i64;
+            let wk = if before > 0 { before as f32 / w } else { 0.0 };
+            let v = wk + (1.0 - wk) * g;
+            if v < self.gains.get(k) {
+                self.gains.set(k, v);
+            }
+        }
+        self.envelope.require(g.max(f32::MIN_POSITIVE));
+        Some(g)
+    }
+}

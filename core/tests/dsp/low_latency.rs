@@ -1,0 +1,147 @@
+//! The low-latency true-peak limiter ([`LowLimiter`], not yet a choice of the plug-in's
+//! Latency parameter): its delay, what it leaves untouched, and how close it keeps the
+//! strict true peak to the ceiling, judged on the reference of `docs/measuring.md`.
+//!
+//! `cargo test --release --test dsp low_latency -- --nocapture --test-threads 1` prints
+//! the figures `docs/limiter.md` quotes.
+
+use super::limiter_precision::{overloads, programme_at, Class, LOW_RATES, RATES};
+use headphone_monitor_core::dsp::limiter::low::{geometry, LowLimiter, LATENCY_MS};
+use headphone_monitor_core::dsp::{db_to_gain, LimiterSettings, Settings};
+use test_support::signals::TestSignal;
+use test_support::strict;
+
+/// The plug-in's default ceiling and release.
+fn settings() -> LimiterSettings {
+    let s = Settings::default();
+    LimiterSettings {
+        ceiling: db_to_gain(s.ceiling_db),
+        release_ms: s.release_ms,
+    }
+}
+
+/// The output of `sig` through a fresh limiter in blocks of `block` (flushed with
+/// silence for the delay), with the number of samples that differ from the delayed
+/// input and the smallest gain.
+fn run(rate: f32, sig: &TestSignal, block: usize) -> (Vec<f32>, Vec<f32>, usize, f32) {
+    let mut limiter = LowLimiter::new(rate, settings());
+    let lat = limiter.latency_samples();
+    let (mut left, mut right) = (sig.left.clone(), sig.right.clone());
+    left.extend(std::iter::repeat_n(0.0, lat));
+    right.extend(std::iter::repeat_n(0.0, lat));
+    let mut min_gain = 1.0f32;
+    for (l, r) in left.chunks_mut(block).zip(right.chunks_mut(block)) {
+        limiter.process(l, r, &mut [], &mut []);
+        min_gain = min_gain.min(limiter.take_min_gain());
+    }
+    let changed = (0..sig.left.len())
+        .filter(|&i| {
+            left[i + lat].to_bits() != sig.left[i].to_bits()
+                || right[i + lat].to_bits() != sig.right[i].to_bits()
+        })
+        .count();
+    (left, right, changed, min_gain)
+}
+
+/// The delay: at most 1.5 ms at 44.1 kHz and above, at least 64 samples seen after a
+/// position below, and an impulse comes out unchanged exactly at the reported latency.
+#[test]
+fn low_latency_is_at_most_one_and_a_half_ms_and_its_delay_is_exact() {
+    for rate in [8_000.0f32, 44_100.0, 48_000.0, 96_000.0, 384_000.0] {
+        let (latency, future, ramp) = geometry(rate);
+        assert_eq!(latency, future + ramp - 1);
+        let ms = latency as f64 / rate as f64 * 1e3;
+        if rate >= 44_100.0 {
+            assert!(ms <= LATENCY_MS, "{rate} Hz: {ms} ms");
+        } else {
+            assert!(future >= 64, "{rate} Hz: {future} samples seen");
+        }
+        let mut limiter = LowLimiter::new(rate, settings());
+        assert_eq!(limiter.latency_samples(), latency);
+        let len = latency + 2000;
+        let (mut l, mut r) = (vec![0.0f32; len], vec![0.0f32; len]);
+        l[1000] = 0.5;
+        r[1000] = -0.25;
+        for (l, r) in l.chunks_mut(64).zip(r.chunks_mut(64)) {
+            limiter.process(l, r, &mut [], &mut []);
+        }
+        let nonzero: Vec<usize> = (0..len).filter(|&i| l[i] != 0.0 || r[i] != 0.0).collect();
+        assert_eq!(nonzero, vec![1000 + latency], "{rate} Hz");
+        assert_eq!((l[1000 + latency], r[1000 + latency]), (0.5, -0.25));
+    }
+}
+
+/// Untouched below: every programme signal under the ceiling by the reserve for the
+/// unseen samples plus 0.05 dB (0.23 dB at 44.1 kHz, 0.22 dB at 48 kHz, 0.05 dB at
+/// 96 kHz, where nothing is unseen) comes out bit for bit and the gain never moves, at
+/// every rate and two block sizes.
+#[test]
+fn low_latency_leaves_programme_under_the_reserve_untouched() {
+    for rate in RATES.into_iter().chain(LOW_RATES) {
+        let reserve = LowLimiter::new(rate, settings()).unseen_reserve() as f64;
+        let margin_db = -20.0 * (1.0 - reserve).log10() + 0.05;
+        println!("{rate} Hz: untouched from {margin_db:.3} dB under the ceiling");
+        for sig in programme_at(rate, 0.3, -margin_db) {
+            for block in [512, 37] {
+                let (_, _, changed, min_gain) = run(rate, &sig, block);
+                assert_eq!((changed, min_gain), (0, 1.0), "{rate} Hz {}", sig.name);
+            }
+        }
+    }
+}
+
+/// Worst strict true peak over the overload cases of `rate`, and the furthest under the
+/// ceiling per class, in dB re the ceiling.
+fn overload_figures(rate: f32) -> (f64, [f64; 3], f32) {
+    let reference = strict::StrictTruePeak::default();
+    let ceiling_db = Settings::default().ceiling_db;
+    let ceiling = db_to_gain(ceiling_db);
+    let (mut worst, mut furthest, mut sample_peak) = (f64::NEG_INFINITY, [0.0f64; 3], 0.0f32);
+    for (sig, class) in overloads(rate) {
+        let (l, r, _, _) = run(rate, &sig, 512);
+        let over = strict::db(reference.measure(&l).max(reference.measure(&r))) - ceiling_db as f64;
+        if over > 0.0 {
+            println!("{rate} Hz {:<28} {over:+.4} dB over", sig.name);
+        }
+        worst = worst.max(over);
+        furthest[class as usize] = furthest[class as usize].min(over);
+        sample_peak = l
+            .iter()
+            .chain(&r)
+            .fold(sample_peak, |m, &v| m.max(v.abs() / ceiling));
+    }
+    (worst, furthest, sample_peak)
+}
+
+/// Overloads: every sample at or under the ceiling, and ordinary programme lands within
+/// 0.25 dB of it; the worst strict true peak per rate is printed (it is not yet held at
+/// the ceiling, see the ignored test below).
+#[test]
+fn low_latency_keeps_every_sample_under_the_ceiling_and_lands_close_to_it() {
+    for rate in RATES.into_iter().chain(LOW_RATES) {
+        let (worst, furthest, sample_peak) = overload_figures(rate);
+        println!(
+            "{rate} Hz: strict true peak worst {worst:+.3} dB; furthest under: ordinary {:+.3}, near Nyquist {:+.3}, alternating worst cases {:+.3} dB",
+            furthest[Class::Ordinary as usize],
+            furthest[Class::NearNyquist as usize],
+            furthest[Class::Pathological as usize]
+        );
+        assert!(sample_peak <= 1.0, "{rate} Hz: sample peak {sample_peak}");
+        assert!(
+            furthest[Class::Ordinary as usize] >= -0.25,
+            "{rate} Hz: {furthest:?}"
+        );
+    }
+}
+
+/// The promise Low is for, not yet kept: the strict true peak at or under the ceiling on
+/// every overload case (fails on near-Nyquist sines, sweeps and the constructed
+/// alternating cases, and by hundredths of a dB on some programme at 96 kHz).
+#[test]
+#[ignore = "open: Low's strict true peak exceeds the ceiling on some overloads"]
+fn open_low_latency_keeps_the_strict_true_peak_at_the_ceiling() {
+    for rate in RATES.into_iter().chain(LOW_RATES) {
+        let (worst, _, _) = overload_figures(rate);
+        assert!(worst <= 0.0, "{rate} Hz: {worst:+.3} dB over");
+    }
+}
