@@ -215,7 +215,7 @@ fn overloads_come_out_within_a_fifth_of_a_db_of_the_ceiling_and_never_above() {
 
 /// Adversarial input of `len` samples: alternating-sign sequences, a quiet alternating
 /// burst followed by a +30 dB click, and noise at +12 dBFS, in random order.
-fn adversarial(parts: &[(u8, f32, usize)], len: usize) -> (Vec<f32>, Vec<f32>) {
+pub(crate) fn adversarial(parts: &[(u8, f32, usize)], len: usize) -> (Vec<f32>, Vec<f32>) {
     let mut noise = test_support::rng::Rng::seeded(len as u64);
     let (mut l, mut r) = (Vec::with_capacity(len), Vec::with_capacity(len));
     for &(kind, amp, n) in parts.iter().cycle() {

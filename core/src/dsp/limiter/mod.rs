@@ -157,7 +157,7 @@ const VARIATION_WEIGHT: f32 = 1.0 / 8.0;
 /// A position under the ceiling still gets the variation margin when its far-field
 /// bound exceeds this share of its exact value: content dominated by in-phase
 /// alternating samples (a burst near Nyquist), which a later drop of the gain lifts.
-const IN_PHASE_SHARE: f32 = 0.5;
+pub(super) const IN_PHASE_SHARE: f32 = 0.5;
 
 /// Output samples are clipped this far below the ceiling: the reference's DC
 /// normalisation (1 + 5.6·10⁻⁷, see [`exact::reference_norm`]) reads a sample at
