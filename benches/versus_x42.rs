@@ -71,17 +71,22 @@ fn main() {
         chain.set_true_peak_metering(false);
         chain
     };
-    let (mut exact, mut zero) = (chain(LatencyMode::Exact), chain(LatencyMode::Zero));
+    let (mut exact, mut low, mut zero) = (
+        chain(LatencyMode::Exact),
+        chain(LatencyMode::Low),
+        chain(LatencyMode::Zero),
+    );
     let dpl = |mode: &str| {
         let params = ["threshold:-1", "release:0.01", mode];
         lv2_seconds(common::x42::URI, &params, &src, &dst)
     };
     // Interleaved, so that a drift of the machine's speed hits every contender alike.
-    let mut best = [f64::INFINITY; 5];
+    let mut best = [f64::INFINITY; 6];
     let mut x42_missing = false;
     for _ in 0..RUNS {
         let times = [
             Some(chain_seconds(&mut exact, &signal)),
+            Some(chain_seconds(&mut low, &signal)),
             Some(chain_seconds(&mut zero, &signal)),
             lv2_seconds(common::x42::PASS_THROUGH_URI, &[], &src, &dst),
             dpl("truepeak:1"),
@@ -95,9 +100,10 @@ fn main() {
         }
     }
     let per_second = |s: f64| 1e3 * s / SECONDS as f64;
-    let [exact, zero, base, on, off] = best.map(per_second);
+    let [exact, low, zero, base, on, off] = best.map(per_second);
     println!("{SECONDS} s of busy programme at {RATE} Hz, blocks of {BLOCK}, fastest of {RUNS} interleaved runs:");
     println!("  this chain, latency Exact: {exact:.3} ms per second of audio");
+    println!("  this chain, latency Low:   {low:.3} ms per second of audio");
     println!("  this chain, latency Zero:  {zero:.3} ms per second of audio");
     if x42_missing {
         println!("(x42-dpl not run: `lv2file` or `x42-plugins` missing)");
@@ -109,7 +115,7 @@ fn main() {
         off - base,
         on - off
     );
-    for (name, ms) in [("Exact", exact), ("Zero", zero)] {
+    for (name, ms) in [("Exact", exact), ("Low", low), ("Zero", zero)] {
         println!(
             "  this chain ({name}) is {:.1}x faster than x42-dpl with true peak on",
             x42 / ms

@@ -523,7 +523,8 @@ impl MonitorEditor {
                             setter,
                             &[
                                 ("Exact", "Latency Exact: strict true peak at or under the ceiling, audio under it untouched; 5.5 ms of delay at 48 kHz, which the host compensates"),
-                                ("Zero latency", "Latency Zero: no delay, for recording through the bus; every sample at or under the ceiling, inter-sample peaks not guaranteed (see the manual)"),
+                                ("Low", "Latency Low: 1.5 ms of delay, for recording through the bus with true-peak protection; strict true peak at or under the ceiling, audio from about 0.3 dB under it reduced (see the manual)"),
+                                ("Zero", "Latency Zero: no delay, for recording through the bus; every sample at or under the ceiling, inter-sample peaks not guaranteed (see the manual)"),
                             ],
                             vec2(bar_w, 24.0),
                         );

@@ -157,7 +157,8 @@ pub struct MonitorParams {
     /// The bass-mono crossover, in Hz (20 … 500, default 120).
     #[id = "bass_mono_hz"]
     pub bass_mono_hz: FloatParam,
-    /// The limiter's latency: Exact (true peak, 5.5 ms at 48 kHz) or Zero (sample peak).
+    /// The limiter's latency: Exact (true peak, 5.5 ms at 48 kHz), Low (true peak, 1.5 ms)
+    /// or Zero (sample peak).
     /// Automatable, so that every host lists it (Ardour shows no non-automatable VST3
     /// parameter); each change makes the host re-align its delay compensation.
     #[id = "latency"]

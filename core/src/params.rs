@@ -228,10 +228,13 @@ pub const ALLOWANCE: Choice = Choice {
 };
 
 /// The limiter's latency: the exact true-peak limiter (its lookahead sees the reference's
-/// whole support) or none (a sample-peak limiter for recording through the bus).
+/// whole support), the low-latency true-peak limiter (1.5 ms), or none (a sample-peak
+/// limiter for recording through the bus). Low sits between the two it was added to, so
+/// that Exact and Zero keep the ends of the host's normalized range (automation written
+/// for them keeps its meaning).
 pub const LATENCY: Choice = Choice {
-    ids: &["exact", "zero"],
-    names: &["Exact", "Zero"],
+    ids: &["exact", "low", "zero"],
+    names: &["Exact", "Low", "Zero"],
     default: 0,
 };
 

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! render INPUT.wav OUTPUT.wav [--gain-db X] [--mode stereo|mono|side|left|right] [--swap]
-//!        [--no-limiter] [--ceiling-db X] [--release-ms X] [--latency exact|zero] [--bypass]
+//!        [--no-limiter] [--ceiling-db X] [--release-ms X] [--latency exact|low|zero] [--bypass]
 //!        [--crossfeed default|chu-moy|jan-meier|custom] [--crossfeed-cutoff-hz F]
 //!        [--crossfeed-feed-db X] [--test-signal off|pink|sine-1k|channel-check]
 //!        [--full-scale-spl X] [--spl-ceiling X] [--protect X] [--allowance 80|75]
@@ -92,7 +92,8 @@ struct Cli {
     #[arg(long, help_heading = PARAMETERS, group = "parameters", default_value_t = table::RELEASE.default)]
     release_ms: f32,
     /// The limiter's latency: exact (true peak at or under the ceiling; 5.5 ms at 48 kHz,
-    /// compensated here) or zero (no delay; the sample peak at or under the ceiling).
+    /// compensated here), low (true peak at or under the ceiling; 1.5 ms) or zero (no
+    /// delay; the sample peak at or under the ceiling).
     #[arg(long, help_heading = PARAMETERS, group = "parameters", value_parser = named::<LatencyMode>, default_value = "exact")]
     latency: LatencyMode,
     /// Host bypass (the input, delayed by the latency and then aligned again).

@@ -274,6 +274,15 @@ fn renderer_equals_the_clap_plugin_for_every_parameter() {
             },
         ),
         (
+            "low latency, hot",
+            vec![("latency", "=0.5"), ("gain", "12")],
+            Settings {
+                latency: headphone_monitor_core::dsp::LatencyMode::Low,
+                gain_db: 12.0,
+                ..base
+            },
+        ),
+        (
             "bypass",
             vec![("bypass", "=1")],
             Settings {
@@ -749,7 +758,7 @@ fn rejected_inputs_get_one_line_errors_and_leave_no_file() {
         ["--ceiling-db", "3"],
         ["--block", "0"],
         ["--mode", "surround"],
-        ["--latency", "low"],
+        ["--latency", "medium"],
         ["--bits", "12"],
     ] {
         let out = render(&[&good, &d.path().join("y.wav"), &bad[0], &bad[1]]);

@@ -31,6 +31,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
 use crate::support::{self, default_ceiling as ceiling, peak, read_wav, write_wav, PLUGIN};
+use headphone_monitor::dsp::LatencyMode;
 
 const RATE: u32 = 48_000;
 /// Our export preset's id (any UUID of our own).
@@ -524,7 +525,7 @@ fn exports_pass_through_with_monitor_only_and_live_playback_stays_protected() {
 
 /// The latency setting, changed while Ardour runs (as a user clicks it): Ardour picks up each
 /// new latency (the plug-in announces it with `restartComponent(kLatencyChanged)`), for the
-/// plug-in and for the track's signal latency, and back again.
+/// plug-in and for the track's signal latency: Exact, then Low, Zero, and Exact again.
 #[test]
 fn ardour_picks_up_a_changed_latency() {
     let _one = support::one_host_at_a_time();
@@ -535,10 +536,12 @@ fn ardour_picks_up_a_changed_latency() {
     world.install_plugin();
     let session = make_session(&world, "latency", &[]);
     let exact = support::latency_at(RATE);
+    let low = test_support::latency_in(f64::from(RATE), LatencyMode::Low);
+    // Ardour sets a stepped VST3 parameter by its step: Exact 0, Low 1, Zero 2.
     let lines = world.survive("changing the latency setting", || {
         let lines = world.lua(
             "latency.lua",
-            &[session.to_str().unwrap(), "latency", PLUGIN, "1", "0"],
+            &[session.to_str().unwrap(), "latency", PLUGIN, "1", "2", "0"],
         )?;
         assert!(lines.iter().any(|l| l == "DONE"), "{lines:?}");
         Ok(lines)
@@ -558,7 +561,14 @@ fn ardour_picks_up_a_changed_latency() {
         route >= exact,
         "the track's latency includes the plug-in's: {lines:?}"
     );
-    let (plugin, route_zero) = reported("1");
+    let (plugin, route_low) = reported("1");
+    assert_eq!(plugin, low, "Low picked up: {lines:?}");
+    assert_eq!(
+        route - route_low,
+        exact - low,
+        "the track's delay follows: {lines:?}"
+    );
+    let (plugin, route_zero) = reported("2");
     assert_eq!(plugin, 0, "Zero picked up: {lines:?}");
     assert_eq!(
         route - route_zero,
@@ -569,6 +579,6 @@ fn ardour_picks_up_a_changed_latency() {
     assert_eq!(plugin, exact, "Exact again: {lines:?}");
     assert_eq!(route_back, route, "{lines:?}");
     support::loud(&format!(
-        "Ardour: the latency setting was picked up (plug-in {exact} -> 0 -> {exact} samples; track {route} -> {route_zero} -> {route_back})"
+        "Ardour: the latency setting was picked up (plug-in {exact} -> {low} -> 0 -> {exact} samples; track {route} -> {route_low} -> {route_zero} -> {route_back})"
     ));
 }

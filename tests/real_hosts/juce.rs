@@ -311,7 +311,8 @@ fn the_reported_latency_is_the_delay_measured_by_impulse(host: Host) {
 
 /// The latency setting changed through the host, as a user does it: the host picks up the
 /// new latency (the plug-in announces it with `restartComponent(kLatencyChanged)`), and an
-/// impulse comes out where that latency puts it, bit for bit, in Zero and back in Exact.
+/// impulse comes out where that latency puts it, bit for bit, in Low, Zero and back in
+/// Exact.
 fn the_host_picks_up_a_changed_latency_setting(host: Host) {
     let rate = 48_000;
     let Some(mut job) = Job::new(host, rate, 512) else {
@@ -323,7 +324,7 @@ fn the_host_picks_up_a_changed_latency_setting(host: Host) {
     input[0][at] = 0.5;
     input[1][at] = -0.25;
     let mut runs = Vec::new();
-    for mode in [LatencyMode::Zero, LatencyMode::Exact] {
+    for mode in [LatencyMode::Low, LatencyMode::Zero, LatencyMode::Exact] {
         job.set(Set::Latency(mode));
         // The plug-in reads the setting in its next block and announces the new latency.
         job.process(&[vec![0.0f32; 2_048], vec![0.0f32; 2_048]]);

@@ -290,6 +290,7 @@ fn the_latency_setting_is_announced_and_is_the_real_delay() {
     for rate in [8_000.0, 44_100.0, 48_000.0, 96_000.0, 384_000.0] {
         assert!(plugin.activate(rate, 512), "{rate} Hz");
         for (normalized, mode) in [
+            (0.5, headphone_monitor::dsp::LatencyMode::Low),
             (1.0, headphone_monitor::dsp::LatencyMode::Zero),
             (0.0, headphone_monitor::dsp::LatencyMode::Exact),
         ] {

@@ -65,7 +65,7 @@ impl Named for super::listening::generator::Kind {
 }
 
 impl Named for super::limiter::LatencyMode {
-    const ALL: &'static [Self] = &[Self::Exact, Self::Zero];
+    const ALL: &'static [Self] = &[Self::Exact, Self::Low, Self::Zero];
     const IDS: &'static [&'static str] = params::LATENCY.ids;
     const NAMES: &'static [&'static str] = params::LATENCY.names;
 }

@@ -454,15 +454,16 @@ fn zero_latency_keeps_every_sample_under_the_ceiling_and_reports_its_true_peak()
 }
 
 /// Runs `left`/`right` through a chain whose latency setting is switched at the given
-/// block boundaries (`plan`: latency setting and block size, cycled) with a fixed
-/// ceiling. Returns the output and, per output sample, whether it came from the exact
-/// limiter alone (no switch under way, Exact heard).
+/// block boundaries (`plan`: latency setting, as an index into Exact, Low, Zero, and
+/// block size, cycled) with a fixed ceiling. Returns the output and, per output sample,
+/// whether it came from one true-peak limiter alone (no switch under way, Exact or Low
+/// heard).
 fn switched_run(
     rate: f32,
     ceiling_db: f32,
     mut left: Vec<f32>,
     mut right: Vec<f32>,
-    plan: &[(bool, usize)],
+    plan: &[(u8, usize)],
 ) -> (Vec<f32>, Vec<f32>, Vec<bool>) {
     let base = Settings {
         ceiling_db,
@@ -473,35 +474,32 @@ fn switched_run(
     let flush = chain.latency_samples_in(LatencyMode::Exact) + 4096;
     left.extend(std::iter::repeat_n(0.0, flush));
     right.extend(std::iter::repeat_n(0.0, flush));
-    let mut exact_only = vec![false; left.len()];
+    let mut true_peak_only = vec![false; left.len()];
     let mut pos = 0;
-    for &(zero, block) in plan.iter().cycle() {
+    for &(setting, block) in plan.iter().cycle() {
         if pos >= left.len() {
             break;
         }
-        let latency = if zero {
-            LatencyMode::Zero
-        } else {
-            LatencyMode::Exact
-        };
+        let latency = LatencyMode::ALL[setting as usize % LatencyMode::ALL.len()];
         chain.set_settings(Settings { latency, ..base });
         let end = (pos + block).min(left.len());
-        let pure_before = !chain.is_switching_latency() && latency == LatencyMode::Exact;
+        let true_peak = latency != LatencyMode::Zero;
+        let pure_before = !chain.is_switching_latency() && true_peak;
         chain.process(&mut left[pos..end], &mut right[pos..end]);
-        let pure_after = !chain.is_switching_latency() && latency == LatencyMode::Exact;
-        exact_only[pos..end].fill(pure_before && pure_after);
+        let pure_after = !chain.is_switching_latency() && true_peak;
+        true_peak_only[pos..end].fill(pure_before && pure_after);
         pos = end;
     }
-    (left, right, exact_only)
+    (left, right, true_peak_only)
 }
 
 /// The output positions at least the reference's support away from any sample that did
-/// not come from the exact limiter alone, as ranges.
-fn exact_stretches(exact_only: &[bool]) -> Vec<std::ops::Range<usize>> {
+/// not come from one true-peak limiter alone, as ranges.
+fn true_peak_stretches(true_peak_only: &[bool]) -> Vec<std::ops::Range<usize>> {
     let support = headphone_monitor_core::dsp::limiter::kernel::SUPPORT_SAMPLES;
     let mut out = Vec::new();
     let mut start = None;
-    for (i, &pure) in exact_only.iter().chain([&false]).enumerate() {
+    for (i, &pure) in true_peak_only.iter().chain([&false]).enumerate() {
         match (pure, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -535,28 +533,28 @@ proptest! {
         prop_assert!(peak <= db_to_gain(ceiling_db), "{} Hz: sample peak {} over {}", rate, peak, db_to_gain(ceiling_db));
     }
 
-    /// Random switches between Exact and Zero at random block boundaries over
+    /// Random switches between Exact, Low and Zero at random block boundaries over
     /// adversarial input: no output sample ever above the ceiling (during the switches
-    /// too), and wherever the exact limiter alone was heard over the reference's whole
+    /// too), and wherever Exact or Low alone was heard over the reference's whole
     /// support, the strict true peak at or under the ceiling.
     #[test]
-    fn latency_switches_keep_the_sample_peak_and_exact_keeps_the_true_peak(
+    fn latency_switches_keep_the_sample_peak_and_exact_and_low_keep_the_true_peak(
         rate in prop_oneof![Just(8_000.0f32), Just(44_100.0), Just(48_000.0), Just(96_000.0)],
         ceiling_db in -24.0f32..0.0,
         parts in prop::collection::vec((any::<u8>(), 0.05f32..4.0, 64usize..3000), 1..6),
-        plan in prop::collection::vec((any::<bool>(), prop_oneof![1usize..64, 64usize..8192]), 1..10),
+        plan in prop::collection::vec((any::<u8>(), prop_oneof![1usize..64, 64usize..8192]), 1..10),
     ) {
         let len = (rate * 0.15) as usize;
         let (l, r) = adversarial(&parts, len);
-        let (l, r, exact_only) = switched_run(rate, ceiling_db, l, r, &plan);
+        let (l, r, true_peak_only) = switched_run(rate, ceiling_db, l, r, &plan);
         let ceiling = db_to_gain(ceiling_db);
         let peak = test_support::measure::peak(&l).max(test_support::measure::peak(&r));
         prop_assert!(peak <= ceiling, "{} Hz: sample peak {} over {}", rate, peak, ceiling);
         let reference = strict::StrictTruePeak::default();
-        for range in exact_stretches(&exact_only) {
+        for range in true_peak_stretches(&true_peak_only) {
             let tp = reference.measure_range(&l, range.clone()).max(reference.measure_range(&r, range.clone()));
             let over = strict::db(tp) - ceiling_db as f64;
-            prop_assert!(over <= 0.0, "{} Hz: {:+.5} dB over in the exact stretch {:?}", rate, over, range);
+            prop_assert!(over <= 0.0, "{} Hz: {:+.5} dB over in the true-peak stretch {:?}", rate, over, range);
         }
     }
 }
@@ -577,7 +575,7 @@ fn open_counterexample_noise_then_click_inside_its_support() {
     let rate = 48_000.0f32;
     let len = (rate * 0.15) as usize;
     let (l, r) = adversarial(&[(2, 0.05, 2249), (64, 0.681_371_4, 99)], len);
-    let (l, r, _) = switched_run(rate, 0.0, l, r, &[(false, 512)]);
+    let (l, r, _) = switched_run(rate, 0.0, l, r, &[(0, 512)]);
     let reference = strict::StrictTruePeak::default();
     let over = strict::db(reference.measure(&l).max(reference.measure(&r)));
     assert!(

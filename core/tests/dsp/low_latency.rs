@@ -188,7 +188,7 @@ proptest! {
     /// never takes the strict true peak over the ceiling.
     #[test]
     fn low_latency_strict_true_peak_stays_under_the_ceiling_on_adversarial_input(
-        rate in prop_oneof![Just(8_000.0f32), Just(32_000.0), Just(44_100.0), Just(48_000.0), Just(96_000.0)],
+        rate in prop_oneof![Just(8_000.0f32), Just(32_000.0), Just(44_100.0), Just(48_000.0), Just(96_000.0), Just(384_000.0)],
         ceiling_db in -24.0f32..0.0,
         parts in prop::collection::vec((any::<u8>(), 0.05f32..4.0, 64usize..3000), 1..6),
         blocks in prop::collection::vec(prop_oneof![1usize..64, 64usize..4097], 1..8),

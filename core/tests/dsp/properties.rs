@@ -105,7 +105,7 @@ fn settings() -> impl Strategy<Value = Settings> {
         -24.0f32..0.0,
         (
             10.0f32..1000.0,
-            prop_oneof![3 => Just(LatencyMode::Exact), 1 => Just(LatencyMode::Zero)],
+            prop_oneof![3 => Just(LatencyMode::Exact), 1 => Just(LatencyMode::Low), 1 => Just(LatencyMode::Zero)],
         ),
         crossfeed(),
         generator(),

@@ -171,6 +171,10 @@ pub enum LatencyMode {
     /// ceiling, audio under it untouched; [`Limiter::latency_samples`] of delay
     /// (5.5 ms at 48 kHz).
     Exact,
+    /// The low-latency true-peak limiter of [`low`]: at most 1.5 ms at 44.1 kHz and
+    /// above, strict true peak at or under the ceiling with a reserve for the part of
+    /// the support it cannot see.
+    Low,
     /// No delay: the sample-peak limiter of [`instant`], for recording through the bus.
     /// Sample peak at or under the ceiling on any input; its true peak is not promised.
     Zero,
@@ -178,13 +182,14 @@ pub enum LatencyMode {
 
 impl LatencyMode {
     /// Number of settings (the size of per-setting tables).
-    pub const COUNT: usize = 2;
+    pub const COUNT: usize = 3;
 
-    /// Position in per-setting tables.
+    /// Position in per-setting tables (and in the host's list: Exact, Low, Zero).
     pub fn index(self) -> usize {
         match self {
             Self::Exact => 0,
-            Self::Zero => 1,
+            Self::Low => 1,
+            Self::Zero => 2,
         }
     }
 }

@@ -1,11 +1,12 @@
-//! The limiter stage: the exact [`Limiter`] or the zero-latency [`InstantLimiter`] (the
-//! latency setting), with the on/off switch, and the click-free moves between them.
+//! The limiter stage: the exact [`Limiter`], the low-latency [`LowLimiter`] or the
+//! zero-latency [`InstantLimiter`] (the latency setting), with the on/off switch, and the
+//! click-free moves between them.
 //!
 //! - **On/off:** a crossfade between the limiter's output and the equally delayed
 //!   unlimited signal, so switching never clicks and never changes the latency. While it
 //!   rests fully off, the exact limiter's detector sleeps (the history is still kept, so
 //!   switching back on is safe at once).
-//! - **Latency setting:** the two limiters have different delays, so their outputs
+//! - **Latency setting:** the limiters have different delays, so their outputs
 //!   cannot be crossfaded sample for sample without a gap or a doubled transient. A
 //!   switch instead fades the old limiter's output out over [`crate::dsp::SWITCH_MS`]
 //!   while the new one, reset, is fed the input faded in over the same span, and its
@@ -17,6 +18,7 @@
 //!   A switch asked for during another waits for it to end.
 
 use super::instant::InstantLimiter;
+use super::low::LowLimiter;
 use super::{LatencyMode, Limiter, LimiterSettings};
 use crate::dsp::crossfade::Crossfade;
 use crate::dsp::ramp::Ramp;
@@ -28,6 +30,8 @@ use crate::dsp::{db_to_gain, Settings, MAX_CHUNK};
 pub struct SwitchedLimiter {
     /// The exact true-peak limiter (the Exact setting).
     limiter: Limiter,
+    /// The low-latency true-peak limiter (the Low setting).
+    low: LowLimiter,
     /// The zero-latency sample-peak limiter (the Zero setting).
     instant: InstantLimiter,
     /// The setting heard (or being switched to).
@@ -50,11 +54,17 @@ pub struct SwitchedLimiter {
     progress: [f32; MAX_CHUNK],
 }
 
-/// Runs the limiter of `mode` (`exact` or `instant`) over `left`/`right` in place; its
-/// unlimited (equally delayed) signal goes to `unlimited` unless that is empty.
+/// The three limiters, one per latency setting.
+struct Limiters<'a> {
+    exact: &'a mut Limiter,
+    low: &'a mut LowLimiter,
+    instant: &'a mut InstantLimiter,
+}
+
+/// Runs the limiter of `mode` over `left`/`right` in place; its unlimited (equally
+/// delayed) signal goes to `unlimited` unless that is empty.
 fn run(
-    exact: &mut Limiter,
-    instant: &mut InstantLimiter,
+    limiters: &mut Limiters<'_>,
     mode: LatencyMode,
     left: &mut [f32],
     right: &mut [f32],
@@ -62,23 +72,31 @@ fn run(
 ) {
     let [ul, ur] = unlimited;
     match mode {
-        LatencyMode::Exact => exact.process(left, right, ul, ur),
+        LatencyMode::Exact => limiters.exact.process(left, right, ul, ur),
+        LatencyMode::Low => limiters.low.process(left, right, ul, ur),
         LatencyMode::Zero => {
             if !ul.is_empty() {
                 ul.copy_from_slice(left);
                 ur.copy_from_slice(right);
             }
-            instant.process(left, right);
+            limiters.instant.process(left, right);
         }
     }
 }
 
 /// The gain meters of `mode`'s limiter: the smallest gain since the last call, and the
 /// gain now.
-fn take_meters(exact: &mut Limiter, instant: &mut InstantLimiter, mode: LatencyMode) -> (f32, f32) {
+fn take_meters(limiters: &mut Limiters<'_>, mode: LatencyMode) -> (f32, f32) {
     match mode {
-        LatencyMode::Exact => (exact.take_min_gain(), exact.current_gain()),
-        LatencyMode::Zero => (instant.take_min_gain(), instant.current_gain()),
+        LatencyMode::Exact => (
+            limiters.exact.take_min_gain(),
+            limiters.exact.current_gain(),
+        ),
+        LatencyMode::Low => (limiters.low.take_min_gain(), limiters.low.current_gain()),
+        LatencyMode::Zero => (
+            limiters.instant.take_min_gain(),
+            limiters.instant.current_gain(),
+        ),
     }
 }
 
@@ -102,6 +120,7 @@ impl SwitchedLimiter {
     pub fn new(sample_rate: f32, settings: &Settings, switch_samples: u32) -> Self {
         Self {
             limiter: Limiter::new(sample_rate, limiter_settings(settings)),
+            low: LowLimiter::new(sample_rate, limiter_settings(settings)),
             instant: InstantLimiter::new(sample_rate, limiter_settings(settings)),
             mode: settings.latency,
             leaving: None,
@@ -118,6 +137,11 @@ impl SwitchedLimiter {
     /// The exact limiter (read-only).
     pub fn limiter(&self) -> &Limiter {
         &self.limiter
+    }
+
+    /// The low-latency limiter (read-only).
+    pub fn low(&self) -> &LowLimiter {
+        &self.low
     }
 
     /// The zero-latency limiter (read-only).
@@ -139,6 +163,7 @@ impl SwitchedLimiter {
     pub fn latency_in(&self, mode: LatencyMode) -> usize {
         match mode {
             LatencyMode::Exact => self.limiter.latency_samples(),
+            LatencyMode::Low => self.low.latency_samples(),
             LatencyMode::Zero => self.instant.latency_samples(),
         }
     }
@@ -148,6 +173,7 @@ impl SwitchedLimiter {
     pub fn tail_samples(&self) -> usize {
         match self.wanted {
             LatencyMode::Exact => self.limiter.tail_samples(),
+            LatencyMode::Low => self.low.tail_samples(),
             LatencyMode::Zero => self.instant.tail_samples(),
         }
     }
@@ -162,6 +188,7 @@ impl SwitchedLimiter {
         self.mode = self.wanted;
         match self.mode {
             LatencyMode::Exact => self.limiter.reset(),
+            LatencyMode::Low => self.low.reset(),
             LatencyMode::Zero => self.instant.reset(),
         }
         self.switch.jump_to(0.0);
@@ -176,6 +203,7 @@ impl Stage for SwitchedLimiter {
 
     fn apply(&mut self, settings: &Settings) {
         self.limiter.set_settings(limiter_settings(settings));
+        self.low.set_settings(limiter_settings(settings));
         self.instant.set_settings(limiter_settings(settings));
         self.fade.set(settings.limiter_on);
         self.wanted = settings.latency;
@@ -184,6 +212,7 @@ impl Stage for SwitchedLimiter {
     fn reset(&mut self) {
         self.fade.jump();
         self.limiter.reset();
+        self.low.reset();
         self.instant.reset();
         self.mode = self.wanted;
         self.leaving = None;
@@ -201,20 +230,24 @@ impl Stage for SwitchedLimiter {
         let (left, right) = (&mut *chunk.left, &mut *chunk.right);
         let len = left.len();
         self.limiter.set_detection(!self.fade.rests_at_a());
+        self.low.set_detection(!self.fade.rests_at_a());
         // Resting at "limited", the unlimited signal is not mixed in: not even copied.
         let keep = if self.fade.rests_at_b() { 0 } else { len };
-        let (exact, instant) = (&mut self.limiter, &mut self.instant);
+        let mut limiters = Limiters {
+            exact: &mut self.limiter,
+            low: &mut self.low,
+            instant: &mut self.instant,
+        };
         let Some(leaving) = self.leaving else {
             let [ul, ur] = &mut self.unlimited;
             run(
-                exact,
-                instant,
+                &mut limiters,
                 self.mode,
                 left,
                 right,
                 [&mut ul[..keep], &mut ur[..keep]],
             );
-            (chunk.meters.min_gain, chunk.meters.gain) = take_meters(exact, instant, self.mode);
+            (chunk.meters.min_gain, chunk.meters.gain) = take_meters(&mut limiters, self.mode);
             self.fade
                 .blend_into_b([&ul[..len], &ur[..len]], [left, right]);
             return;
@@ -233,17 +266,17 @@ impl Stage for SwitchedLimiter {
         }
         let [iul, iur] = &mut self.incoming_unlimited;
         let (iul, iur) = (&mut iul[..keep], &mut iur[..keep]);
-        run(exact, instant, self.mode, il, ir, [&mut *iul, &mut *iur]);
+        run(&mut limiters, self.mode, il, ir, [&mut *iul, &mut *iur]);
         let [ul, ur] = &mut self.unlimited;
         let (ul, ur) = (&mut ul[..keep], &mut ur[..keep]);
-        run(exact, instant, leaving, left, right, [&mut *ul, &mut *ur]);
+        run(&mut limiters, leaving, left, right, [&mut *ul, &mut *ur]);
         // Out with the old, in with the new, by the same glide.
         glide_into(left, il, progress);
         glide_into(right, ir, progress);
         glide_into(ul, iul, progress);
         glide_into(ur, iur, progress);
-        let (old_min, _) = take_meters(exact, instant, leaving);
-        let (new_min, new_gain) = take_meters(exact, instant, self.mode);
+        let (old_min, _) = take_meters(&mut limiters, leaving);
+        let (new_min, new_gain) = take_meters(&mut limiters, self.mode);
         chunk.meters.min_gain = old_min.min(new_min);
         chunk.meters.gain = new_gain;
         let [ul, ur] = &self.unlimited;
