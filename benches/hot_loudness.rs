@@ -1,6 +1,7 @@
 //! How much loudness the limiter takes from hot, dense programme: the synthetic mastered
 //! tracks of `test_support::hot_programme`, driven to +3 dBFS sample peak, limited at the
-//! default −1 dBTP ceiling with a 60 ms and a 10 ms release. Per release: the mean and
+//! default −1 dBTP ceiling with a 60 ms and a 10 ms release, in the Exact and the Low
+//! latency setting. Per setting and release: the mean and
 //! worst loss (integrated loudness in minus out, ITU-R BS.1770 via `ebur128`) and the
 //! worst strict true peak of the output against the ceiling (the 16× reference of
 //! docs/measuring.md).
@@ -11,7 +12,7 @@
 //!
 //! `cargo bench --bench hot_loudness` (about a minute, most of it the reference).
 
-use headphone_monitor::dsp::limiter::{Limiter, LimiterSettings};
+use headphone_monitor::dsp::limiter::{low::LowLimiter, Limiter, LimiterSettings};
 use std::path::{Path, PathBuf};
 use test_support::hot_programme;
 use test_support::strict::StrictTruePeak;
@@ -51,17 +52,19 @@ fn measure(input: &Stereo, output: &Stereo) -> Figures {
     }
 }
 
-/// This plug-in's limiter, its delay removed.
-fn ours(input: &Stereo, release_ms: f32) -> Stereo {
-    let ceiling = 10f32.powf(CEILING_DB as f32 / 20.0);
-    let mut limiter = Limiter::new(
-        RATE as f32,
-        LimiterSettings {
-            ceiling,
-            release_ms,
-        },
-    );
-    let latency = limiter.latency_samples();
+/// This plug-in's limiter in the Exact setting, or in the Low one, its delay removed.
+fn ours(input: &Stereo, release_ms: f32, low: bool) -> Stereo {
+    let settings = LimiterSettings {
+        ceiling: 10f32.powf(CEILING_DB as f32 / 20.0),
+        release_ms,
+    };
+    let mut exact = Limiter::new(RATE as f32, settings);
+    let mut low_latency = LowLimiter::new(RATE as f32, settings);
+    let latency = if low {
+        low_latency.latency_samples()
+    } else {
+        exact.latency_samples()
+    };
     let pad = |x: &[f32]| {
         let mut v = x.to_vec();
         v.extend(std::iter::repeat_n(0.0, latency));
@@ -69,7 +72,11 @@ fn ours(input: &Stereo, release_ms: f32) -> Stereo {
     };
     let (mut l, mut r) = (pad(&input.0), pad(&input.1));
     for (a, b) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
-        limiter.process(a, b, &mut [], &mut []);
+        if low {
+            low_latency.process(a, b, &mut [], &mut []);
+        } else {
+            exact.process(a, b, &mut [], &mut []);
+        }
     }
     (l[latency..].to_vec(), r[latency..].to_vec())
 }
@@ -126,12 +133,14 @@ fn main() {
         })
         .collect();
     let mut table: Vec<(String, Vec<Figures>)> = Vec::new();
-    for release in [60.0f32, 10.0] {
-        let figures = tracks
-            .iter()
-            .map(|(_, t)| measure(t, &ours(t, release)))
-            .collect();
-        table.push((format!("this limiter, {release} ms"), figures));
+    for (setting, low) in [("Exact", false), ("Low", true)] {
+        for release in [60.0f32, 10.0] {
+            let figures = tracks
+                .iter()
+                .map(|(_, t)| measure(t, &ours(t, release, low)))
+                .collect();
+            table.push((format!("this limiter, {setting}, {release} ms"), figures));
+        }
     }
     let x42: Option<Vec<Figures>> = tracks
         .iter()
