@@ -81,6 +81,19 @@ if [ -z "${DISPLAY:-}" ]; then
   export DISPLAY=":$display_number"
   echo "windows: Wine's desktop on the private X display $DISPLAY (Xvfb)"
 fi
+# One Wine server for the whole run. Each test binary is a new Wine client; a server that
+# exits (a few seconds after its last client) just as the next one connects fails that client
+# with "recvmsg: Connection reset by peer" before any test runs (a CI run failed on it).
+# `-p`: stay up until killed (the trap above, or below without one).
+export WINEPREFIX="${WINEPREFIX:-$PWD/target/wine-prefix}"
+mkdir -p "$WINEPREFIX"
+for ws in wineserver /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver; do
+  if command -v "$ws" >/dev/null 2>&1; then
+    "$ws" -p >/dev/null 2>&1 || true
+    [ -n "${xvfb_pid:-}" ] || trap '"$ws" -k >/dev/null 2>&1 || true' EXIT
+    break
+  fi
+done
 elapsed() { local s=$((SECONDS - $1)); echo "$((s / 60)) min $((s % 60)) s"; }
 # Every cargo call below selects the same workspace and features, so none rebuilds another's
 # dependencies.

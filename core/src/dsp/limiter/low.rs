@@ -547,7 +547,9 @@ impl LowLimiter {
             g_lo = g_lo.min(g);
             g_hi = g_hi.max(g);
         }
-        let clipped_in_window =
+        // (A clipped sample was sent with less than its gain: the tests below, which take
+        // the sent samples as gain times input, then leave every position to the check.)
+        let mut clipped_in_window =
             self.last_clip != u64::MAX && self.last_clip.wrapping_sub(first) < span as u64 + 1;
         if clipped_in_window {
             g_lo = 0.0;
@@ -635,6 +637,8 @@ impl LowLimiter {
             }
             if clipped {
                 self.last_clip = e;
+                clipped_in_window = true;
+                g_lo = 0.0;
             }
             if !unlimited_left.is_empty() {
                 unlimited_left[i] = self.inputs[0].get(e);
