@@ -20,11 +20,8 @@
 //! release as the exact limiter ([`super::Envelope`]), so a steady overload keeps one
 //! gain and a click is forgotten quickly.
 
-use super::{
-    apply_settings, release_tail, sanitized_settings, Envelope, LimiterSettings, HOLD_MS,
-    REDUCTION_LANDING, SAMPLE_CLIP_FACTOR,
-};
-use crate::dsp::ramp::Ramp;
+use super::control::GainControl;
+use super::{LimiterSettings, HOLD_MS, REDUCTION_LANDING, SAMPLE_CLIP_FACTOR};
 
 /// The shortest hold after a reduction, in ms: the gain stays down across the
 /// neighbouring half-waves of anything above 500 Hz instead of rippling between them.
@@ -33,44 +30,18 @@ pub const MIN_HOLD_MS: f64 = 1.0;
 /// The zero-latency sample-peak limiter. See the module docs.
 #[derive(Debug, Clone)]
 pub struct InstantLimiter {
-    /// Sample rate, in Hz.
-    sample_rate: f32,
-    /// Ceiling glide (linear amplitude).
-    ceiling: Ramp,
-    /// Hold and release.
-    envelope: Envelope,
-    /// Release time constant, in samples.
-    release_samples: f32,
-    /// Gain applied to the last output sample (for meters).
-    last_gain: f32,
-    /// Smallest gain applied since the last [`InstantLimiter::take_min_gain`].
-    min_gain: f32,
+    /// Ceiling glide, envelope and gain meter.
+    control: GainControl,
 }
 
 impl InstantLimiter {
     /// A limiter for `sample_rate` Hz (allocates nothing; built in `activate` with the rest).
     pub fn new(sample_rate: f32, settings: LimiterSettings) -> Self {
         let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let (ceiling, release_ms) = sanitized_settings(settings);
-        let release_samples = (release_ms * 1e-3 * sample_rate).max(1.0);
-        let mut limiter = Self {
-            sample_rate,
-            ceiling: Ramp::new(
-                ceiling,
-                (super::CEILING_RAMP_MS * 1e-3 * sample_rate as f64) as u32,
-            ),
-            envelope: Self::unity_envelope(sample_rate, release_samples),
-            release_samples,
-            last_gain: 1.0,
-            min_gain: 1.0,
-        };
-        limiter.reset();
-        limiter
-    }
-
-    fn unity_envelope(sample_rate: f32, release_samples: f32) -> Envelope {
         let ms = |ms: f64| ((ms * 1e-3 * sample_rate as f64).round() as u32).max(1);
-        Envelope::unity(ms(MIN_HOLD_MS), ms(HOLD_MS), release_samples)
+        Self {
+            control: GainControl::new(sample_rate, settings, ms(MIN_HOLD_MS), ms(HOLD_MS)),
+        }
     }
 
     /// The delay this limiter adds: none.
@@ -80,39 +51,29 @@ impl InstantLimiter {
 
     /// Updates ceiling (glides) and release (immediate), as [`super::Limiter::set_settings`].
     pub fn set_settings(&mut self, settings: LimiterSettings) {
-        self.release_samples = apply_settings(
-            settings,
-            self.sample_rate,
-            &mut self.ceiling,
-            &mut self.envelope,
-        );
+        self.control.set_settings(settings);
     }
 
     /// How long, in samples, the gain can still change after the input has fallen silent
     /// (the longest hold, then the release from the deepest reduction to unity; see
     /// [`super::Limiter::tail_samples`]).
     pub fn tail_samples(&self) -> usize {
-        (HOLD_MS * 1e-3 * self.sample_rate as f64).round() as usize
-            + release_tail(self.release_samples)
+        self.control.tail_samples(0)
     }
 
     /// Smallest gain applied since the last call (1.0 = no reduction), then resets it.
     pub fn take_min_gain(&mut self) -> f32 {
-        std::mem::replace(&mut self.min_gain, 1.0)
+        self.control.take_min_gain()
     }
 
     /// Gain applied to the last output sample (for meters).
     pub fn current_gain(&self) -> f32 {
-        self.last_gain
+        self.control.last_gain
     }
 
     /// Clears all state (no allocation): unity gain, ceiling at its target.
     pub fn reset(&mut self) {
-        let c = self.ceiling.target();
-        self.ceiling.jump_to(c);
-        self.envelope = Self::unity_envelope(self.sample_rate, self.release_samples);
-        self.last_gain = 1.0;
-        self.min_gain = 1.0;
+        self.control.reset();
     }
 
     /// Limits a stereo block in place (equal lengths, finite samples; see
@@ -122,37 +83,38 @@ impl InstantLimiter {
         if left.is_empty() {
             return;
         }
-        if !self.ceiling.is_moving() && self.envelope.at_rest() {
+        let c = &mut self.control;
+        if !c.ceiling.is_moving() && c.envelope.at_rest() {
             // Resting at unity: a block whose samples all stay at or under the ceiling
             // passes as it is (no arithmetic, bit for bit).
-            let ceiling = self.ceiling.value() * SAMPLE_CLIP_FACTOR;
+            let ceiling = c.ceiling.value() * SAMPLE_CLIP_FACTOR;
             let peak = left
                 .iter()
                 .chain(right.iter())
                 .fold(0.0f32, |m, &x| m.max(x.abs()));
             if peak <= ceiling {
-                self.envelope.rest(left.len() as u32);
-                self.last_gain = 1.0;
+                c.envelope.rest(left.len() as u32);
+                c.last_gain = 1.0;
                 return;
             }
         }
-        let mut lowest = self.min_gain;
+        let mut lowest = c.min_gain;
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let ceiling = self.ceiling.next_value();
+            let ceiling = c.ceiling.next_value();
             let peak = l.abs().max(r.abs());
             let required = if peak > ceiling {
                 REDUCTION_LANDING * ceiling / peak
             } else {
                 1.0
             };
-            let gain = self.envelope.step(required);
+            let gain = c.envelope.step(required);
             lowest = lowest.min(gain);
             let clip = ceiling * SAMPLE_CLIP_FACTOR;
             *l = (*l * gain).clamp(-clip, clip);
             *r = (*r * gain).clamp(-clip, clip);
-            self.last_gain = gain;
+            c.last_gain = gain;
         }
-        self.min_gain = lowest;
+        c.min_gain = lowest;
     }
 }
 

@@ -59,15 +59,15 @@
 //! sums for AVX2 + FMA; 1.8× Exact's cost on a busy bus, where two positions in three need
 //! the per-position bound.
 
+use super::control::GainControl;
 use super::detector::{Detector, BLOCK};
 use super::exact::{reference_norm, ExactPeak, HALF_WINDOW, PHASES, ROUNDING_MARGIN, WINDOW};
 use super::kernel;
 use super::{
-    apply_settings, in_blocks, release_tail, Envelope, LimiterSettings, CEILING_RAMP_MS, HOLD_MS,
-    HOLD_REARM_RATIO, IN_PHASE_SHARE, REDUCTION_LANDING, RELEASE_FASTEST, SAMPLE_CLIP_FACTOR,
+    in_blocks, LimiterSettings, HOLD_MS, HOLD_REARM_RATIO, IN_PHASE_SHARE, REDUCTION_LANDING,
+    RELEASE_FASTEST, SAMPLE_CLIP_FACTOR,
 };
 use crate::dsp::cpu::{dispatch, Cpu};
-use crate::dsp::ramp::Ramp;
 
 /// The longest delay of the Low setting at 44.1 kHz and above, in ms.
 pub const LATENCY_MS: f64 = 1.5;
@@ -355,12 +355,8 @@ pub struct LowLimiter {
     future_samples: usize,
     /// Length of the gain ramp before a position, `W`, in samples.
     ramp_samples: usize,
-    /// Sample rate, in Hz.
-    sample_rate: f32,
-    /// Release time constant, in samples.
-    release_samples: f32,
-    /// Ceiling glide.
-    ceiling: Ramp,
+    /// Ceiling glide, hold and release (the plan of each arriving sample), gain meter.
+    control: GainControl,
     /// The cheap bound of the input's reconstruction over the visible window.
     detector: Detector,
     /// The detector's linked bound per position of the block (the test reads each
@@ -398,8 +394,6 @@ pub struct LowLimiter {
     gains: Ring,
     /// The ceiling each sample arrived with.
     ceilings: Ring,
-    /// Hold and release: the plan of each arriving sample.
-    envelope: Envelope,
     /// Index of the next input sample.
     clock: u64,
     /// Index of the last sample the final clip changed (`u64::MAX`: none yet).
@@ -415,10 +409,6 @@ pub struct LowLimiter {
     infeasible: u64,
     /// Judgments that lowered the plan.
     reductions: u64,
-    /// Gain applied to the last output sample (for meters).
-    last_gain: f32,
-    /// Smallest gain applied since the last [`LowLimiter::take_min_gain`].
-    min_gain: f32,
 }
 
 impl LowLimiter {
@@ -463,11 +453,11 @@ impl LowLimiter {
             latency_samples: latency,
             future_samples: future,
             ramp_samples: ramp,
-            sample_rate,
-            release_samples: 1.0,
-            ceiling: Ramp::new(
-                settings.ceiling,
-                (CEILING_RAMP_MS * 1e-3 * sample_rate as f64) as u32,
+            control: GainControl::new(
+                sample_rate,
+                settings,
+                min_hold,
+                (HOLD_MS * 1e-3 * sample_rate as f64).round() as u32,
             ),
             detector: Detector::with_gate(NEAR_TAPS, GATE_TAPS, 0.0, future, latency),
             gate: [0.0; BLOCK],
@@ -486,11 +476,6 @@ impl LowLimiter {
             outputs: [Ring::new(history, 0.0), Ring::new(history, 0.0)],
             gains: Ring::new(history, 1.0),
             ceilings: Ring::new(history, settings.ceiling),
-            envelope: Envelope::unity(
-                min_hold,
-                (HOLD_MS * 1e-3 * sample_rate as f64).round() as u32,
-                1.0,
-            ),
             clock: 0,
             last_clip: u64::MAX,
             detect: true,
@@ -499,10 +484,7 @@ impl LowLimiter {
             judged: 0,
             infeasible: 0,
             reductions: 0,
-            last_gain: 1.0,
-            min_gain: 1.0,
         };
-        limiter.set_settings(settings);
         limiter.reset();
         limiter
     }
@@ -539,18 +521,13 @@ impl LowLimiter {
 
     /// Updates ceiling (glides) and release (immediate).
     pub fn set_settings(&mut self, settings: LimiterSettings) {
-        self.release_samples = apply_settings(
-            settings,
-            self.sample_rate,
-            &mut self.ceiling,
-            &mut self.envelope,
-        );
+        self.control.set_settings(settings);
     }
 
     /// How long, in samples, the output can still change after the input has fallen
     /// silent (see [`super::Limiter::tail_samples`]).
     pub fn tail_samples(&self) -> usize {
-        self.latency_samples + self.envelope.max_hold as usize + release_tail(self.release_samples)
+        self.control.tail_samples(self.latency_samples)
     }
 
     /// Turns judging on or off; off, nothing is reduced (the gain releases to unity).
@@ -560,30 +537,25 @@ impl LowLimiter {
 
     /// Smallest gain applied since the last call (1.0 = no reduction), then resets it.
     pub fn take_min_gain(&mut self) -> f32 {
-        std::mem::replace(&mut self.min_gain, 1.0)
+        self.control.take_min_gain()
     }
 
     /// Gain applied to the last output sample (for meters).
     pub fn current_gain(&self) -> f32 {
-        self.last_gain
+        self.control.last_gain
     }
 
     /// Clears all state (no allocation): silence in, unity gain, ceiling at its target.
     pub fn reset(&mut self) {
         self.detector.reset();
-        let c = self.ceiling.target();
-        self.ceiling.jump_to(c);
+        let c = self.control.reset();
         self.ceilings.fill(c);
         for ring in self.inputs.iter_mut().chain(self.outputs.iter_mut()) {
             ring.fill(0.0);
         }
         self.gains.fill(1.0);
-        let e = self.envelope;
-        self.envelope = Envelope::unity(e.min_hold, e.max_hold, e.release_samples);
         self.clock = 0;
         self.last_clip = u64::MAX;
-        self.last_gain = 1.0;
-        self.min_gain = 1.0;
     }
 
     /// Limits a stereo block in place (the same contract as [`super::Limiter::process`]).
@@ -634,13 +606,18 @@ impl LowLimiter {
             let t = start + i as u64;
             self.inputs[0].set(t, left[i]);
             self.inputs[1].set(t, right[i]);
-            let c = self.ceiling.next_value();
+            let c = self.control.ceiling.next_value();
             self.ceilings.set(t, c);
         }
         // The gains and the input's largest magnitude over every visible window of the
         // block (a superset of each), for the cheap test.
         let (mut g_lo, g_hi, mut clipped_in_window, peak) = self.window_range(start, len);
-        let reserve = self.ceiling.value().max(self.ceiling.target()) * self.unseen_max;
+        let reserve = self
+            .control
+            .ceiling
+            .value()
+            .max(self.control.ceiling.target())
+            * self.unseen_max;
         if self.detect {
             // The detector stops at its ±12 bound for a tile whose positions that already
             // clears (the test below, with the block's spread of gains).
@@ -656,7 +633,7 @@ impl LowLimiter {
         }
         for i in 0..len {
             let t = start + i as u64;
-            let plan = self.envelope.step(1.0);
+            let plan = self.control.envelope.step(1.0);
             self.gains.set(t, plan);
             g_lo = g_lo.min(plan);
             if self.detect {
@@ -712,8 +689,7 @@ impl LowLimiter {
                 unlimited_left[i] = self.inputs[0].get(e);
                 unlimited_right[i] = self.inputs[1].get(e);
             }
-            self.min_gain = self.min_gain.min(g);
-            self.last_gain = g;
+            self.control.record(g);
         }
         self.clock = start + len as u64;
     }
@@ -734,7 +710,7 @@ impl LowLimiter {
         if clipped {
             g_lo = 0.0;
         }
-        let e = &self.envelope;
+        let e = &self.control.envelope;
         let fastest = e.coefficient(RELEASE_FASTEST);
         let released_ln = e.gain_ln * fastest.powi(positions as i32);
         // (Near unity the release snaps to exactly 1.)
@@ -813,7 +789,11 @@ impl LowLimiter {
     /// an amplitude.
     fn reserve(&self, c: u64, t: u64, m: usize) -> f32 {
         let seen_after = t.wrapping_sub(c) as usize;
-        let ceiling = self.ceiling.value().max(self.ceiling.target());
+        let ceiling = self
+            .control
+            .ceiling
+            .value()
+            .max(self.control.ceiling.target());
         ceiling * self.tails[m][seen_after.min(HALF_WINDOW)]
     }
 
@@ -858,7 +838,7 @@ impl LowLimiter {
             // within 0.1 dB of the gain), else nothing.
             let equivalent = plan_p * REDUCTION_LANDING / worst;
             if worst > 0.0 && equivalent < 1.0 {
-                self.envelope.require(equivalent);
+                self.control.envelope.require(equivalent);
             }
             return None;
         }
@@ -892,7 +872,7 @@ impl LowLimiter {
             lowest = lowest.min(lowered);
         }
         let g = self.gains.get(t);
-        self.envelope.require(g.max(f32::MIN_POSITIVE));
+        self.control.envelope.require(g.max(f32::MIN_POSITIVE));
         // (Not only the newest: where the plan released within the lowered run, an earlier
         // sample is lower, and the cheap tests' spread of gains must include it.)
         Some(lowest)

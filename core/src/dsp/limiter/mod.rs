@@ -107,6 +107,7 @@
 //! itself is compiled a second time for AVX2 (no fused operations there, so both
 //! builds give the same bits).
 
+mod control;
 pub mod detector;
 pub mod exact;
 pub mod instant;
@@ -116,6 +117,7 @@ pub mod sliding;
 pub mod switched;
 
 use super::cpu::{dispatch, Cpu};
+use control::GainControl;
 use detector::{Detector, BLOCK, MAX_NEAR_TAPS};
 use exact::{ExactPeak, Staged};
 use sliding::{min_of, SlidingBuffer, SlidingMin};
@@ -478,14 +480,10 @@ pub struct Limiter {
     future_samples: usize,
     /// Length of the attack's sliding minimum, in positions.
     attack_span: usize,
-    /// Sample rate, in Hz.
-    sample_rate: f32,
-    /// Release time constant, in samples.
-    release_samples: f32,
 
     // --- settings ---
-    /// Ceiling glide.
-    ceiling: super::ramp::Ramp,
+    /// Ceiling glide, hold and release, gain meter.
+    control: GainControl,
 
     // --- running state ---
     /// History, far-field sums and the block-wise true-peak bound.
@@ -515,8 +513,6 @@ pub struct Limiter {
     gain: [f32; BLOCK],
     /// The attack's sliding minimum of the requirements over `S + W` positions.
     requirements: SlidingMin,
-    /// Hold and release.
-    envelope: Envelope,
     /// Envelope values, for the moving average over `W` samples.
     envelopes: SlidingBuffer,
     /// The attack's minimum of the last `S + W` samples, a ring: what leaves the attack
@@ -524,8 +520,6 @@ pub struct Limiter {
     departed: Vec<f32>,
     /// Where the next sample goes in `departed`.
     departed_at: usize,
-    /// Gain applied to the last output sample (for meters).
-    last_gain: f32,
     /// Index of the next input sample.
     clock: u64,
     /// When false the detector is skipped and the requirement is 1 (limiter switched off).
@@ -543,8 +537,6 @@ pub struct Limiter {
     settle_near: bool,
     /// Exact evaluations that stopped after their near part (a statistic).
     settled_near: u64,
-    /// Smallest gain applied since the last [`Limiter::take_min_gain`].
-    min_gain: f32,
     /// What this CPU can run (the AVX2 build of the block logic).
     cpu: Cpu,
 }
@@ -567,11 +559,11 @@ impl Limiter {
             latency_samples: latency,
             future_samples: future,
             attack_span: span,
-            sample_rate,
-            release_samples: 1.0,
-            ceiling: super::ramp::Ramp::new(
-                settings.ceiling,
-                (CEILING_RAMP_MS * 1e-3 * sample_rate as f64) as u32,
+            control: GainControl::new(
+                sample_rate,
+                settings,
+                (future + attack) as u32,
+                (HOLD_MS * 1e-3 * sample_rate as f64).round() as u32,
             ),
             detector: Detector::with_gate(
                 EXACT_NEAR_TAPS,
@@ -590,15 +582,9 @@ impl Limiter {
             attack_minimum: [1.0; BLOCK],
             gain: [1.0; BLOCK],
             requirements: SlidingMin::new(span, 1.0),
-            envelope: Envelope::unity(
-                (future + attack) as u32,
-                (HOLD_MS * 1e-3 * sample_rate as f64).round() as u32,
-                1.0,
-            ),
             envelopes: SlidingBuffer::new(attack, BLOCK, 1.0),
             departed: vec![1.0; span],
             departed_at: 0,
-            last_gain: 1.0,
             clock: 0,
             detect: true,
             exact: ExactPeak::new(),
@@ -606,10 +592,8 @@ impl Limiter {
             skip_dominated: true,
             settle_near: true,
             settled_near: 0,
-            min_gain: 1.0,
             cpu: Cpu::detect(),
         };
-        limiter.set_settings(settings);
         limiter.reset();
         limiter
     }
@@ -626,12 +610,7 @@ impl Limiter {
 
     /// Updates ceiling (glides) and release (immediate).
     pub fn set_settings(&mut self, settings: LimiterSettings) {
-        self.release_samples = apply_settings(
-            settings,
-            self.sample_rate,
-            &mut self.ceiling,
-            &mut self.envelope,
-        );
+        self.control.set_settings(settings);
     }
 
     /// How long, in samples, the output can still change after the input has fallen silent:
@@ -641,7 +620,7 @@ impl Limiter {
     /// the delay (silence in, silence out), but a host that suspends processing after this
     /// finds the gain back at unity when audio returns.
     pub fn tail_samples(&self) -> usize {
-        self.latency_samples + self.envelope.max_hold as usize + release_tail(self.release_samples)
+        self.control.tail_samples(self.latency_samples)
     }
 
     /// Turns the detector on or off; off, the requirement is 1 (the gain releases to unity).
@@ -651,29 +630,24 @@ impl Limiter {
 
     /// Smallest gain applied since the last call (1.0 = no reduction), then resets it.
     pub fn take_min_gain(&mut self) -> f32 {
-        std::mem::replace(&mut self.min_gain, 1.0)
+        self.control.take_min_gain()
     }
 
     /// Current gain of the moving average (for meters).
     pub fn current_gain(&self) -> f32 {
-        self.last_gain
+        self.control.last_gain
     }
 
     /// Clears all state (no allocation): silence in, unity gain, ceiling at its target.
     pub fn reset(&mut self) {
         self.detector.reset();
-        let c = self.ceiling.target();
-        self.ceiling.jump_to(c);
+        let c = self.control.reset();
         self.ceiling_history.fill(c);
         self.requirements.reset(1.0);
-        let e = self.envelope;
-        self.envelope = Envelope::unity(e.min_hold, e.max_hold, e.release_samples);
         self.envelopes.reset(1.0);
         self.departed.fill(1.0);
         self.departed_at = 0;
-        self.last_gain = 1.0;
         self.clock = 0;
-        self.min_gain = 1.0;
     }
 
     /// Limits a stereo block in place. `left` and `right` must have the same length and
@@ -753,9 +727,9 @@ impl Limiter {
     fn record_targets(&mut self, start: u64, len: usize) {
         let ring = self.ceiling_len;
         let mask = ring - 1;
-        if self.ceiling.is_moving() {
+        if self.control.ceiling.is_moving() {
             for i in 0..len {
-                let ceiling = self.ceiling.next_value();
+                let ceiling = self.control.ceiling.next_value();
                 let p = (start + i as u64).wrapping_sub(self.future_samples as u64) as usize & mask;
                 self.ceiling_history[p] = ceiling;
                 self.ceiling_history[p + ring] = ceiling;
@@ -763,7 +737,7 @@ impl Limiter {
             }
         } else {
             // At rest (the usual case): the same values, written a slice at a time.
-            let ceiling = self.ceiling.value();
+            let ceiling = self.control.ceiling.value();
             let first = start.wrapping_sub(self.future_samples as u64) as usize & mask;
             let split = len.min(ring - first);
             for base in [0, ring] {
@@ -789,7 +763,7 @@ impl Limiter {
         // the re-armed hold lasts at least the span, so the release runs at most `len`
         // samples in the attack window's horizon and `len + span` in the whole one, at
         // the fastest rate.
-        let e = &self.envelope;
+        let e = &self.control.envelope;
         let release = if e.hold_left > 0 {
             e.coefficient(e.release_share(e.episode_age.saturating_add(e.hold_left)))
         } else {
@@ -852,7 +826,7 @@ impl Limiter {
     /// larger estimate, so its requirement is the deeper one.)
     #[inline(always)]
     fn refine(&mut self, len: usize, binding: f32) {
-        let fastest = self.envelope.coefficient(RELEASE_FASTEST);
+        let fastest = self.control.envelope.coefficient(RELEASE_FASTEST);
         // (Bounds are taken a hair above, for rounding.)
         let hair = 1.0 + 1.0e-5;
         // The lowest requirement so far (1 = none); and the one that gives the lowest
@@ -990,7 +964,7 @@ impl Limiter {
     #[inline(always)]
     fn envelope(&mut self, len: usize, reductions: u32) {
         self.envelopes.start_block(len);
-        let mut envelope = self.envelope;
+        let mut envelope = self.control.envelope;
         let at_rest = reductions == 0
             && envelope.gain == 1.0
             && self.requirements.history_at_least_one()
@@ -1017,7 +991,7 @@ impl Limiter {
             // The mean envelope over W samples (exactly 1 when all are 1).
             self.envelopes.mean_into(&mut self.gain[..len]);
         }
-        self.envelope = envelope;
+        self.control.envelope = envelope;
     }
 
     /// `len` samples of unity into the `departed` ring (the attack window's minimum while
@@ -1061,10 +1035,10 @@ impl Limiter {
             }
         }
         let lowest = min_of(&self.gain[..len]);
-        if lowest < self.min_gain {
-            self.min_gain = lowest;
+        if lowest < self.control.min_gain {
+            self.control.min_gain = lowest;
         }
-        self.last_gain = self.gain[len - 1];
+        self.control.last_gain = self.gain[len - 1];
     }
 }
 
