@@ -606,34 +606,57 @@ fn open_counterexample_a_reduction_lifts_an_untouched_peak() {
         ..Settings::default()
     };
     let latency = Chain::new(rate, settings).latency_samples_in(LatencyMode::Exact);
-    let reference = strict::StrictTruePeak::default();
-    let (peak_at, burst) = (1_000usize, 6usize..60);
-    let mut input = vec![0.0f32; 4_000];
-    input[peak_at] = 1.0;
-    input[peak_at + 1] = 1.0;
-    for offset in burst.clone() {
-        input[peak_at + offset] = if offset % 2 == 0 { 0.5 } else { -0.5 };
-    }
-    let under = (db_to_gain(-0.01) as f64 / reference.measure(&input)) as f32;
-    input.iter_mut().for_each(|x| *x *= under);
+    let peak_at = 1_000usize;
+    let input = pulled_peak(peak_at, 6..60, 0.5);
     // The click lands where its reduction's ramp starts on the burst.
-    let first = peak_at + latency - 128 + burst.start;
-    let worst = (first..first + 12)
-        .map(|click_at| {
-            let mut left = input.clone();
-            left[click_at] = 31.6;
-            left.extend(std::iter::repeat_n(0.0, latency + 4_096));
-            let mut right = left.clone();
-            let mut chain = Chain::new(rate, settings);
-            chain.set_true_peak_metering(false);
-            chain.process(&mut left, &mut right);
-            strict::db(reference.measure(&left).max(reference.measure(&right)))
-        })
-        .fold(f64::NEG_INFINITY, f64::max);
+    let first = peak_at + latency - 128 + 6;
+    let worst = worst_with_a_click(&input, first..first + 12, latency, |left, right| {
+        let mut chain = Chain::new(rate, settings);
+        chain.set_true_peak_metering(false);
+        chain.process(left, right);
+    });
     assert!(
         worst <= 0.0,
         "strict true peak {worst:+.4} dB re the 0 dBTP ceiling"
     );
+}
+
+/// The open counterexamples' input: two equal samples at `peak_at` (an intersample peak
+/// 1.27× their value), an alternating burst at `level` of them on the offsets `burst` after
+/// the first that pulls that peak down, the whole scaled 0.01 dB under a 0 dBTP ceiling.
+pub(crate) fn pulled_peak(peak_at: usize, burst: std::ops::Range<usize>, level: f32) -> Vec<f32> {
+    let mut input = vec![0.0f32; 4_000];
+    input[peak_at] = 1.0;
+    input[peak_at + 1] = 1.0;
+    for offset in burst {
+        input[peak_at + offset] = if offset % 2 == 0 { level } else { -level };
+    }
+    let reference = strict::StrictTruePeak::default();
+    let under = (db_to_gain(-0.01) as f64 / reference.measure(&input)) as f32;
+    input.iter_mut().for_each(|x| *x *= under);
+    input
+}
+
+/// The highest strict true peak, in dB re 0 dBTP, of `input` with a +30 dB click at each of
+/// `clicks` in turn, on both channels, flushed with `latency` + 4096 samples of silence and
+/// run through a fresh `limit`.
+pub(crate) fn worst_with_a_click(
+    input: &[f32],
+    clicks: std::ops::Range<usize>,
+    latency: usize,
+    limit: impl Fn(&mut [f32], &mut [f32]),
+) -> f64 {
+    let reference = strict::StrictTruePeak::default();
+    clicks
+        .map(|click_at| {
+            let mut left = input.to_vec();
+            left[click_at] = 31.6;
+            left.extend(std::iter::repeat_n(0.0, latency + 4_096));
+            let mut right = left.clone();
+            limit(&mut left, &mut right);
+            strict::db(reference.measure(&left).max(reference.measure(&right)))
+        })
+        .fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// The suite replays the same cases on every run (a CI failure can be replayed; two green
