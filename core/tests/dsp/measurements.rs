@@ -119,3 +119,16 @@ fn a_short_overload_recovers_sooner_than_a_sustained_one() {
     );
     assert!(short < sustained / 3.0, "{short} ms against {sustained} ms");
 }
+
+/// A +30 dB click, 5 ms long, is forgotten sooner than a sustained +6 dB overload, though
+/// its release rises at a fixed rate in dB until the reduction is 12 dB deep (not at a
+/// rate proportional to the depth: a deep gain that moves fast lifts the peaks judged
+/// before it).
+#[test]
+fn a_deep_click_recovers_sooner_than_a_sustained_overload() {
+    let (click, sustained) = (recovery_ms(5.0, 30.0), recovery_ms(500.0, 6.0));
+    println!(
+        "Recovery after a +30 dB overload of 5 ms: {click:.1} ms; a +6 dB one of 500 ms: {sustained:.1} ms"
+    );
+    assert!(click < sustained, "{click} ms against {sustained} ms");
+}

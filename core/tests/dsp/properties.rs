@@ -188,13 +188,14 @@ proptest! {
 /// Time after the end of bad input within which the chain is back to exactly what a fresh
 /// chain produces, for a release time of `release_ms`: 100 ms for the 30 ms hold, the lookahead
 /// (up to 32 ms, at 8 kHz),
-/// the smoothing and the 20 ms parameter ramps and crossfades, plus 16 release time constants —
+/// the smoothing and the 20 ms parameter ramps and crossfades, plus 22 release time constants —
 /// the release from the deepest possible reduction (+80 dBFS clamped input, +12 dB gain,
-/// −24 dBTP ceiling: 116 dB, ln-gain −13.4) down to the −0.0001 dB snap to unity takes
-/// ln(13.4 / 1.15e-5) = 14 of them. 1.06 s at the default 60 ms release. The worst case
-/// proptest has found uses less than 90 % of it.
+/// −24 dBTP ceiling: 116 dB, ln-gain −13.4) rises at a fixed rate down to 12 dB
+/// (ln-gain −1.38), (13.4 − 1.38) / 1.38 = 8.7 of them, then exponentially to the
+/// −0.0001 dB snap to unity, ln(1.38 / 1.15e-5) = 11.7 more. 1.42 s at the default 60 ms
+/// release.
 fn recovery_seconds(release_ms: f32) -> f32 {
-    0.100 + 16.0 * release_ms * 1e-3
+    0.100 + 22.0 * release_ms * 1e-3
 }
 
 proptest! {

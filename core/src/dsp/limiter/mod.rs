@@ -89,7 +89,8 @@
 //!   long; after a shorter one, proportionally faster, down to a quarter of it
 //!   ([`RELEASE_FASTEST`]): a click is forgotten sooner than a loud passage
 //!   (program-dependent release, as in broadcast limiters and the "auto release" of
-//!   mastering limiters).
+//!   mastering limiters). From deeper than 12 dB ([`RELEASE_LINEAR_LN`]) it rises at the
+//!   fixed rate in dB it has at 12 dB: a deep gain moving fast lifts peaks (step 4).
 //!
 //! Output: the input delayed by [`Limiter::latency_samples`], times the gain, then
 //! clipped (the final safety stage).
@@ -139,6 +140,15 @@ pub const CEILING_RAMP_MS: f64 = 20.0;
 pub(super) const RELEASE_FASTEST: f32 = 0.25;
 /// A new requirement within this ratio of the held gain (0.1 dB) re-arms the hold.
 const HOLD_REARM_RATIO: f32 = 1.011_579_5;
+/// Depth of a reduction, as `−ln` of the gain (12 dB), beyond which the release rises at
+/// the fixed rate in dB it has at that depth instead of a rate proportional to the depth.
+/// An exponential release in dB moves a 34 dB reduction three times as fast as a 12 dB
+/// one, and a gain moving that fast between the peaks of a deep, dense overload is
+/// lowered again inside the supports of positions judged on the way up, lifting them
+/// (module docs, step 4): +0.061 dB over on +12 dBFS noise into −21.8 dBTP at 32 kHz in
+/// the Low setting, +0.013 dB on noise then an alternating burst into −23.4 dBTP at
+/// 96 kHz. Reductions of up to 12 dB, all a mix on a master bus needs, release as before.
+const RELEASE_LINEAR_LN: f32 = 1.381_551;
 /// Log-gain above which the release snaps to exactly unity (≈ −0.0001 dB, a −100 dB step).
 const RELEASE_SNAP_LN: f32 = -1.0e-5;
 
@@ -240,11 +250,15 @@ pub(super) fn apply_settings(
 
 /// Samples the release takes from the deepest reduction there can be (an input clamped at
 /// +80 dBFS into a −60 dBTP ceiling, 140 dB) to the snap to exactly unity, for a release
-/// time of `release_samples`.
+/// time of `release_samples`: at a fixed rate in dB down to [`RELEASE_LINEAR_LN`], then
+/// exponentially.
 pub(super) fn release_tail(release_samples: f32) -> usize {
-    let deepest_ln = (super::sanitize::MAX_INPUT / 1.0e-3).ln();
-    let release = release_samples * (deepest_ln / -RELEASE_SNAP_LN).ln();
-    release.ceil() as usize
+    let release_samples = f64::from(release_samples);
+    let deepest_ln = f64::from(super::sanitize::MAX_INPUT / 1.0e-3).ln();
+    let linear_ln = f64::from(RELEASE_LINEAR_LN);
+    let linear = (deepest_ln - linear_ln) / (linear_ln * -(-1.0 / release_samples).exp_m1());
+    let exponential = release_samples * (linear_ln / -f64::from(RELEASE_SNAP_LN)).ln();
+    (linear + exponential).ceil() as usize + 1
 }
 
 /// Hold and release of the gain envelope (before the moving average).
@@ -340,7 +354,11 @@ impl Envelope {
                 self.active_coeff = self.coefficient(self.active_share);
             }
         } else if self.gain < 1.0 {
-            self.gain_ln *= self.active_coeff;
+            self.gain_ln = if self.gain_ln < -RELEASE_LINEAR_LN {
+                self.gain_ln + RELEASE_LINEAR_LN * (1.0 - self.active_coeff)
+            } else {
+                self.gain_ln * self.active_coeff
+            };
             if self.gain_ln > RELEASE_SNAP_LN {
                 self.gain_ln = 0.0;
                 self.gain = 1.0;
