@@ -242,7 +242,9 @@ fn open_counterexample_low_a_reduction_lifts_a_peak_judged_under_the_ceiling() {
 /// a fixed rate in dB (`RELEASE_LINEAR_LN` in the limiter's module).
 #[test]
 fn deep_reductions_of_dense_overloads_stay_under_the_ceiling() {
-    let cases: [(f32, f32, &[(u8, f32, usize)]); 2] = [
+    // (rate in Hz, ceiling in dBTP, the parts of `adversarial`)
+    type Case<'a> = (f32, f32, &'a [(u8, f32, usize)]);
+    let cases: [Case; 2] = [
         (32_000.0, -21.821_022, &[(53, 0.05, 64)]),
         (
             96_000.0,
