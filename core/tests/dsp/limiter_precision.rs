@@ -595,8 +595,9 @@ fn open_counterexample_noise_then_click_inside_its_support() {
 /// ±128-sample support, step 3 of the limiter's module docs) starts on the burst: the burst
 /// is turned down, its pull on the earlier peak goes with it, and that peak comes out over.
 /// No margin at the peak can be added when it is detected without touching audio under the
-/// ceiling (the click is not visible yet), and the samples around the peak were sent
-/// before the click was; see docs/limiter.md, known limitations.
+/// ceiling (the click is not visible yet). The peak's own two samples are still unsent when
+/// the click arrives (140 samples after them; they are sent 262 after), so a re-check on
+/// the planned gains could still lower them; see docs/roadmap.md.
 #[test]
 #[ignore = "open counterexample: +1.43 dB over (docs/limiter.md, known limitations)"]
 fn open_counterexample_a_reduction_lifts_an_untouched_peak() {
