@@ -144,6 +144,31 @@ impl Ring {
         self.values[index as usize & self.mask]
     }
 
+    /// Writes `values` from index `first` on (at most the ring's length).
+    #[inline(always)]
+    fn write(&mut self, first: u64, values: &[f32]) {
+        let len = self.mask + 1;
+        let i = first as usize & self.mask;
+        let split = values.len().min(len - i);
+        let (head, tail) = values.split_at(split);
+        for base in [0, len] {
+            self.values[base + i..base + i + split].copy_from_slice(head);
+            self.values[base..base + tail.len()].copy_from_slice(tail);
+        }
+    }
+
+    /// Sets `count` values from index `first` on to `value` (at most the ring's length).
+    #[inline(always)]
+    fn fill_run(&mut self, first: u64, count: usize, value: f32) {
+        let len = self.mask + 1;
+        let i = first as usize & self.mask;
+        let split = count.min(len - i);
+        for base in [0, len] {
+            self.values[base + i..base + i + split].fill(value);
+            self.values[base..base + count - split].fill(value);
+        }
+    }
+
     /// `len` values from `first` on.
     #[inline(always)]
     fn run(&self, first: u64, len: usize) -> &[f32] {
@@ -617,12 +642,17 @@ impl LowLimiter {
         let start = self.clock;
         let (f, l) = (self.future_samples as u64, self.latency_samples as u64);
         self.detector.push(left, right);
-        for i in 0..len {
-            let t = start + i as u64;
-            self.inputs[0].set(t, left[i]);
-            self.inputs[1].set(t, right[i]);
-            let c = self.control.ceiling.next_value();
-            self.ceilings.set(t, c);
+        self.inputs[0].write(start, left);
+        self.inputs[1].write(start, right);
+        if self.control.ceiling.is_moving() {
+            for i in 0..len {
+                let c = self.control.ceiling.next_value();
+                self.ceilings.set(start + i as u64, c);
+            }
+        } else {
+            // At rest (the usual case): the same values, a run at a time.
+            self.ceilings
+                .fill_run(start, len, self.control.ceiling.value());
         }
         // The gains and the input's largest magnitude over every visible window of the
         // block (a superset of each), for the cheap test.
@@ -707,11 +737,12 @@ impl LowLimiter {
                 clipped_in_window = true;
                 g_lo = 0.0;
             }
-            if !unlimited_left.is_empty() {
-                unlimited_left[i] = self.inputs[0].get(e);
-                unlimited_right[i] = self.inputs[1].get(e);
-            }
             self.control.record(g);
+        }
+        if !unlimited_left.is_empty() {
+            let first = start.wrapping_sub(l);
+            unlimited_left[..len].copy_from_slice(self.inputs[0].run(first, len));
+            unlimited_right[..len].copy_from_slice(self.inputs[1].run(first, len));
         }
         self.clock = start + len as u64;
     }
