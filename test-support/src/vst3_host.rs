@@ -292,12 +292,14 @@ impl IParameterChangesTrait for ParamChanges {
     }
 }
 
-/// An in-memory `IBStream`. `max_read` limits the bytes one `read` call returns (a host may
-/// deliver a stream in pieces).
+/// An in-memory `IBStream`. `max_read` limits the bytes one `read` call returns and
+/// `max_write` the bytes one `write` call takes (a host's stream may deliver and take a state
+/// in pieces, which `IBStream` allows).
 pub struct MemoryStream {
     data: RefCell<Vec<u8>>,
     position: Cell<usize>,
     max_read: usize,
+    max_write: usize,
 }
 
 impl MemoryStream {
@@ -308,10 +310,17 @@ impl MemoryStream {
 
     /// Like [`MemoryStream::new`], returning at most `max_read` bytes per `read`.
     pub fn with_max_read(bytes: &[u8], max_read: usize) -> ComWrapper<Self> {
+        Self::with_limits(bytes, max_read, usize::MAX)
+    }
+
+    /// Like [`MemoryStream::new`], returning at most `max_read` bytes per `read` and taking at
+    /// most `max_write` per `write`.
+    pub fn with_limits(bytes: &[u8], max_read: usize, max_write: usize) -> ComWrapper<Self> {
         ComWrapper::new(MemoryStream {
             data: RefCell::new(bytes.to_vec()),
             position: Cell::new(0),
             max_read,
+            max_write,
         })
     }
 
@@ -359,18 +368,15 @@ impl IBStreamTrait for MemoryStream {
         }
         let mut data = self.data.borrow_mut();
         let start = self.position.get();
-        let end = start + num_bytes as usize;
+        let count = (num_bytes as usize).min(self.max_write);
+        let end = start + count;
         if data.len() < end {
             data.resize(end, 0);
         }
-        ptr::copy_nonoverlapping(
-            buffer.cast::<u8>(),
-            data.as_mut_ptr().add(start),
-            num_bytes as usize,
-        );
+        ptr::copy_nonoverlapping(buffer.cast::<u8>(), data.as_mut_ptr().add(start), count);
         self.position.set(end);
         if !num_bytes_written.is_null() {
-            *num_bytes_written = num_bytes;
+            *num_bytes_written = count as int32;
         }
         kResultOk
     }
@@ -908,7 +914,13 @@ impl Vst3Instance {
 
     /// `IComponent::getState` into a fresh stream; `None` if the plugin refuses.
     pub fn get_state(&self) -> Option<Vec<u8>> {
-        let stream = MemoryStream::new(&[]);
+        self.get_state_chunked(usize::MAX)
+    }
+
+    /// `IComponent::getState` into a fresh stream that takes at most `max_write` bytes per
+    /// `write`; `None` if the plugin refuses.
+    pub fn get_state_chunked(&self, max_write: usize) -> Option<Vec<u8>> {
+        let stream = MemoryStream::with_limits(&[], usize::MAX, max_write);
         let ptr = stream.as_com_ref::<IBStream>().unwrap().as_ptr();
         // SAFETY: the stream lives for the call.
         let result = unsafe { self.component.getState(ptr) };

@@ -561,6 +561,58 @@ fn state_round_trips_and_bad_state_changes_nothing() {
     assert_eq!(c.get_param(param_id("mode")), 0.25);
 }
 
+/// A state with a few parameters away from their defaults.
+fn a_saved_state() -> (Vst3Instance, Vec<u8>) {
+    let a = Vst3Instance::new();
+    a.set_param(param_id("mode"), 0.75);
+    a.set_param(param_id("swap"), 1.0);
+    a.set_param(param_id("gain"), a.to_normalized(param_id("gain"), -7.5));
+    let state = a.get_state().expect("getState");
+    (a, state)
+}
+
+#[test]
+fn state_loads_when_the_hosts_stream_returns_a_few_bytes_per_read() {
+    // `IBStream::read` may return fewer bytes than asked for.
+    let (_, state) = a_saved_state();
+    for max_read in [1, 3, 7, 64] {
+        let b = Vst3Instance::new();
+        assert_eq!(
+            b.set_state_chunked(&state, max_read),
+            kResultOk,
+            "loaded through {max_read}-byte reads"
+        );
+        assert!(
+            b.get_state().unwrap() == state,
+            "{max_read}-byte reads: the state read back differs"
+        );
+    }
+    // A state cut short is refused in pieces too, and changes nothing.
+    let c = Vst3Instance::new();
+    let before = c.get_state().unwrap();
+    assert_ne!(c.set_state_chunked(&state[..state.len() - 5], 3), kResultOk);
+    assert!(
+        c.get_state().unwrap() == before,
+        "a refused state changed nothing"
+    );
+}
+
+#[test]
+fn state_saves_whole_when_the_hosts_stream_takes_a_few_bytes_per_write() {
+    // `IBStream::write` may take fewer bytes than offered; a state cut short would be a
+    // session that no longer loads.
+    let (a, state) = a_saved_state();
+    for max_write in [1, 3, 7, 64] {
+        let saved = a.get_state_chunked(max_write).expect("getState");
+        assert!(
+            saved == state,
+            "saved through {max_write}-byte writes: {} of {} bytes",
+            saved.len(),
+            state.len()
+        );
+    }
+}
+
 #[test]
 fn the_editor_view_embeds_in_the_platform_window_at_the_documented_size() {
     // X11 on Linux, a Win32 HWND on Windows.
