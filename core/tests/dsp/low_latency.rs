@@ -262,3 +262,71 @@ fn deep_reductions_of_dense_overloads_stay_under_the_ceiling() {
         }
     }
 }
+
+/// The largest lift, as a ratio, that a later lowering of the plan can give the strict true
+/// peak of `x` at its loudest interval (between samples 400 and 700) when it multiplies the
+/// samples from some point after the peak's judgment on by `ratio(k − start)` (1 before
+/// `start`, falling after), over every `start` from the peak's first unsent sample to the
+/// last one seen.
+fn lift_by_lowering(x: &[f32], ramp: usize, future: usize, ratio: impl Fn(usize) -> f32) -> f64 {
+    let strict = strict::StrictTruePeak::default();
+    let (p, peak) = (400..700)
+        .map(|p| (p, strict.measure_range(x, p..p + 1)))
+        .fold((0, 0.0), |best, c| if c.1 > best.1 { c } else { best });
+    (p + 2 - ramp..=p + future)
+        .map(|start| {
+            let lowered: Vec<f32> = x
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| if k < start { v } else { v * ratio(k - start) })
+                .collect();
+            strict.measure_range(&lowered, p..p + 1) / peak
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Why a bound on Low's strict true peak must use the shape of its lowering, not only that
+/// the lowering only falls: silencing everything after a smooth peak from one sample on (a
+/// ratio that only falls) lifts the peak by the kernel's overshoot, over 1 dB, while one of
+/// Low's ramps (from 1 to 0 over `W` samples) lifts it by hundredths of a dB. Near Nyquist
+/// and on white noise even one ramp lifts a peak by tenths of a dB (`docs/limiter.md`
+/// quotes the printed table).
+#[test]
+fn a_later_lowering_lifts_a_judged_peak_by_what_its_shape_allows() {
+    let rate = 48_000.0f32;
+    let (_, future, ramp) = geometry(rate);
+    let sine = |hz: f32| -> Vec<f32> {
+        (0..1200)
+            .map(|k| (std::f32::consts::TAU * hz * k as f32 / rate + 0.3).sin())
+            .collect()
+    };
+    let mut rng = test_support::rng::Rng::new(7);
+    let noise: Vec<f32> = (0..1200).map(|_| rng.symmetric()).collect();
+    let cases = [
+        ("sine 1 kHz", sine(1_000.0)),
+        ("sine 10 kHz", sine(10_000.0)),
+        ("sine 21.6 kHz (0.45 fs)", sine(21_600.0)),
+        ("white noise", noise),
+    ];
+    let w = ramp as f32;
+    let mut lifts = Vec::new();
+    for (name, x) in &cases {
+        let step = lift_by_lowering(x, ramp, future, |_| 0.0);
+        let one_ramp = lift_by_lowering(x, ramp, future, |n| (1.0 - (n + 1) as f32 / w).max(0.0));
+        println!(
+            "{name:>24}: silence from one sample on {:+.3} dB, one {ramp}-sample ramp to silence {:+.3} dB",
+            strict::db(step),
+            strict::db(one_ramp)
+        );
+        lifts.push((step, one_ramp));
+    }
+    let (step, one_ramp) = lifts[0];
+    assert!(
+        strict::db(step) > 1.0,
+        "a step lifts a 1 kHz peak by over 1 dB"
+    );
+    assert!(
+        strict::db(one_ramp) < 0.1,
+        "one ramp lifts a 1 kHz peak by under 0.1 dB"
+    );
+}
