@@ -294,12 +294,14 @@ impl IParameterChangesTrait for ParamChanges {
 
 /// An in-memory `IBStream`. `max_read` limits the bytes one `read` call returns and
 /// `max_write` the bytes one `write` call takes (a host's stream may deliver and take a state
-/// in pieces, which `IBStream` allows).
+/// in pieces, which `IBStream` allows); `capacity` the bytes it holds (beyond it a `write`
+/// takes nothing, as a full disk would).
 pub struct MemoryStream {
     data: RefCell<Vec<u8>>,
     position: Cell<usize>,
     max_read: usize,
     max_write: usize,
+    capacity: usize,
 }
 
 impl MemoryStream {
@@ -321,6 +323,18 @@ impl MemoryStream {
             position: Cell::new(0),
             max_read,
             max_write,
+            capacity: usize::MAX,
+        })
+    }
+
+    /// An empty stream that takes at most `capacity` bytes in all.
+    pub fn with_capacity(capacity: usize) -> ComWrapper<Self> {
+        ComWrapper::new(MemoryStream {
+            data: RefCell::new(Vec::new()),
+            position: Cell::new(0),
+            max_read: usize::MAX,
+            max_write: usize::MAX,
+            capacity,
         })
     }
 
@@ -368,7 +382,9 @@ impl IBStreamTrait for MemoryStream {
         }
         let mut data = self.data.borrow_mut();
         let start = self.position.get();
-        let count = (num_bytes as usize).min(self.max_write);
+        let count = (num_bytes as usize)
+            .min(self.max_write)
+            .min(self.capacity.saturating_sub(start));
         let end = start + count;
         if data.len() < end {
             data.resize(end, 0);
@@ -920,7 +936,17 @@ impl Vst3Instance {
     /// `IComponent::getState` into a fresh stream that takes at most `max_write` bytes per
     /// `write`; `None` if the plugin refuses.
     pub fn get_state_chunked(&self, max_write: usize) -> Option<Vec<u8>> {
-        let stream = MemoryStream::with_limits(&[], usize::MAX, max_write);
+        self.get_state_into(MemoryStream::with_limits(&[], usize::MAX, max_write))
+    }
+
+    /// `IComponent::getState` into a fresh stream that holds at most `capacity` bytes;
+    /// `None` if the plugin refuses.
+    pub fn get_state_limited(&self, capacity: usize) -> Option<Vec<u8>> {
+        self.get_state_into(MemoryStream::with_capacity(capacity))
+    }
+
+    /// `IComponent::getState` into `stream`; its bytes, or `None` if the plugin refuses.
+    fn get_state_into(&self, stream: ComWrapper<MemoryStream>) -> Option<Vec<u8>> {
         let ptr = stream.as_com_ref::<IBStream>().unwrap().as_ptr();
         // SAFETY: the stream lives for the call.
         let result = unsafe { self.component.getState(ptr) };

@@ -611,6 +611,13 @@ fn state_saves_whole_when_the_hosts_stream_takes_a_few_bytes_per_write() {
             state.len()
         );
     }
+    // A stream that stops taking bytes (a full disk) gets a refusal, not a state cut short
+    // reported as saved.
+    assert!(
+        a.get_state_limited(state.len() / 2).is_none(),
+        "a stream that filled up half-way was reported as holding the state"
+    );
+    assert!(a.get_state_limited(state.len()).as_deref() == Some(&state[..]));
 }
 
 #[test]
