@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use headphone_monitor_core::dsp::meters::{TruePeakMeter, METER_TAPS_PER_PHASE};
 
-use super::{Audio, RenderError};
+use super::{Audio, RenderError, Source};
 
 /// Length of the windows `--check` reports overs in, in seconds.
 pub const CHECK_WINDOW_S: f64 = 0.01;
@@ -50,10 +50,14 @@ fn to_db(linear: f64) -> f64 {
     }
 }
 
-fn meter(audio: &Audio, mode: ebur128::Mode) -> Result<ebur128::EbuR128, RenderError> {
-    let mut meter = ebur128::EbuR128::new(audio.channels.len() as u32, audio.sample_rate, mode)
+fn ebur128_meter(
+    channels: usize,
+    sample_rate: u32,
+    mode: ebur128::Mode,
+) -> Result<ebur128::EbuR128, RenderError> {
+    let mut meter = ebur128::EbuR128::new(channels as u32, sample_rate, mode)
         .map_err(|e| RenderError::Input(format!("loudness meter: {e:?}")))?;
-    if audio.channels.len() == 1 {
+    if channels == 1 {
         // A mono file is heard on both ears (BS.1770 dual mono).
         meter
             .set_channel(0, ebur128::Channel::DualMono)
@@ -62,11 +66,15 @@ fn meter(audio: &Audio, mode: ebur128::Mode) -> Result<ebur128::EbuR128, RenderE
     Ok(meter)
 }
 
-/// Measures sample peak, true peak and integrated loudness.
+/// Measures sample peak, true peak and integrated loudness of audio in memory.
 pub fn levels(audio: &Audio) -> Result<Levels, RenderError> {
-    let loudness = loudness(audio)?;
-    let (sample_peak_dbfs, true_peak_dbtp) = peaks(audio);
-    Ok(Levels::new(sample_peak_dbfs, true_peak_dbtp, loudness))
+    let mut meter = LevelMeter::new(audio.channels.len(), audio.sample_rate)?;
+    meter.add(&planar(audio));
+    Ok(meter.finish())
+}
+
+fn planar(audio: &Audio) -> Vec<&[f32]> {
+    audio.channels.iter().map(Vec::as_slice).collect()
 }
 
 impl Levels {
@@ -86,47 +94,106 @@ impl Levels {
 /// through the plug-in's [`Loudness`](headphone_monitor_core::loudness::Loudness)); `None`
 /// where the file is too short or silent.
 pub fn loudness(audio: &Audio) -> Result<LoudnessFigures, RenderError> {
-    let mut m = headphone_monitor_core::loudness::Loudness::for_report(
-        audio.channels.len(),
-        audio.sample_rate,
-    )
-    .ok_or_else(|| {
-        RenderError::Input(format!(
-            "loudness meter: {} channels at {} Hz",
-            audio.channels.len(),
-            audio.sample_rate
-        ))
-    })?;
-    let planar: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
-    m.add_planar(&planar);
-    let r = m.reading();
-    Ok(LoudnessFigures {
-        integrated: r.integrated,
-        momentary_max: r.momentary_max,
-        short_term_max: r.short_term_max,
-    })
+    let mut meter = LevelMeter::new(audio.channels.len(), audio.sample_rate)?;
+    meter.loudness.add_planar(&planar(audio));
+    Ok(meter.loudness_figures())
 }
 
 /// Sample peak (dBFS) and true peak (dBTP, the plug-in's 4× meter) per channel.
 pub fn peaks(audio: &Audio) -> (Vec<f64>, Vec<f64>) {
-    let sample = audio
-        .channels
-        .iter()
-        .map(|c| to_db(f64::from(c.iter().fold(0.0f32, |p, v| p.max(v.abs())))))
-        .collect();
-    let true_peak = audio
-        .channels
-        .iter()
-        .map(|c| {
-            let mut meter = TruePeakMeter::default();
-            // Flushed with silence, so the last samples' interpolation is counted too.
-            let peak = meter
-                .process(c)
-                .max(meter.process(&[0.0; METER_TAPS_PER_PHASE]));
-            to_db(f64::from(peak))
+    let mut peaks = Peaks::new(audio.channels.len());
+    peaks.add(&planar(audio));
+    peaks.finish()
+}
+
+/// Sample and true peak of audio fed a chunk at a time.
+struct Peaks {
+    sample: Vec<f32>,
+    true_peak: Vec<(TruePeakMeter, f32)>,
+}
+
+impl Peaks {
+    fn new(channels: usize) -> Self {
+        Self {
+            sample: vec![0.0; channels],
+            true_peak: (0..channels)
+                .map(|_| (TruePeakMeter::default(), 0.0))
+                .collect(),
+        }
+    }
+
+    fn add(&mut self, channels: &[&[f32]]) {
+        for ((sample, (meter, true_peak)), c) in self
+            .sample
+            .iter_mut()
+            .zip(&mut self.true_peak)
+            .zip(channels)
+        {
+            *sample = c.iter().fold(*sample, |p, v| p.max(v.abs()));
+            *true_peak = true_peak.max(meter.process(c));
+        }
+    }
+
+    /// Sample peak (dBFS) and true peak (dBTP) per channel.
+    fn finish(mut self) -> (Vec<f64>, Vec<f64>) {
+        let sample = self.sample.iter().map(|&p| to_db(f64::from(p))).collect();
+        let true_peak = self
+            .true_peak
+            .iter_mut()
+            .map(|(meter, peak)| {
+                // Flushed with silence, so the last samples' interpolation is counted too.
+                let flushed = meter.process(&[0.0; METER_TAPS_PER_PHASE]);
+                to_db(f64::from(peak.max(flushed)))
+            })
+            .collect();
+        (sample, true_peak)
+    }
+}
+
+/// The report's [`Levels`] of audio fed a chunk at a time: what [`levels`] measures on a
+/// whole file, in memory that does not grow with the file's length.
+pub struct LevelMeter {
+    loudness: headphone_monitor_core::loudness::Loudness,
+    peaks: Peaks,
+}
+
+impl LevelMeter {
+    /// A meter for `channels` channels (1 or 2) at `sample_rate` Hz.
+    pub fn new(channels: usize, sample_rate: u32) -> Result<Self, RenderError> {
+        let loudness =
+            headphone_monitor_core::loudness::Loudness::for_report(channels, sample_rate)
+                .ok_or_else(|| {
+                    RenderError::Input(format!(
+                        "loudness meter: {channels} channels at {sample_rate} Hz"
+                    ))
+                })?;
+        Ok(Self {
+            loudness,
+            peaks: Peaks::new(channels),
         })
-        .collect();
-    (sample, true_peak)
+    }
+
+    /// Adds the next frames: one slice per channel, all the same length.
+    pub fn add(&mut self, channels: &[&[f32]]) {
+        self.loudness.add_planar(channels);
+        self.peaks.add(channels);
+    }
+
+    fn loudness_figures(&self) -> LoudnessFigures {
+        let r = self.loudness.reading();
+        LoudnessFigures {
+            integrated: r.integrated,
+            momentary_max: r.momentary_max,
+            short_term_max: r.short_term_max,
+        }
+    }
+
+    /// The levels of everything added.
+    pub fn finish(self) -> Levels {
+        let loudness = self.loudness_figures();
+        let (sample_peak_dbfs, true_peak_dbtp) = self.peaks.finish();
+        Levels::new(sample_peak_dbfs, true_peak_dbtp, loudness)
+    }
 }
 
 /// One over found by `--check`.
@@ -155,31 +222,60 @@ pub struct CheckReport {
     pub pass: bool,
 }
 
-/// Finds where the file's true peak exceeds `ceiling_dbtp`, window by window.
-pub fn check(audio: &Audio, ceiling_dbtp: f64) -> Result<CheckReport, RenderError> {
-    let mut m = meter(audio, ebur128::Mode::TRUE_PEAK)?;
-    let window = ((CHECK_WINDOW_S * audio.sample_rate as f64).round() as usize).max(1);
+/// Finds where the file's true peak exceeds `ceiling_dbtp`, window by window, reading it a
+/// chunk at a time.
+pub fn check(source: &mut dyn Source, ceiling_dbtp: f64) -> Result<CheckReport, RenderError> {
+    let channels = source.channel_count();
+    let rate = source.sample_rate();
+    let mut m = ebur128_meter(channels, rate, ebur128::Mode::TRUE_PEAK)?;
+    let window = ((CHECK_WINDOW_S * f64::from(rate)).round() as usize).max(1);
     let mut overs = Vec::new();
     let mut max_tp = f64::NEG_INFINITY;
-    let frames = audio.frames();
-    let mut start = 0;
-    while start < frames {
-        let end = (start + window).min(frames);
-        let planar: Vec<&[f32]> = audio.channels.iter().map(|c| &c[start..end]).collect();
-        m.add_frames_planar_f32(&planar)
-            .map_err(|e| RenderError::Input(format!("true-peak meter: {e:?}")))?;
-        for channel in 0..audio.channels.len() {
-            let tp = to_db(m.prev_true_peak(channel as u32).unwrap_or(0.0));
+    // The window being measured: where it starts, how much of it has been fed, and its
+    // true peak so far per channel (a window can span two chunks; ebur128 reports the true
+    // peak of each call, and the window's is the larger).
+    let (mut window_start, mut in_window) = (0usize, 0usize);
+    let mut window_peak = vec![0.0f64; channels];
+    let mut chunk = vec![Vec::new(); channels];
+    let mut close_window = |start: usize, peaks: &mut [f64]| {
+        for (channel, peak) in peaks.iter_mut().enumerate() {
+            let tp = to_db(*peak);
             max_tp = max_tp.max(tp);
             if tp > ceiling_dbtp {
                 overs.push(Over {
-                    time_s: start as f64 / audio.sample_rate as f64,
+                    time_s: start as f64 / f64::from(rate),
                     channel,
                     true_peak_dbtp: tp,
                 });
             }
+            *peak = 0.0;
         }
-        start = end;
+    };
+    loop {
+        let len = source.read_chunk(&mut chunk, crate::wav::CHUNK_FRAMES)?;
+        if len == 0 {
+            break;
+        }
+        let mut at = 0;
+        while at < len {
+            let end = (at + window - in_window).min(len);
+            let part: Vec<&[f32]> = chunk.iter().map(|c| &c[at..end]).collect();
+            m.add_frames_planar_f32(&part)
+                .map_err(|e| RenderError::Input(format!("true-peak meter: {e:?}")))?;
+            for (channel, peak) in window_peak.iter_mut().enumerate() {
+                *peak = peak.max(m.prev_true_peak(channel as u32).unwrap_or(0.0));
+            }
+            in_window += end - at;
+            at = end;
+            if in_window == window {
+                close_window(window_start, &mut window_peak);
+                window_start += window;
+                in_window = 0;
+            }
+        }
+    }
+    if in_window > 0 {
+        close_window(window_start, &mut window_peak);
     }
     let over_windows = overs.len();
     overs.sort_by(|a, b| b.true_peak_dbtp.total_cmp(&a.true_peak_dbtp));

@@ -3,10 +3,12 @@
 //! (`src/main.rs` of this crate) only parses arguments and prints.
 //!
 //! - [`wav`] reads 16/24/32-bit integer and 32-bit float WAV (mono or stereo,
-//!   8–384 kHz) and writes 32-bit float or 24-bit WAV through a temporary file
-//!   that is renamed into place only when complete.
+//!   8–384 kHz) a chunk at a time and writes 32-bit float or 24-bit WAV through a
+//!   temporary file that is renamed into place only when complete.
 //! - [`process`] runs the chain in host-like blocks and removes the latency, so
-//!   output sample *n* lines up with input sample *n*.
+//!   output sample *n* lines up with input sample *n*; a file render streams (read,
+//!   process, write and both analyses overlap, and memory does not grow with the
+//!   file's length).
 //! - [`analysis`] measures levels for the report and finds overs for `--check`,
 //!   with `ebur128` (ITU-R BS.1770-4 loudness and true peak) — the report's
 //!   numbers do not come from the limiter's own detector.
@@ -69,3 +71,64 @@ impl fmt::Display for RenderError {
 }
 
 impl std::error::Error for RenderError {}
+
+/// Audio that can be read a chunk at a time: a WAV file ([`wav::WavSource`]) or audio in
+/// memory ([`AudioSource`]).
+pub trait Source: Send {
+    /// Sample rate, in Hz.
+    fn sample_rate(&self) -> u32;
+    /// Number of channels (1 or 2).
+    fn channel_count(&self) -> usize;
+    /// Total number of frames.
+    fn frames(&self) -> usize;
+    /// Replaces the contents of `out` (one `Vec` per channel) with the next frames, at most
+    /// `max_frames`; returns how many (0 at the end).
+    fn read_chunk(&mut self, out: &mut [Vec<f32>], max_frames: usize)
+        -> Result<usize, RenderError>;
+}
+
+/// [`Source`] over audio in memory.
+#[derive(Debug, Clone)]
+pub struct AudioSource<'a> {
+    audio: &'a Audio,
+    position: usize,
+}
+
+impl Audio {
+    /// This audio as a [`Source`], from its first frame.
+    pub fn source(&self) -> AudioSource<'_> {
+        AudioSource {
+            audio: self,
+            position: 0,
+        }
+    }
+}
+
+impl Source for AudioSource<'_> {
+    fn sample_rate(&self) -> u32 {
+        self.audio.sample_rate
+    }
+
+    fn channel_count(&self) -> usize {
+        self.audio.channels.len()
+    }
+
+    fn frames(&self) -> usize {
+        self.audio.frames()
+    }
+
+    fn read_chunk(
+        &mut self,
+        out: &mut [Vec<f32>],
+        max_frames: usize,
+    ) -> Result<usize, RenderError> {
+        let end = (self.position + max_frames).min(self.audio.frames());
+        for (out, channel) in out.iter_mut().zip(&self.audio.channels) {
+            out.clear();
+            out.extend_from_slice(&channel[self.position..end]);
+        }
+        let read = end - self.position;
+        self.position = end;
+        Ok(read)
+    }
+}

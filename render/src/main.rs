@@ -38,7 +38,7 @@ use headphone_monitor_core::monitor::Controls;
 use headphone_monitor_core::params::{self as table, Float};
 use headphone_monitor_core::settings_file;
 use headphone_monitor_render::{
-    analysis, demo, process, report::Report, response, wav, wav::OutputFormat, Audio, RenderError,
+    analysis, demo, process, report::Report, response, wav, wav::OutputFormat, RenderError, Source,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -369,7 +369,7 @@ fn progress_bar(quiet: bool, json: bool, total: usize) -> ProgressBar {
 /// Renders `audio` to `output` and returns the report.
 fn render_file(
     cli: &Cli,
-    audio: &Audio,
+    source: &mut dyn Source,
     input: Option<&Path>,
     output: &Path,
     label: &str,
@@ -389,9 +389,11 @@ fn render_file(
             )));
         }
     }
-    let bar = progress_bar(cli.quiet, cli.json, audio.frames());
+    let bar = progress_bar(cli.quiet, cli.json, source.frames());
+    let (sample_rate, channels) = (source.sample_rate(), source.channel_count());
+    let duration_s = source.frames() as f64 / f64::from(sample_rate);
     let (input_levels, output_levels, stats) = process::render_to_file(
-        audio,
+        source,
         input,
         setup,
         cli.block,
@@ -404,9 +406,9 @@ fn render_file(
     Ok(Report::new(
         label,
         &output.display().to_string(),
-        audio.sample_rate,
-        audio.channels.len(),
-        audio.duration_s(),
+        sample_rate,
+        channels,
+        duration_s,
         input_levels,
         output_levels,
         &stats,
@@ -459,7 +461,7 @@ fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
             .as_deref()
             .ok_or_else(|| usage("--check needs an input file"))?;
         let ceiling = f64::from(cli.settings()?.ceiling_db);
-        let report = analysis::check(&wav::read(input)?, ceiling)?;
+        let report = analysis::check(&mut wav::open(input)?, ceiling)?;
         print_report(&report, cli.json);
         return Ok(if report.pass {
             ExitCode::SUCCESS
@@ -475,9 +477,10 @@ fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
             .input
             .as_deref()
             .ok_or_else(|| usage("--demo needs an output file"))?;
+        let programme = demo::programme();
         render_file(
             cli,
-            &demo::programme(),
+            &mut programme.source(),
             None,
             output,
             "demo programme",
@@ -490,10 +493,9 @@ fn run(cli: &Cli, cancel: &AtomicBool) -> Result<ExitCode, RenderError> {
                 "need INPUT.wav and OUTPUT.wav (or --check INPUT.wav, or --demo OUTPUT.wav)",
             ));
         };
-        let audio = wav::read(input)?;
         render_file(
             cli,
-            &audio,
+            &mut wav::open(input)?,
             Some(input),
             output,
             &input.display().to_string(),

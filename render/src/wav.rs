@@ -10,7 +10,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Audio, RenderError, MAX_RATE_HZ, MIN_RATE_HZ};
+use super::{Audio, RenderError, Source, MAX_RATE_HZ, MIN_RATE_HZ};
 
 /// Sample format of the written file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +21,67 @@ pub enum OutputFormat {
     Int24,
 }
 
-/// Reads a WAV file: 16/24/32-bit integer or 32-bit float, mono or stereo,
-/// [`MIN_RATE_HZ`] … [`MAX_RATE_HZ`].
+/// Reads a whole WAV file into memory: 16/24/32-bit integer or 32-bit float, mono or
+/// stereo, [`MIN_RATE_HZ`] … [`MAX_RATE_HZ`]. A render reads a chunk at a time instead
+/// ([`open`]).
 pub fn read(path: &Path) -> Result<Audio, RenderError> {
-    let name = path.display();
+    let mut source = open(path)?;
+    let channels = source.channel_count();
+    let mut audio = Audio {
+        sample_rate: source.sample_rate(),
+        channels: vec![Vec::with_capacity(source.frames()); channels],
+    };
+    let mut chunk = vec![Vec::new(); channels];
+    while source.read_chunk(&mut chunk, CHUNK_FRAMES)? > 0 {
+        for (all, part) in audio.channels.iter_mut().zip(&chunk) {
+            all.extend_from_slice(part);
+        }
+    }
+    Ok(audio)
+}
+
+/// Frames per chunk that [`read`] asks for (and a render streams), about 1.4 s at 48 kHz.
+pub const CHUNK_FRAMES: usize = 1 << 16;
+
+/// Where the samples come from and how they are decoded.
+enum Decoder {
+    /// The common formats in containers of their own size, read as bytes and converted in
+    /// one pass (hound parsed the header; about ten times faster than its iterator, the
+    /// same values).
+    Bytes {
+        file: std::io::BufReader<fs::File>,
+        /// Bytes per sample.
+        bytes: usize,
+        /// Bits per sample (integer), or 0 for 32-bit float.
+        int_bits: u32,
+        /// Reused buffer for a chunk's bytes.
+        buffer: Vec<u8>,
+    },
+    /// Anything else hound reads as integer of `int_bits`, through its sample iterator.
+    Int {
+        reader: hound::WavReader<std::io::BufReader<fs::File>>,
+        int_bits: u32,
+    },
+    /// Anything else hound reads as 32-bit float.
+    Float {
+        reader: hound::WavReader<std::io::BufReader<fs::File>>,
+    },
+}
+
+/// A WAV file being read a chunk at a time ([`Source`]); see [`open`].
+pub struct WavSource {
+    name: String,
+    decoder: Decoder,
+    sample_rate: u32,
+    channels: usize,
+    frames: usize,
+    position: usize,
+}
+
+/// Opens a WAV file for reading a chunk at a time: 16/24/32-bit integer or 32-bit float,
+/// mono or stereo, [`MIN_RATE_HZ`] … [`MAX_RATE_HZ`]; anything else gets a one-line error.
+pub fn open(path: &Path) -> Result<WavSource, RenderError> {
+    let name = path.display().to_string();
     let reader = hound::WavReader::open(path)
         .map_err(|e| RenderError::Input(format!("cannot read {name} as WAV: {e}")))?;
     let spec = reader.spec();
@@ -41,96 +98,140 @@ pub fn read(path: &Path) -> Result<Audio, RenderError> {
         )));
     }
     let channels = spec.channels as usize;
-    if let Some(planar) = read_bulk(path, channels)? {
-        return Ok(Audio {
-            sample_rate: spec.sample_rate,
-            channels: planar,
-        });
-    }
-    let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Float, 32) => reader
-            .into_samples::<f32>()
-            .collect::<Result<_, _>>()
-            .map_err(|e| RenderError::Input(format!("{name}: {e}")))?,
-        (hound::SampleFormat::Int, bits @ (16 | 24 | 32)) => {
-            let scale = 1.0 / (1u64 << (bits - 1)) as f64;
-            reader
-                .into_samples::<i32>()
-                .map(|s| s.map(|v| (v as f64 * scale) as f32))
-                .collect::<Result<_, _>>()
-                .map_err(|e| RenderError::Input(format!("{name}: {e}")))?
+    let frames = reader.len() as usize / channels;
+    let bits = u32::from(spec.bits_per_sample);
+    let float = spec.sample_format == hound::SampleFormat::Float;
+    let container = container_bytes(path, channels);
+    let decoder = match (float, bits) {
+        (true, 32) | (false, 16 | 24 | 32) if container == Some(bits as usize / 8) => {
+            Decoder::Bytes {
+                // hound has read the header: the reader stands at the first sample.
+                file: reader.into_inner(),
+                bytes: bits as usize / 8,
+                int_bits: if float { 0 } else { bits },
+                buffer: Vec::new(),
+            }
         }
-        (format, bits) => {
-            let kind = if format == hound::SampleFormat::Float {
-                "float"
-            } else {
-                "integer"
-            };
+        (true, 32) => Decoder::Float { reader },
+        (false, 16 | 24 | 32) => Decoder::Int {
+            reader,
+            int_bits: bits,
+        },
+        _ => {
+            let kind = if float { "float" } else { "integer" };
             return Err(RenderError::Input(format!(
                 "{name}: {bits}-bit {kind} WAV is not supported (use 16/24/32-bit integer or 32-bit float)"
             )));
         }
     };
-    let frames = interleaved.len() / channels;
-    let mut planar = vec![Vec::with_capacity(frames); channels];
-    for frame in interleaved.chunks_exact(channels) {
-        for (channel, &sample) in planar.iter_mut().zip(frame) {
-            channel.push(sample);
-        }
-    }
-    Ok(Audio {
+    Ok(WavSource {
+        name,
+        decoder,
         sample_rate: spec.sample_rate,
-        channels: planar,
+        channels,
+        frames,
+        position: 0,
     })
 }
 
-/// The common formats (16/24/32-bit integer and 32-bit float in containers of their own
-/// size) read in one go: the data chunk as bytes, converted and de-interleaved in one
-/// pass (hound parses the header). The same values as hound's sample iterator, about ten
-/// times faster. `None` for anything else (the iterator path handles it).
-fn read_bulk(path: &Path, channels: usize) -> Result<Option<Vec<Vec<f32>>>, RenderError> {
-    use std::io::Read;
-    let name = path.display();
-    let input = |e: &dyn std::fmt::Display| RenderError::Input(format!("{name}: {e}"));
-    let Some(bytes) = container_bytes(path, channels) else {
-        return Ok(None);
-    };
-    let reader = hound::WavReader::open(path).map_err(|e| input(&e))?;
-    let spec = reader.spec();
-    let kind = match (spec.sample_format, spec.bits_per_sample, bytes) {
-        (hound::SampleFormat::Float, 32, 4) => 0,
-        (hound::SampleFormat::Int, 16, 2) => 1,
-        (hound::SampleFormat::Int, 24, 3) => 2,
-        (hound::SampleFormat::Int, 32, 4) => 3,
-        _ => return Ok(None),
-    };
-    let data_len = reader.len() as usize * bytes;
-    // hound has read the header: the reader stands at the first sample.
-    let mut file = reader.into_inner();
-    let frame_bytes = bytes * channels;
-    let frames = data_len / frame_bytes;
-    let mut data = vec![0u8; frames * frame_bytes];
-    file.read_exact(&mut data)
-        .map_err(|e| input(&format!("the audio data is cut short ({e})")))?;
-    let scale = |bits: u32| 1.0 / (1u64 << (bits - 1)) as f64;
-    let convert = |b: &[u8]| -> f32 {
-        match kind {
-            0 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-            1 => (f64::from(i16::from_le_bytes([b[0], b[1]])) * scale(16)) as f32,
-            2 => {
-                let v = i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8;
-                (f64::from(v) * scale(24)) as f32
-            }
-            _ => (f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])) * scale(32)) as f32,
+impl Source for WavSource {
+    fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    fn channel_count(&self) -> usize {
+        self.channels
+    }
+
+    fn frames(&self) -> usize {
+        self.frames
+    }
+
+    fn read_chunk(
+        &mut self,
+        out: &mut [Vec<f32>],
+        max_frames: usize,
+    ) -> Result<usize, RenderError> {
+        use std::io::Read;
+        let frames = max_frames.min(self.frames - self.position);
+        for channel in out.iter_mut() {
+            channel.clear();
         }
-    };
-    let mut planar = vec![Vec::with_capacity(frames); channels];
-    for frame in data.chunks_exact(frame_bytes) {
-        for (channel, sample) in planar.iter_mut().zip(frame.chunks_exact(bytes)) {
-            channel.push(convert(sample));
+        if frames == 0 {
+            return Ok(0);
+        }
+        let name = &self.name;
+        let input = |e: &dyn std::fmt::Display| RenderError::Input(format!("{name}: {e}"));
+        let scale = |bits: u32| 1.0 / (1u64 << (bits - 1)) as f64;
+        match &mut self.decoder {
+            Decoder::Bytes {
+                file,
+                bytes,
+                int_bits,
+                buffer,
+            } => {
+                let (bytes, int_bits) = (*bytes, *int_bits);
+                let frame_bytes = bytes * self.channels;
+                buffer.resize(frames * frame_bytes, 0);
+                file.read_exact(buffer)
+                    .map_err(|e| input(&format!("the audio data is cut short ({e})")))?;
+                let convert = |b: &[u8]| -> f32 {
+                    match (bytes, int_bits) {
+                        (4, 0) => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                        (2, _) => (f64::from(i16::from_le_bytes([b[0], b[1]])) * scale(16)) as f32,
+                        (3, _) => {
+                            let v = i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8;
+                            (f64::from(v) * scale(24)) as f32
+                        }
+                        _ => {
+                            (f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])) * scale(32))
+                                as f32
+                        }
+                    }
+                };
+                for frame in buffer.chunks_exact(frame_bytes) {
+                    for (channel, sample) in out.iter_mut().zip(frame.chunks_exact(bytes)) {
+                        channel.push(convert(sample));
+                    }
+                }
+            }
+            Decoder::Int { reader, int_bits } => {
+                let scale = scale(*int_bits);
+                read_samples(
+                    reader,
+                    frames,
+                    out,
+                    |v: i32| (f64::from(v) * scale) as f32,
+                    input,
+                )?;
+            }
+            Decoder::Float { reader } => read_samples(reader, frames, out, |v: f32| v, input)?,
+        }
+        self.position += frames;
+        Ok(frames)
+    }
+}
+
+/// Reads `frames` frames through hound's sample iterator into `out` (one `Vec` per
+/// channel), each sample converted by `convert`; `error` words a failure.
+fn read_samples<S: hound::Sample>(
+    reader: &mut hound::WavReader<std::io::BufReader<fs::File>>,
+    frames: usize,
+    out: &mut [Vec<f32>],
+    convert: impl Fn(S) -> f32,
+    error: impl Fn(&dyn std::fmt::Display) -> RenderError,
+) -> Result<(), RenderError> {
+    let mut samples = reader.samples::<S>();
+    for _ in 0..frames {
+        for channel in out.iter_mut() {
+            let v = samples
+                .next()
+                .ok_or_else(|| error(&"the audio data is cut short"))?
+                .map_err(|e| error(&e))?;
+            channel.push(convert(v));
         }
     }
-    Ok(Some(planar))
+    Ok(())
 }
 
 /// Bytes per sample of the file's sample container (`block_align / channels` of its
@@ -187,74 +288,132 @@ pub fn write_safely(
     input: Option<&Path>,
     cancel: &AtomicBool,
 ) -> Result<(), RenderError> {
-    let name = path.display();
-    if let Some(input) = input {
-        if same_file(input, path) {
-            return Err(RenderError::Output(format!(
-                "refusing to write over the input file {name}"
-            )));
-        }
-    }
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| RenderError::Output(format!("{name} is not a file name")))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut temp = TempFile {
-        path: dir.join(format!(
-            ".{}.render-{}.tmp",
-            file_name.to_string_lossy(),
-            std::process::id()
-        )),
-        keep: false,
-    };
-    let spec = hound::WavSpec {
-        channels: audio.channels.len() as u16,
-        sample_rate: audio.sample_rate,
-        bits_per_sample: if format == OutputFormat::Float32 {
-            32
-        } else {
-            24
-        },
-        sample_format: if format == OutputFormat::Float32 {
-            hound::SampleFormat::Float
-        } else {
-            hound::SampleFormat::Int
-        },
-    };
-    let io_error =
-        |e: &dyn std::fmt::Display| RenderError::Output(format!("cannot write {name}: {e}"));
-    let file = fs::File::create(&temp.path).map_err(|e| io_error(&e))?;
-    let mut writer = hound::WavWriter::new(BufWriter::new(file), spec).map_err(|e| io_error(&e))?;
-    let frames = audio.frames();
-    for n in 0..frames {
-        if n % 65_536 == 0 && cancel.load(Ordering::Relaxed) {
+    let mut writer =
+        SafeWriter::create(path, audio.sample_rate, audio.channels.len(), format, input)?;
+    let mut start = 0;
+    while start < audio.frames() {
+        if cancel.load(Ordering::Relaxed) {
             return Err(RenderError::Cancelled);
         }
-        for channel in &audio.channels {
-            let x = channel[n];
-            match format {
-                OutputFormat::Float32 => writer.write_sample(x),
-                OutputFormat::Int24 => {
-                    let full_scale = (1 << 23) as f32;
-                    let v = (x * full_scale)
-                        .round()
-                        .clamp(-full_scale, full_scale - 1.0) as i32;
-                    writer.write_sample(v)
-                }
+        let end = (start + CHUNK_FRAMES).min(audio.frames());
+        let part: Vec<&[f32]> = audio.channels.iter().map(|c| &c[start..end]).collect();
+        writer.write(&part)?;
+        start = end;
+    }
+    writer.finish(cancel)
+}
+
+/// A WAV file being written a chunk at a time into a temporary file beside `path`, renamed
+/// over `path` by [`SafeWriter::finish`]; dropped unfinished (an error, Ctrl-C), the
+/// temporary file is removed and `path` is untouched.
+pub struct SafeWriter {
+    path: PathBuf,
+    temp: TempFile,
+    writer: hound::WavWriter<BufWriter<fs::File>>,
+    format: OutputFormat,
+}
+
+impl SafeWriter {
+    /// Starts writing `channels` channels at `sample_rate` Hz for `path`. `input` (if any)
+    /// must not be the same file.
+    pub fn create(
+        path: &Path,
+        sample_rate: u32,
+        channels: usize,
+        format: OutputFormat,
+        input: Option<&Path>,
+    ) -> Result<Self, RenderError> {
+        let name = path.display();
+        if let Some(input) = input {
+            if same_file(input, path) {
+                return Err(RenderError::Output(format!(
+                    "refusing to write over the input file {name}"
+                )));
             }
-            .map_err(|e| io_error(&e))?;
         }
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| RenderError::Output(format!("{name} is not a file name")))?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let temp = TempFile {
+            path: dir.join(format!(
+                ".{}.render-{}.tmp",
+                file_name.to_string_lossy(),
+                std::process::id()
+            )),
+            keep: false,
+        };
+        let spec = hound::WavSpec {
+            channels: channels as u16,
+            sample_rate,
+            bits_per_sample: if format == OutputFormat::Float32 {
+                32
+            } else {
+                24
+            },
+            sample_format: if format == OutputFormat::Float32 {
+                hound::SampleFormat::Float
+            } else {
+                hound::SampleFormat::Int
+            },
+        };
+        let file = fs::File::create(&temp.path).map_err(|e| write_error(path, &e))?;
+        let writer =
+            hound::WavWriter::new(BufWriter::new(file), spec).map_err(|e| write_error(path, &e))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            temp,
+            writer,
+            format,
+        })
     }
-    writer.finalize().map_err(|e| io_error(&e))?;
-    if cancel.load(Ordering::Relaxed) {
-        return Err(RenderError::Cancelled);
+
+    /// Appends frames: one slice per channel, all the same length.
+    pub fn write(&mut self, channels: &[&[f32]]) -> Result<(), RenderError> {
+        let frames = channels.first().map_or(0, |c| c.len());
+        for n in 0..frames {
+            for channel in channels {
+                let x = channel[n];
+                match self.format {
+                    OutputFormat::Float32 => self.writer.write_sample(x),
+                    OutputFormat::Int24 => {
+                        let full_scale = (1 << 23) as f32;
+                        let v = (x * full_scale)
+                            .round()
+                            .clamp(-full_scale, full_scale - 1.0)
+                            as i32;
+                        self.writer.write_sample(v)
+                    }
+                }
+                .map_err(|e| write_error(&self.path, &e))?;
+            }
+        }
+        Ok(())
     }
-    fs::rename(&temp.path, path).map_err(|e| io_error(&e))?;
-    temp.keep = true;
-    Ok(())
+
+    /// Completes the file and renames it over the destination, unless `cancel` is set.
+    pub fn finish(self, cancel: &AtomicBool) -> Result<(), RenderError> {
+        let Self {
+            path,
+            mut temp,
+            writer,
+            ..
+        } = self;
+        writer.finalize().map_err(|e| write_error(&path, &e))?;
+        if cancel.load(Ordering::Relaxed) {
+            return Err(RenderError::Cancelled);
+        }
+        fs::rename(&temp.path, &path).map_err(|e| write_error(&path, &e))?;
+        temp.keep = true;
+        Ok(())
+    }
+}
+
+fn write_error(path: &Path, e: &dyn std::fmt::Display) -> RenderError {
+    RenderError::Output(format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -284,27 +443,38 @@ mod tests {
     }
 
     #[test]
-    fn the_bulk_reader_reads_what_hounds_iterator_reads() {
+    fn both_decoders_read_in_chunks_what_hounds_iterator_reads() {
         let dir = tempfile::tempdir().unwrap();
-        for (bits, float, channels) in [
-            (16u16, false, 2u16),
-            (24, false, 1),
-            (24, false, 2),
-            (32, false, 2),
-            (32, true, 2),
+        // (bits, float, channels, bytes per sample in the file, the bulk path expected)
+        for (bits, float, channels, container, bulk_path) in [
+            (16u16, false, 2u16, 2u16, true),
+            (24, false, 1, 3, true),
+            (24, false, 2, 3, true),
+            (32, false, 2, 4, true),
+            (32, true, 2, 4, true),
+            // 24 bits in 4-byte containers (WAVE_FORMAT_EXTENSIBLE): hound's iterator.
+            (24, false, 2, 4, false),
+            (24, false, 1, 4, false),
         ] {
-            let path = dir.path().join(format!("{bits}-{float}-{channels}.wav"));
-            let spec = hound::WavSpec {
-                channels,
-                sample_rate: 44_100,
-                bits_per_sample: bits,
-                sample_format: if float {
-                    hound::SampleFormat::Float
-                } else {
-                    hound::SampleFormat::Int
+            let case = format!("{bits} bit in {container} bytes, {channels} ch");
+            let path = dir
+                .path()
+                .join(format!("{bits}-{float}-{channels}-{container}.wav"));
+            let spec = hound::WavSpecEx {
+                spec: hound::WavSpec {
+                    channels,
+                    sample_rate: 44_100,
+                    bits_per_sample: bits,
+                    sample_format: if float {
+                        hound::SampleFormat::Float
+                    } else {
+                        hound::SampleFormat::Int
+                    },
                 },
+                bytes_per_sample: container,
             };
-            let mut w = hound::WavWriter::create(&path, spec).unwrap();
+            let file = std::io::BufWriter::new(fs::File::create(&path).unwrap());
+            let mut w = hound::WavWriter::new_with_spec_ex(file, spec).unwrap();
             let full = (1i64 << (bits - 1)) as f64;
             for n in 0..2_501 * i64::from(channels) {
                 let x = ((n * 7919) % 2001 - 1000) as f64 / 1000.0;
@@ -312,23 +482,36 @@ mod tests {
                     w.write_sample(x as f32).unwrap();
                 } else {
                     let v = (x * full).clamp(-full, full - 1.0) as i32;
-                    match bits {
-                        16 => w.write_sample(v as i16).unwrap(),
-                        _ => w.write_sample(v).unwrap(),
+                    if container == 2 {
+                        w.write_sample(v as i16).unwrap();
+                    } else {
+                        w.write_sample(v).unwrap();
                     }
                 }
             }
             w.finalize().unwrap();
-            let bulk = read_bulk(&path, channels as usize)
-                .unwrap()
-                .expect("bulk path taken");
+            let mut source = open(&path).unwrap();
+            assert_eq!(
+                matches!(source.decoder, Decoder::Bytes { .. }),
+                bulk_path,
+                "{case}"
+            );
+            // Read in odd-sized chunks, so that chunk edges fall mid-way.
+            let mut read = vec![Vec::new(); channels as usize];
+            let mut chunk = vec![Vec::new(); channels as usize];
+            while source.read_chunk(&mut chunk, 777).unwrap() > 0 {
+                for (all, part) in read.iter_mut().zip(&chunk) {
+                    all.extend_from_slice(part);
+                }
+            }
             let reference = read_by_iterator(&path);
-            assert_eq!(bulk.len(), reference.len());
-            for (b, r) in bulk.iter().zip(&reference) {
-                assert_eq!(b.len(), r.len(), "{bits} bit");
+            assert_eq!(read.len(), reference.len());
+            for (b, r) in read.iter().zip(&reference) {
+                assert_eq!(b.len(), 2_501, "{case}");
+                assert_eq!(b.len(), r.len(), "{case}");
                 assert!(
                     b.iter().zip(r).all(|(x, y)| x.to_bits() == y.to_bits()),
-                    "{bits} bit"
+                    "{case}"
                 );
             }
         }

@@ -732,6 +732,18 @@ fn rejected_inputs_get_one_line_errors_and_leave_no_file() {
             Box::new(|p: &Path| std::fs::write(p, "not audio").unwrap()),
             "as WAV",
         ),
+        // A file cut off after its header was written (a copy that did not finish): the
+        // render streams, so the cut is found several chunks in, after output was written.
+        (
+            "cut.wav",
+            Box::new(|p: &Path| {
+                write_wav(p, 48_000, &signal(48_000, 300_000), 24, false);
+                let file = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+                file.set_len(file.metadata().unwrap().len() * 3 / 5)
+                    .unwrap();
+            }),
+            "cut short",
+        ),
     ];
     for (name, make, expected) in cases {
         let input = d.path().join(name);
