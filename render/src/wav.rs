@@ -29,7 +29,8 @@ pub fn read(path: &Path) -> Result<Audio, RenderError> {
     let channels = source.channel_count();
     let mut audio = Audio {
         sample_rate: source.sample_rate(),
-        channels: vec![Vec::with_capacity(source.frames()); channels],
+        // Grown as the data arrives: a header can claim more than the file holds.
+        channels: vec![Vec::new(); channels],
     };
     let mut chunk = vec![Vec::new(); channels];
     while source.read_chunk(&mut chunk, CHUNK_FRAMES)? > 0 {

@@ -744,6 +744,19 @@ fn rejected_inputs_get_one_line_errors_and_leave_no_file() {
             }),
             "cut short",
         ),
+        // A header that claims 4 GiB of data in a small file: read a chunk at a time, the
+        // claim is never allocated, and the cut is found.
+        (
+            "claims-4gib.wav",
+            Box::new(|p: &Path| {
+                write_wav(p, 48_000, &stereo, 24, false);
+                let mut bytes = std::fs::read(p).unwrap();
+                let at = bytes.windows(4).position(|w| w == b"data").unwrap() + 4;
+                bytes[at..at + 4].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
+                std::fs::write(p, bytes).unwrap();
+            }),
+            "cut short",
+        ),
     ];
     for (name, make, expected) in cases {
         let input = d.path().join(name);
